@@ -1,0 +1,66 @@
+-- Hard gates: every family refused before a run row exists, in every spelling and place.
+SET ptopt.progress_notices = off;
+
+SELECT * FROM ptopt_hard_gates() ORDER BY family;
+
+CREATE TEMP TABLE runs_before AS SELECT count(*) AS n FROM ptopt.runs;
+
+-- Flat keys, one per family.
+SELECT f.family, try(format($q$SELECT ptopt_run('{"%s.x": {"type": "float", "low": 1, "high": 9}}', 'random', 3)$q$, f.family))
+  FROM ptopt_hard_gates() f ORDER BY f.family;
+
+-- The example of the design: no type, a real setting.
+SELECT try($$SELECT ptopt_run('{"risk.killswitch.max_loss_pusd": {"low": 1, "high": 9}}', 'random')$$);
+
+-- Nested objects, upper and mixed case.
+SELECT try($$SELECT ptopt_run('{"risk": {"killswitch": {"max_loss_pusd": {"low": 1, "high": 9}}}}', 'random', 3)$$);
+SELECT try($$SELECT ptopt_run('{"RISK.KILLSWITCH.MAX_LOSS_PUSD": {"low": 1, "high": 9}}', 'random', 3)$$);
+SELECT try($$SELECT ptopt_run('{"Sec": {"Signer.EIP712_domain_version": {"type": "categorical", "choices": ["1", "2"]}}}', 'random', 3)$$);
+SELECT try($$SELECT ptopt_run('{"risk.ExposureGuard": {"max_notional_pusd": {"low": 1, "high": 9}}}', 'random', 3)$$);
+
+-- In options: fixed, warm_start, and anywhere else.
+SELECT try($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 3, 0,
+    '{"objective": "quadratic", "fixed": {"risk.markethaltguard.halt_on_stale_s": 0}}')$$);
+SELECT try($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 3, 0,
+    '{"objective": "quadratic", "fixed": {"risk": {"compliancegate": {"builder_allowlist": []}}}}')$$);
+SELECT try($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 3, 0,
+    '{"objective": "quadratic", "warm_start": [{"x": 0.5}, {"x": 0.1, "risk.killswitch.force_trip": true}]}')$$);
+SELECT try($$SELECT ptopt_start('{"x": {"low": 0, "high": 1}}', 'random', 3, 0,
+    '{"objective": "quadratic", "warm_start": [{"sec.signer.builder_code": "x"}]}')$$);
+
+-- Nothing was written by any refused call.
+SELECT (SELECT count(*) FROM ptopt.runs) - n AS new_runs FROM runs_before;
+
+-- Not gates: a longer segment, and a sibling family.
+SELECT ptopt_gated_key('{"risk.killswitchx": 1}') IS NULL AS killswitchx_not_gated,
+       ptopt_gated_key('{"risk.inventory.q_soft_frac": 0.5}') IS NULL AS q_soft_frac_not_gated,
+       ptopt_gated_key('{"a": [{"b": {"risk.killswitch": 1}}]}') AS in_array;
+SELECT r.iterations, r.status
+  FROM ptopt_run('{"risk.inventory.q_soft_frac": {"type": "float", "low": 0.2, "high": 1}}',
+                 'random', 3, 0, '{"objective": "quadratic"}') r;
+
+-- The trigger: a hand-written INSERT or UPDATE carrying a gated key is refused.
+INSERT INTO ptopt.runs (strategy, objective, space, budget)
+VALUES ('random', 'quadratic', '{"risk.killswitch.cooldown_s": {"low": 0, "high": 10}}', 5);
+INSERT INTO ptopt.runs (strategy, objective, space, options, budget)
+VALUES ('random', 'quadratic', '{}', '{"fixed": {"sec.signer.signature_type": 2}}', 5);
+INSERT INTO ptopt.runs (strategy, objective, space, budget)
+VALUES ('random', 'quadratic', '{"x": {"low": 0, "high": 1}}', 5) RETURNING strategy, status;
+UPDATE ptopt.runs SET best_params = '{"risk.exposureguard.per_market_cap_pusd": 1e9}'
+ WHERE space = '{"x": {"low": 0, "high": 1}}' AND budget = 5;
+INSERT INTO ptopt.trajectory (run_id, iter, params, source, status)
+SELECT run_id, 1, '{"x": 0.5, "Risk": {"MarketHaltGuard": {"halt_sources": []}}}', 'random', 'ok'
+  FROM ptopt.runs WHERE space = '{"x": {"low": 0, "high": 1}}' AND budget = 5;
+INSERT INTO ptopt.trajectory (run_id, iter, params, source, status)
+SELECT run_id, 1, '{"x": 0.5}', 'random', 'ok'
+  FROM ptopt.runs WHERE space = '{"x": {"low": 0, "high": 1}}' AND budget = 5;
+UPDATE ptopt.trajectory SET params = params || '{"sec.signer.eip712_domain_version": "1"}'
+ WHERE params = '{"x": 0.5}';
+SELECT count(*) AS hand_rows FROM ptopt.trajectory WHERE params = '{"x": 0.5}';
+DELETE FROM ptopt.runs WHERE space = '{"x": {"low": 0, "high": 1}}' AND budget = 5;
+
+-- The policy table holds only gated settings, and changes carry a review reference.
+SELECT count(*) > 0 AS has_defaults, bool_and(ptopt_gated_key(jsonb_build_object(key, 0)) IS NOT NULL) AS all_gated
+  FROM ptopt.policy;
+INSERT INTO ptopt.policy (key, value, review_ref) VALUES ('mm.c_vol', '1', 'CR-1');
+INSERT INTO ptopt.policy (key, value, review_ref) VALUES ('risk.killswitch.max_loss_pusd', '100', ' ');

@@ -1,0 +1,93 @@
+/*
+ * clob.h — the public face of the synthetic Polymarket CLOB V2 backtest.
+ *
+ * PostgreSQL-free.  A session holds the scenario, the seeds and the policy
+ * snapshot, and caches each seed's exogenous event tape the first time it is
+ * needed, so every trial of a run replays the same world (common random
+ * numbers).  See ../../../shared/BACKTEST.md (the spec) and BENCHMARKS.md.
+ */
+#ifndef PTOPT_CLOB_H
+#define PTOPT_CLOB_H
+
+#include <stdbool.h>
+
+#include "pt_error.h"
+#include "pt_stop.h"
+
+typedef enum ClobParamKind
+{
+	CLOB_PARAM_FLOAT,
+	CLOB_PARAM_INT,
+	CLOB_PARAM_BOOL
+} ClobParamKind;
+
+/* One tunable parameter of the market maker (BACKTEST.md section 4). */
+typedef struct ClobParamInfo
+{
+	const char *name;			/* "mm.half_spread_min_ticks" */
+	ClobParamKind kind;
+	double		low;			/* bool: 0 */
+	double		high;			/* bool: 1 */
+	bool		log;
+	double		step;			/* 0 for continuous floats, 1 for ints */
+	double		default_value;	/* bool: 0 or 1 */
+	const char *description;	/* one short sentence */
+} ClobParamInfo;
+
+/* One hard-gated setting; its value comes from the policy, never a search. */
+typedef struct ClobGatedInfo
+{
+	const char *name;			/* "risk.killswitch.max_loss_pusd" */
+	const char *type;			/* "float", "bool", "text", "text[]" */
+	const char *default_json;	/* JSON text of the default value */
+	const char *description;
+} ClobGatedInfo;
+
+typedef struct ClobResult
+{
+	double		score;
+	double		holdout_score;
+	bool		has_holdout;
+	char	   *envelope_json;	/* PtMalloc'd ReportEnvelope JSON text */
+	char	   *summary;		/* PtMalloc'd plain sentences */
+} ClobResult;
+
+typedef struct ClobSession ClobSession;
+
+/* The tunable parameters, in table order; *n receives the count. */
+extern const ClobParamInfo *ClobTunableParams(int *n);
+
+/* The hard-gated settings with their defaults; *n receives the count. */
+extern const ClobGatedInfo *ClobGatedSettings(int *n);
+
+/*
+ * A session for options_json (the backtest options object, or NULL for the
+ * defaults: scenario, train_seeds, holdout_seeds, overrides, per_seed) and
+ * policy_json (a flat object of gated settings, or NULL for the defaults).
+ * NULL with err set (PT_ERR_INVALID_PARAMETER / PT_ERR_INVALID_TEXT) on bad input.
+ */
+extern ClobSession *ClobSessionCreate(const char *options_json, const char *policy_json,
+									  PtError *err);
+
+/*
+ * Check a parameter set (JSON object text) without running it: unknown
+ * names, wrong types and out-of-range values are PT_ERR_INVALID_PARAMETER,
+ * gated keys PT_ERR_HARD_GATE.
+ */
+extern int	ClobCheckParams(const char *params_json, PtError *err);
+
+/*
+ * Run one trial: every training and held-out seed with these parameters
+ * (defaults fill what params_json leaves out).  Polls stop in its loops and
+ * returns PT_ERR_CANCELLED when it fires.
+ */
+extern int	ClobSessionRun(ClobSession *session, const char *params_json,
+						   const PtStop *stop, ClobResult *out, PtError *err);
+
+/* Free what a result holds. */
+extern void ClobResultClear(ClobResult *result);
+
+/* Free a session and its cached tapes (NULL is fine). */
+extern void ClobSessionFree(ClobSession *session);
+
+#endif							/* PTOPT_CLOB_H */

@@ -1,0 +1,220 @@
+/*
+ * clob_book.h — the L3 limit order book of the synthetic CLOB V2 backtest.
+ *
+ * Internal to src/clob (tests drive it directly).  One unified book in
+ * YES-price space: BUY NO at q is SELL YES at 1 - q.  Prices are integer
+ * units of 1e-4 pUSD, sizes integer micro-shares (multiples of 0.01 share, so
+ * price * size / 1e4 is an exact micro-pUSD amount).  Each price level holds
+ * a FIFO of orders, so queue position is exact; a fill happens at the
+ * resting order's price.  Orders live in a preallocated pool: nothing is
+ * allocated after ClobBookInit.
+ */
+#ifndef PTOPT_CLOB_BOOK_H
+#define PTOPT_CLOB_BOOK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CLOB_PRICE_SCALE 10000		/* price units per 1 pUSD */
+#define CLOB_TICK_COARSE 100		/* 0.01 */
+#define CLOB_TICK_FINE 10			/* 0.001 */
+#define CLOB_FINE_BELOW 400			/* fine ticks below 0.04 */
+#define CLOB_FINE_ABOVE 9600		/* fine ticks above 0.96 */
+#define CLOB_SHARE 1000000LL		/* micro-shares per share */
+#define CLOB_SIZE_QUANTUM 10000LL	/* sizes are multiples of 0.01 share */
+#define CLOB_PUSD 1000000LL			/* micro-pUSD per pUSD */
+#define CLOB_NO_EXPIRY INT64_MAX
+#define CLOB_GTD_EARLY_US 60000000LL	/* GTD expires 60 s before its stated time */
+#define CLOB_BOOK_WORDS ((CLOB_PRICE_SCALE + 64) / 64)
+
+typedef enum ClobSide
+{
+	CLOB_BUY = 0,
+	CLOB_SELL = 1
+} ClobSide;
+
+typedef enum ClobToken
+{
+	CLOB_YES = 0,
+	CLOB_NO = 1
+} ClobToken;
+
+typedef enum ClobOrderType
+{
+	CLOB_GTC = 0,
+	CLOB_GTD,
+	CLOB_FOK,
+	CLOB_FAK
+} ClobOrderType;
+
+/* Who placed an order: the strategy under test or an exogenous agent. */
+typedef enum ClobOwner
+{
+	CLOB_OWNER_MM = 0,
+	CLOB_OWNER_BACKGROUND,
+	CLOB_OWNER_NOISE,
+	CLOB_OWNER_INFORMED,
+	CLOB_OWNER_TEST
+} ClobOwner;
+
+/* Exchange phase: the weekly restart answers 425, then accepts post-only. */
+typedef enum ClobPhase
+{
+	CLOB_PHASE_OPEN = 0,
+	CLOB_PHASE_RESTART,			/* submits and cancels rejected (HTTP 425) */
+	CLOB_PHASE_POST_ONLY,		/* only post-only orders accepted */
+	CLOB_PHASE_CLOSED			/* market closed: everything rejected */
+} ClobPhase;
+
+/* Why an order was refused (by the exchange or by a gate before sending). */
+typedef enum ClobReject
+{
+	CLOB_OK = 0,
+	CLOB_REJ_INVALID_TICK,
+	CLOB_REJ_PRICE_BOUNDS,
+	CLOB_REJ_MIN_SIZE,
+	CLOB_REJ_INVALID_SIZE,
+	CLOB_REJ_POST_ONLY_CROSS,
+	CLOB_REJ_POST_ONLY_TYPE,
+	CLOB_REJ_GTD_EXPIRED,
+	CLOB_REJ_FOK_UNFILLED,
+	CLOB_REJ_ENGINE_RESTART,
+	CLOB_REJ_RESTART_POST_ONLY,
+	CLOB_REJ_MARKET_CLOSED,
+	CLOB_REJ_BOOK_FULL,
+	CLOB_REJ_UNKNOWN_ORDER,
+	CLOB_REJ_BUILDER,
+	CLOB_REJ_JURISDICTION,
+	CLOB_REJ_SIGNER_DOMAIN,
+	CLOB_REJ_SIGNATURE_TYPE,
+	CLOB_REJ_KILL_SWITCH,
+	CLOB_REJ_EXPOSURE,
+	CLOB_REJ_BALANCE,
+	CLOB_REJ_RATE_LIMIT,
+	CLOB_REJ_COUNT
+} ClobReject;
+
+typedef struct ClobOrder
+{
+	int64_t		size;			/* remaining micro-shares */
+	int64_t		expire_us;		/* effective expiry, CLOB_NO_EXPIRY for none */
+	int32_t		price;			/* YES-price units */
+	int32_t		next;			/* FIFO links within the level, -1 at the ends */
+	int32_t		prev;
+	int32_t		ref;			/* owner's reference (strategy record, tape id) */
+	uint8_t		side;			/* ClobSide in YES space */
+	uint8_t		owner;			/* ClobOwner */
+	uint8_t		live;
+	uint8_t		pad;
+} ClobOrder;
+
+typedef struct ClobLevel
+{
+	int32_t		head;
+	int32_t		tail;
+	int64_t		size;			/* total resting micro-shares */
+} ClobLevel;
+
+/* One order as submitted, in its own token's price space. */
+typedef struct ClobOrderReq
+{
+	uint8_t		side;			/* ClobSide */
+	uint8_t		token;			/* ClobToken */
+	uint8_t		type;			/* ClobOrderType */
+	bool		post_only;
+	int32_t		price;			/* price units of the token */
+	int64_t		size;			/* micro-shares */
+	int64_t		expire_us;		/* GTD: the stated expiration */
+	uint8_t		owner;			/* ClobOwner */
+	int32_t		ref;
+} ClobOrderReq;
+
+typedef struct ClobSubmitResult
+{
+	ClobReject	reject;			/* CLOB_OK when accepted */
+	int64_t		filled;			/* micro-shares taken on arrival */
+	int64_t		notional;		/* micro-pUSD of those fills (YES prices) */
+	int32_t		resting;		/* pool index of the resting remainder, or -1 */
+	int32_t		n_fills;		/* maker orders touched */
+} ClobSubmitResult;
+
+/* One fill, reported to the book's callback. */
+typedef struct ClobFill
+{
+	const ClobOrder *maker;		/* the resting order (size already reduced) */
+	int32_t		maker_index;
+	bool		maker_done;		/* the maker order left the book */
+	uint8_t		taker_owner;
+	int32_t		taker_ref;
+	uint8_t		taker_side;		/* YES space */
+	int32_t		price;			/* the maker's price, YES space */
+	int64_t		size;			/* micro-shares */
+} ClobFill;
+
+typedef void (*ClobFillFn) (void *arg, const ClobFill *fill);
+
+typedef struct ClobBook
+{
+	ClobOrder  *orders;			/* the pool */
+	int32_t		capacity;
+	int32_t		free_head;
+	int32_t		n_live;
+	int32_t		best_bid;		/* -1 when empty */
+	int32_t		best_ask;		/* CLOB_PRICE_SCALE + 1 when empty */
+	ClobPhase	phase;
+	int64_t		min_size;		/* micro-shares */
+	ClobFillFn	on_fill;
+	void	   *fill_arg;
+	int64_t		n_expired;		/* GTD orders dropped at match time */
+	ClobLevel  *bids;			/* CLOB_PRICE_SCALE + 1 levels each */
+	ClobLevel  *asks;
+	uint64_t	bid_bits[CLOB_BOOK_WORDS];
+	uint64_t	ask_bits[CLOB_BOOK_WORDS];
+} ClobBook;
+
+/* The reason's short name ("post_only_would_cross"). */
+extern const char *ClobRejectName(ClobReject reason);
+
+/* Check a price of a token: tick grid (0.01, 0.001 beyond 0.96/0.04) and bounds. */
+extern ClobReject ClobPriceCheck(int32_t price);
+
+/* The tick at a price (100 or 10 units). */
+extern int32_t ClobTickAt(int32_t price);
+
+/* Round a price down / up onto the grid, clamped to [0.001, 0.999]. */
+extern int32_t ClobPriceFloor(int32_t price);
+extern int32_t ClobPriceCeil(int32_t price);
+
+/*
+ * The V2 taker fee in micro-pUSD: round5(shares * rate * (p (1 - p))^exp)
+ * pUSD, zero below 0.00001.  p is a YES price in units.
+ */
+extern int64_t ClobTakerFee(int64_t size, int32_t price, double fee_rate, double fee_exp);
+
+/* Allocate a book with room for capacity resting orders; false when out of memory. */
+extern bool ClobBookInit(ClobBook *book, int32_t capacity, int64_t min_size);
+
+/* Empty the book (keeps its memory). */
+extern void ClobBookReset(ClobBook *book);
+
+/* Free the book's memory. */
+extern void ClobBookFree(ClobBook *book);
+
+/* Submit one order at time now_us; fills go to book->on_fill. */
+extern void ClobBookSubmit(ClobBook *book, const ClobOrderReq *req, int64_t now_us,
+						   ClobSubmitResult *res);
+
+/* Cancel a resting order by pool index; returns the reason it could not be (CLOB_OK on success). */
+extern ClobReject ClobBookCancel(ClobBook *book, int32_t index);
+
+/* Remove a resting order regardless of phase (exchange-side cancel). */
+extern void ClobBookRemove(ClobBook *book, int32_t index);
+
+/* Resting size at a YES price on one side. */
+extern int64_t ClobBookDepthAt(const ClobBook *book, ClobSide side, int32_t price);
+
+/* Next non-empty level strictly worse than price on a side (-1 / SCALE+1 when none). */
+extern int32_t ClobBookNextBid(const ClobBook *book, int32_t below);
+extern int32_t ClobBookNextAsk(const ClobBook *book, int32_t above);
+
+#endif							/* PTOPT_CLOB_BOOK_H */

@@ -1,0 +1,1200 @@
+/*
+ * space.c — search spaces: parsing and checking, and points to and from JSON.
+ *
+ * A space is a JSON object mapping each parameter name to a spec object
+ * {type, low, high, log, step, choices, default, description}.  Every
+ * mistake gets its own message naming the parameter; JSON that does not
+ * parse is PT_ERR_INVALID_TEXT (22P02), everything else
+ * PT_ERR_INVALID_PARAMETER (22023).
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "pt_alloc.h"
+#include "pt_error.h"
+#include "space.h"
+
+#define PT_JSON_DUP_CHECK_MAX 4096	/* keys per object checked for repeats */
+#define PT_INT_ABS_MAX 9007199254740992.0	/* 2^53: larger JSON integers may be clamped */
+#define PT_STEP_TOLERANCE 1e-9		/* relative slack when testing grid membership */
+#define PT_NAME_SHOWN_MAX 40		/* bytes of an over-long name shown in a message */
+
+#define PT_SPACE_HINT_KEYS \
+	"Allowed keys: type, low, high, log, step, choices, default, description."
+#define PT_SPACE_HINT_TYPES "Types: float, int, categorical, bool."
+
+/* One key found by the duplicate scanner: a slice of the JSON text. */
+typedef struct JsonKeySlice
+{
+	const char *start;
+	size_t		len;
+} JsonKeySlice;
+
+/* Result of the duplicate-key scanner. */
+typedef enum DupScan
+{
+	DUP_NONE,
+	DUP_FOUND,
+	DUP_NO_MEMORY
+} DupScan;
+
+static const char *const spec_keys[] = {
+	"type", "low", "high", "log", "step", "choices", "default", "description"
+};
+
+/* The lower-case name of a type. */
+const char *
+PtParamTypeName(PtParamType type)
+{
+	switch (type)
+	{
+		case PT_PARAM_FLOAT:
+			return "float";
+		case PT_PARAM_INT:
+			return "int";
+		case PT_PARAM_CATEGORICAL:
+			return "categorical";
+		case PT_PARAM_BOOL:
+			return "bool";
+	}
+	return "unknown";
+}
+
+/* Write v in its shortest round-trip form into buf. */
+void
+PtFormatDouble(double v, char *buf, size_t size)
+{
+	int			digits;
+
+	if (size == 0)
+		return;
+	if (!isfinite(v))
+	{
+		snprintf(buf, size, "%s", isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity"));
+		return;
+	}
+	for (digits = 15; digits <= 17; digits++)
+	{
+		snprintf(buf, size, "%.*g", digits, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}
+
+/* Describe the kind of a JSON value for messages ("a string", "an array"). */
+static const char *
+json_kind(struct json_object *v)
+{
+	switch (json_object_get_type(v))
+	{
+		case json_type_null:
+			return "null";
+		case json_type_boolean:
+			return "a boolean";
+		case json_type_double:
+		case json_type_int:
+			return "a number";
+		case json_type_string:
+			return "a string";
+		case json_type_array:
+			return "an array";
+		case json_type_object:
+			return "an object";
+	}
+	return "an unknown value";
+}
+
+/* Skip JSON white space. */
+static const char *
+skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* Skip a string literal starting at its quote; returns the byte after the closing quote. */
+static const char *
+skip_string(const char *p)
+{
+	char		quote = *p++;
+
+	while (*p != '\0' && *p != quote)
+	{
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		p++;
+	}
+	return *p == quote ? p + 1 : p;
+}
+
+/*
+ * Walk one value of JSON text that json-c has already accepted and look for
+ * an object that holds a key twice.  *end receives the byte after the value.
+ */
+static DupScan
+scan_value(const char *p, const char **end, JsonKeySlice *dup)
+{
+	DupScan		rc = DUP_NONE;
+
+	p = skip_ws(p);
+	if (*p == '{')
+	{
+		JsonKeySlice *keys = NULL;
+		int			nkeys = 0;
+		int			cap = 0;
+
+		p = skip_ws(p + 1);
+		while (*p != '\0' && *p != '}')
+		{
+			const char *kstart;
+			size_t		klen;
+			int			i;
+
+			if (*p != '"' && *p != '\'')
+				break;			/* cannot happen after json-c accepted the text */
+			kstart = p + 1;
+			p = skip_string(p);
+			klen = (size_t) (p - kstart) - 1;
+			for (i = 0; i < nkeys; i++)
+			{
+				if (keys[i].len == klen && memcmp(keys[i].start, kstart, klen) == 0)
+				{
+					dup->start = kstart;
+					dup->len = klen;
+					PtFree(keys);
+					return DUP_FOUND;
+				}
+			}
+			if (nkeys < PT_JSON_DUP_CHECK_MAX)
+			{
+				if (nkeys == cap)
+				{
+					int			newcap = cap == 0 ? 16 : cap * 2;
+					JsonKeySlice *nk = PtRealloc(keys, sizeof(JsonKeySlice) * newcap);
+
+					if (nk == NULL)
+					{
+						PtFree(keys);
+						return DUP_NO_MEMORY;
+					}
+					keys = nk;
+					cap = newcap;
+				}
+				keys[nkeys].start = kstart;
+				keys[nkeys].len = klen;
+				nkeys++;
+			}
+			p = skip_ws(p);
+			if (*p == ':')
+				p++;
+			rc = scan_value(p, &p, dup);
+			if (rc != DUP_NONE)
+			{
+				PtFree(keys);
+				return rc;
+			}
+			p = skip_ws(p);
+			if (*p == ',')
+				p = skip_ws(p + 1);
+		}
+		PtFree(keys);
+		if (*p == '}')
+			p++;
+	}
+	else if (*p == '[')
+	{
+		p = skip_ws(p + 1);
+		while (*p != '\0' && *p != ']')
+		{
+			rc = scan_value(p, &p, dup);
+			if (rc != DUP_NONE)
+				return rc;
+			p = skip_ws(p);
+			if (*p == ',')
+				p = skip_ws(p + 1);
+		}
+		if (*p == ']')
+			p++;
+	}
+	else if (*p == '"' || *p == '\'')
+		p = skip_string(p);
+	else
+	{
+		while (*p != '\0' && strchr(",}] \t\r\n", *p) == NULL)
+			p++;
+	}
+	*end = p;
+	return DUP_NONE;
+}
+
+/* Parse JSON text strictly, refusing trailing garbage and repeated keys. */
+struct json_object *
+PtJsonParse(const char *json_text, const char *what, PtError *err)
+{
+	struct json_tokener *tok;
+	struct json_object *obj;
+	enum json_tokener_error jerr;
+	size_t		len;
+	size_t		used;
+	JsonKeySlice dup;
+	const char *end;
+	DupScan		scan;
+
+	if (what == NULL)
+		what = "the JSON text";
+	if (json_text == NULL)
+	{
+		PtErrorSet(err, PT_ERR_INVALID_TEXT, "%s is missing", what);
+		return NULL;
+	}
+	len = strlen(json_text);
+	while (len > 0 && isspace((unsigned char) json_text[len - 1]))
+		len--;
+	if (len == 0)
+	{
+		PtErrorSet(err, PT_ERR_INVALID_TEXT, "%s is empty, not JSON", what);
+		return NULL;
+	}
+	if (len > (size_t) INT32_MAX)
+	{
+		PtErrorSet(err, PT_ERR_INVALID_TEXT, "%s is too long", what);
+		return NULL;
+	}
+	tok = json_tokener_new();
+	if (tok == NULL)
+	{
+		PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory parsing %s", what);
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, json_text, (int) len);
+	jerr = json_tokener_get_error(tok);
+	used = json_tokener_get_parse_end(tok);
+	if (obj == NULL && jerr == json_tokener_continue)
+	{
+		/* A bare number or literal ends only at the terminating NUL: feed it. */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+	}
+	json_tokener_free(tok);
+	if (obj == NULL || jerr != json_tokener_success || used != len)
+	{
+		if (obj != NULL)
+			json_object_put(obj);
+		PtErrorSet(err, PT_ERR_INVALID_TEXT, "%s is not valid JSON", what);
+		if (jerr == json_tokener_success)
+			PtErrorDetail(err, "Unexpected characters follow the JSON value at offset %zu.", used);
+		else
+			PtErrorDetail(err, "json-c reports \"%s\" at offset %zu.",
+						  json_tokener_error_desc(jerr), used);
+		return NULL;
+	}
+	scan = scan_value(json_text, &end, &dup);
+	if (scan == DUP_NO_MEMORY)
+	{
+		json_object_put(obj);
+		PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory parsing %s", what);
+		return NULL;
+	}
+	if (scan == DUP_FOUND)
+	{
+		json_object_put(obj);
+		PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "%s has the key \"%.*s\" more than once",
+				   what, (int) (dup.len > PT_ERROR_MESSAGE_MAX / 2 ? PT_ERROR_MESSAGE_MAX / 2 : dup.len),
+				   dup.start);
+		PtErrorDetail(err, "A key may appear only once in a JSON object.");
+		return NULL;
+	}
+	return obj;
+}
+
+/* Number of steps K of a stepped parameter. */
+double
+PtParamGridSteps(const PtParam *param)
+{
+	if (param->step <= 0)
+		return 0;
+	return round((param->high - param->low) / param->step);
+}
+
+/* The grid value low + k*step, written with as few digits as stay within rounding of it. */
+double
+PtParamGridValue(const PtParam *param, double k)
+{
+	double		v;
+	double		tol;
+	char		buf[PT_DOUBLE_TEXT_MAX];
+	int			digits;
+
+	if (k <= 0)
+		return param->low;
+	if (k >= PtParamGridSteps(param))
+		return param->high;
+	v = param->low + k * param->step;
+	if (param->type == PT_PARAM_INT)
+		return round(v);
+	tol = param->step * PT_STEP_TOLERANCE;
+	for (digits = 1; digits <= 17; digits++)
+	{
+		double		w;
+
+		snprintf(buf, sizeof(buf), "%.*g", digits, v);
+		w = strtod(buf, NULL);
+		if (fabs(w - v) <= tol)
+			return w;
+	}
+	return v;
+}
+
+/* True when v lies on the grid low + k*step of a stepped parameter, up to rounding. */
+static bool
+on_grid(const PtParam *p, double v)
+{
+	double		r;
+
+	if (p->step <= 0)
+		return true;
+	r = (v - p->low) / p->step;
+	return fabs(r - round(r)) <= PT_STEP_TOLERANCE * fmax(1.0, fabs(r));
+}
+
+/* Free the contents of one parameter. */
+static void
+param_clear(PtParam *p)
+{
+	int			i;
+
+	PtFree(p->name);
+	if (p->choices != NULL)
+	{
+		for (i = 0; i < p->n_choices; i++)
+			PtFree(p->choices[i]);
+		PtFree(p->choices);
+	}
+	PtFree(p->description);
+}
+
+/* Free a space. */
+void
+PtSpaceFree(PtSpace *space)
+{
+	int			i;
+
+	if (space == NULL)
+		return;
+	if (space->params != NULL)
+	{
+		for (i = 0; i < space->n_params; i++)
+			param_clear(&space->params[i]);
+		PtFree(space->params);
+	}
+	PtFree(space);
+}
+
+/* Index of a parameter by exact name, or -1. */
+int
+PtSpaceFind(const PtSpace *space, const char *name)
+{
+	int			i;
+
+	if (space == NULL || name == NULL)
+		return -1;
+	for (i = 0; i < space->n_params; i++)
+	{
+		if (strcmp(space->params[i].name, name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Canonical JSON text of a value (owned by v). */
+static const char *
+canonical_text(struct json_object *v)
+{
+	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/*
+ * Read a numeric spec field: a finite JSON number within 2^53 when it is a
+ * JSON integer (json-c clamps larger integers silently).
+ */
+static int
+get_number(struct json_object *v, const char *pname, const char *key,
+		   double *out, PtError *err)
+{
+	enum json_type t = json_object_get_type(v);
+	double		d;
+
+	if (t != json_type_int && t != json_type_double)
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "parameter \"%s\": %s must be a number, not %s",
+						  pname, key, json_kind(v));
+	d = json_object_get_double(v);
+	if (!isfinite(d))
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "parameter \"%s\": %s must be a finite number, not %s",
+						  pname, key, canonical_text(v));
+	if (t == json_type_int && fabs(d) > PT_INT_ABS_MAX)
+	{
+		PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+				   "parameter \"%s\": %s is too large in magnitude",
+				   pname, key);
+		PtErrorDetail(err, "Integers beyond 2^53 (9007199254740992) cannot be represented exactly.");
+		return PT_ERR_INVALID_PARAMETER;
+	}
+	*out = d;
+	return PT_OK;
+}
+
+/* Refuse a spec key that does not apply to the parameter's type. */
+static int
+refuse_key(struct json_object *spec, const char *key, const char *pname,
+		   PtParamType type, PtError *err)
+{
+	if (json_object_object_get_ex(spec, key, NULL))
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "parameter \"%s\": %s does not apply to a %s parameter",
+						  pname, key, PtParamTypeName(type));
+	return PT_OK;
+}
+
+/* Look up an optional spec key, treating JSON null as absent. */
+static struct json_object *
+spec_get(struct json_object *spec, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_object_get_ex(spec, key, &v))
+		return NULL;
+	if (v == NULL || json_object_get_type(v) == json_type_null)
+		return NULL;
+	return v;
+}
+
+/* Parse low, high, log, step and default of a float or int parameter. */
+static int
+parse_numeric(PtParam *p, struct json_object *spec, PtError *err)
+{
+	const char *pn = p->name;
+	struct json_object *v;
+	char		a[PT_DOUBLE_TEXT_MAX];
+	char		b[PT_DOUBLE_TEXT_MAX];
+	bool		is_int = (p->type == PT_PARAM_INT);
+	double		range;
+
+	if (refuse_key(spec, "choices", pn, p->type, err) != PT_OK)
+		return err->code;
+
+	if (!json_object_object_get_ex(spec, "low", &v))
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "parameter \"%s\": low is missing", pn);
+	if (get_number(v, pn, "low", &p->low, err) != PT_OK)
+		return err->code;
+	if (!json_object_object_get_ex(spec, "high", &v))
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "parameter \"%s\": high is missing", pn);
+	if (get_number(v, pn, "high", &p->high, err) != PT_OK)
+		return err->code;
+
+	PtFormatDouble(p->low, a, sizeof(a));
+	PtFormatDouble(p->high, b, sizeof(b));
+	if (is_int && p->low != floor(p->low))
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "parameter \"%s\": low (%s) must be an integer for an int parameter", pn, a);
+	if (is_int && p->high != floor(p->high))
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "parameter \"%s\": high (%s) must be an integer for an int parameter", pn, b);
+	if (is_int && (fabs(p->low) > PT_INT_ABS_MAX || fabs(p->high) > PT_INT_ABS_MAX))
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "parameter \"%s\": int bounds must lie within -2^53 and 2^53", pn);
+	if (!(p->low < p->high))
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "parameter \"%s\": low (%s) must be less than high (%s)", pn, a, b);
+	range = p->high - p->low;
+	if (!isfinite(range))
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "parameter \"%s\": the range from low (%s) to high (%s) is too wide", pn, a, b);
+
+	v = spec_get(spec, "log");
+	if (v != NULL)
+	{
+		if (json_object_get_type(v) != json_type_boolean)
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "parameter \"%s\": log must be true or false, not %s", pn, json_kind(v));
+		p->log = json_object_get_boolean(v);
+	}
+	if (p->log && p->low <= 0)
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "parameter \"%s\": low (%s) must be greater than 0 when log is true", pn, a);
+
+	p->step = is_int ? 1 : 0;
+	v = spec_get(spec, "step");
+	if (v != NULL)
+	{
+		double		step;
+		char		s[PT_DOUBLE_TEXT_MAX];
+		char		r[PT_DOUBLE_TEXT_MAX];
+
+		if (get_number(v, pn, "step", &step, err) != PT_OK)
+			return err->code;
+		PtFormatDouble(step, s, sizeof(s));
+		PtFormatDouble(range, r, sizeof(r));
+		if (step <= 0)
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "parameter \"%s\": step (%s) must be greater than 0", pn, s);
+		if (is_int && step != floor(step))
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "parameter \"%s\": step (%s) must be an integer for an int parameter", pn, s);
+		if (step > range)
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "parameter \"%s\": step (%s) is larger than the range high - low (%s)",
+							  pn, s, r);
+		if (p->log && !is_int)
+		{
+			PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+					   "parameter \"%s\": step cannot be combined with log for a float parameter", pn);
+			PtErrorHint(err, "Drop step, or drop log and search a linear grid.");
+			return PT_ERR_INVALID_PARAMETER;
+		}
+		if (p->log && is_int && step != 1)
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "parameter \"%s\": an int parameter with log must have step 1, not %s",
+							  pn, s);
+		p->step = step;
+	}
+
+	/* Like Optuna, lower high onto the grid: high = low + floor((high - low) / step) * step. */
+	if (p->step > 0)
+	{
+		double		ratio = range / p->step;
+		double		k = floor(ratio);
+
+		if (ratio - k > 1.0 - PT_STEP_TOLERANCE)
+			k += 1;
+		if (fabs(p->low + k * p->step - p->high) > p->step * PT_STEP_TOLERANCE)
+		{
+			p->high = p->low + k * p->step;
+			if (is_int)
+				p->high = round(p->high);
+		}
+	}
+
+	v = spec_get(spec, "default");
+	if (v != NULL)
+	{
+		double		d;
+		char		dt[PT_DOUBLE_TEXT_MAX];
+
+		if (get_number(v, pn, "default", &d, err) != PT_OK)
+			return err->code;
+		PtFormatDouble(d, dt, sizeof(dt));
+		PtFormatDouble(p->high, b, sizeof(b));
+		if (is_int && d != floor(d))
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "parameter \"%s\": default (%s) must be an integer for an int parameter",
+							  pn, dt);
+		if (d < p->low || d > p->high)
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "parameter \"%s\": default (%s) is outside [%s, %s]", pn, dt, a, b);
+		if (!on_grid(p, d))
+		{
+			char		s[PT_DOUBLE_TEXT_MAX];
+
+			PtFormatDouble(p->step, s, sizeof(s));
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "parameter \"%s\": default (%s) is not on the grid low + k*step (low %s, step %s)",
+							  pn, dt, a, s);
+		}
+		p->has_default = true;
+		p->default_value = d;
+	}
+	return PT_OK;
+}
+
+/* Index of a choice by canonical text, or -1. */
+static int
+find_choice(const PtParam *p, const char *text)
+{
+	int			i;
+
+	for (i = 0; i < p->n_choices; i++)
+	{
+		if (strcmp(p->choices[i], text) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Parse the choices and default of a categorical parameter. */
+static int
+parse_categorical(PtParam *p, struct json_object *spec, PtError *err)
+{
+	const char *pn = p->name;
+	struct json_object *v;
+	size_t		n;
+	size_t		i;
+	static const char *const numeric_keys[] = {"low", "high", "log", "step"};
+
+	for (i = 0; i < sizeof(numeric_keys) / sizeof(numeric_keys[0]); i++)
+	{
+		if (refuse_key(spec, numeric_keys[i], pn, p->type, err) != PT_OK)
+			return err->code;
+	}
+	if (!json_object_object_get_ex(spec, "choices", &v))
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "parameter \"%s\": choices are missing for a categorical parameter", pn);
+	if (json_object_get_type(v) != json_type_array)
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "parameter \"%s\": choices must be a JSON array, not %s", pn, json_kind(v));
+	n = json_object_array_length(v);
+	if (n == 0)
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "parameter \"%s\": choices must not be empty", pn);
+	if (n > PT_SPACE_MAX_CHOICES)
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "parameter \"%s\": %zu choices is more than the limit of %d",
+						  pn, n, PT_SPACE_MAX_CHOICES);
+	p->choices = PtCalloc(n, sizeof(char *));
+	if (p->choices == NULL)
+		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *c = json_object_array_get_idx(v, i);
+		enum json_type t = json_object_get_type(c);
+		const char *text;
+		int			prev;
+
+		if (t == json_type_array || t == json_type_object)
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "parameter \"%s\": choices[%zu] is %s; a choice must be a string, number, boolean or null",
+							  pn, i, json_kind(c));
+		if (t == json_type_double && !isfinite(json_object_get_double(c)))
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "parameter \"%s\": choices[%zu] must be a finite number", pn, i);
+		text = canonical_text(c);
+		if (strlen(text) > PT_CHOICE_TEXT_MAX)
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "parameter \"%s\": choices[%zu] is longer than %d bytes as JSON text",
+							  pn, i, PT_CHOICE_TEXT_MAX);
+		prev = find_choice(p, text);
+		if (prev >= 0)
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "parameter \"%s\": duplicate choice %s (choices[%d] and choices[%zu])",
+							  pn, text, prev, i);
+		p->choices[i] = PtStrdup(text);
+		if (p->choices[i] == NULL)
+			return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
+		p->n_choices = (int) i + 1;
+	}
+
+	v = spec_get(spec, "default");
+	if (v != NULL)
+	{
+		const char *text = canonical_text(v);
+		int			idx = find_choice(p, text);
+
+		if (idx < 0)
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "parameter \"%s\": default %.*s is not among the choices",
+							  pn, PT_CHOICE_TEXT_MAX, text);
+		p->has_default = true;
+		p->default_value = idx;
+	}
+	return PT_OK;
+}
+
+/* Set up a bool parameter: choices [false, true] and an optional boolean default. */
+static int
+parse_bool(PtParam *p, struct json_object *spec, PtError *err)
+{
+	const char *pn = p->name;
+	struct json_object *v;
+	size_t		i;
+	static const char *const refused[] = {"low", "high", "log", "step", "choices"};
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+	{
+		if (refuse_key(spec, refused[i], pn, p->type, err) != PT_OK)
+			return err->code;
+	}
+	p->choices = PtCalloc(2, sizeof(char *));
+	if (p->choices == NULL)
+		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
+	p->choices[0] = PtStrdup("false");
+	p->choices[1] = PtStrdup("true");
+	p->n_choices = 2;
+	if (p->choices[0] == NULL || p->choices[1] == NULL)
+		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
+	v = spec_get(spec, "default");
+	if (v != NULL)
+	{
+		if (json_object_get_type(v) != json_type_boolean)
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "parameter \"%s\": default must be true or false for a bool parameter, not %s",
+							  pn, json_kind(v));
+		p->has_default = true;
+		p->default_value = json_object_get_boolean(v) ? 1 : 0;
+	}
+	return PT_OK;
+}
+
+/* Parse one parameter spec into p (p->name already set). */
+static int
+parse_param(PtParam *p, struct json_object *spec, PtError *err)
+{
+	const char *pn = p->name;
+	struct json_object *v;
+	size_t		i;
+
+	if (json_object_get_type(spec) != json_type_object)
+	{
+		PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+				   "parameter \"%s\": the spec must be a JSON object, not %s", pn, json_kind(spec));
+		PtErrorHint(err, "Write e.g. {\"low\": 0, \"high\": 1} or {\"choices\": [\"a\", \"b\"]}.");
+		return PT_ERR_INVALID_PARAMETER;
+	}
+	json_object_object_foreach(spec, key, val)
+	{
+		bool		known = false;
+
+		(void) val;
+		for (i = 0; i < sizeof(spec_keys) / sizeof(spec_keys[0]); i++)
+		{
+			if (strcmp(key, spec_keys[i]) == 0)
+				known = true;
+		}
+		if (!known)
+		{
+			PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "parameter \"%s\": unknown key \"%.*s\"",
+					   pn, PT_NAME_SHOWN_MAX, key);
+			PtErrorHint(err, PT_SPACE_HINT_KEYS);
+			return PT_ERR_INVALID_PARAMETER;
+		}
+	}
+
+	v = spec_get(spec, "type");
+	if (v == NULL)
+		p->type = json_object_object_get_ex(spec, "choices", NULL) ? PT_PARAM_CATEGORICAL : PT_PARAM_FLOAT;
+	else
+	{
+		const char *t;
+
+		if (json_object_get_type(v) != json_type_string)
+		{
+			PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+					   "parameter \"%s\": type must be a string, not %s", pn, json_kind(v));
+			PtErrorHint(err, PT_SPACE_HINT_TYPES);
+			return PT_ERR_INVALID_PARAMETER;
+		}
+		t = json_object_get_string(v);
+		if (strcmp(t, "float") == 0)
+			p->type = PT_PARAM_FLOAT;
+		else if (strcmp(t, "int") == 0)
+			p->type = PT_PARAM_INT;
+		else if (strcmp(t, "categorical") == 0)
+			p->type = PT_PARAM_CATEGORICAL;
+		else if (strcmp(t, "bool") == 0)
+			p->type = PT_PARAM_BOOL;
+		else
+		{
+			PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "parameter \"%s\": unknown type \"%.*s\"",
+					   pn, PT_NAME_SHOWN_MAX, t);
+			PtErrorHint(err, PT_SPACE_HINT_TYPES);
+			return PT_ERR_INVALID_PARAMETER;
+		}
+	}
+
+	v = spec_get(spec, "description");
+	if (v != NULL)
+	{
+		if (json_object_get_type(v) != json_type_string)
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "parameter \"%s\": description must be a string, not %s", pn, json_kind(v));
+		p->description = PtStrdup(json_object_get_string(v));
+		if (p->description == NULL)
+			return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
+	}
+
+	switch (p->type)
+	{
+		case PT_PARAM_FLOAT:
+		case PT_PARAM_INT:
+			return parse_numeric(p, spec, err);
+		case PT_PARAM_CATEGORICAL:
+			return parse_categorical(p, spec, err);
+		case PT_PARAM_BOOL:
+			return parse_bool(p, spec, err);
+	}
+	return PtErrorSet(err, PT_ERR_INTERNAL, "unknown parameter type");
+}
+
+/* Parse a space from JSON text. */
+PtSpace *
+PtSpaceParse(const char *json_text, PtError *err)
+{
+	struct json_object *root;
+	PtSpace    *space;
+	int			n;
+	int			i = 0;
+	PtError		local;
+
+	if (err == NULL)
+		err = &local;
+	PtErrorClear(err);
+	root = PtJsonParse(json_text, "the search space", err);
+	if (root == NULL)
+		return NULL;
+	if (json_object_get_type(root) != json_type_object)
+	{
+		PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+				   "the search space must be a JSON object, not %s", json_kind(root));
+		PtErrorHint(err, "Write {\"name\": {\"low\": 0, \"high\": 1}, ...}.");
+		json_object_put(root);
+		return NULL;
+	}
+	n = json_object_object_length(root);
+	if (n == 0)
+	{
+		PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "the search space is empty");
+		PtErrorHint(err, "Name at least one parameter, e.g. {\"x\": {\"low\": 0, \"high\": 1}}.");
+		json_object_put(root);
+		return NULL;
+	}
+	if (n > PT_SPACE_MAX_PARAMS)
+	{
+		PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+				   "the search space has %d parameters, more than the limit of %d",
+				   n, PT_SPACE_MAX_PARAMS);
+		json_object_put(root);
+		return NULL;
+	}
+	space = PtCalloc(1, sizeof(PtSpace));
+	if (space == NULL || (space->params = PtCalloc(n, sizeof(PtParam))) == NULL)
+	{
+		PtFree(space);
+		json_object_put(root);
+		PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
+		return NULL;
+	}
+	json_object_object_foreach(root, name, spec)
+	{
+		PtParam    *p = &space->params[i];
+		size_t		len = strlen(name);
+
+		if (len == 0)
+		{
+			PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "parameter name must not be empty");
+			goto fail;
+		}
+		if (len > PT_PARAM_NAME_MAX)
+		{
+			PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+					   "parameter name \"%.*s...\" is longer than %d bytes",
+					   PT_NAME_SHOWN_MAX, name, PT_PARAM_NAME_MAX);
+			goto fail;
+		}
+		p->name = PtStrdup(name);
+		if (p->name == NULL)
+		{
+			PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
+			goto fail;
+		}
+		space->n_params = ++i;
+		if (parse_param(p, spec, err) != PT_OK)
+			goto fail;
+	}
+	json_object_put(root);
+	return space;
+
+fail:
+	json_object_put(root);
+	PtSpaceFree(space);
+	return NULL;
+}
+
+/* Parse an optional fixed_json object; *out is NULL when there is none. */
+static int
+parse_fixed(const PtSpace *space, const char *fixed_json, struct json_object **out, PtError *err)
+{
+	struct json_object *fixed;
+	const char *p = fixed_json;
+
+	*out = NULL;
+	if (fixed_json == NULL)
+		return PT_OK;
+	while (*p != '\0' && isspace((unsigned char) *p))
+		p++;
+	if (*p == '\0')
+		return PT_OK;
+	fixed = PtJsonParse(fixed_json, "options.fixed", err);
+	if (fixed == NULL)
+		return err->code;
+	if (json_object_get_type(fixed) == json_type_null)
+	{
+		json_object_put(fixed);
+		return PT_OK;
+	}
+	if (json_object_get_type(fixed) != json_type_object)
+	{
+		PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+				   "options.fixed must be a JSON object, not %s", json_kind(fixed));
+		json_object_put(fixed);
+		return PT_ERR_INVALID_PARAMETER;
+	}
+	json_object_object_foreach(fixed, key, val)
+	{
+		(void) val;
+		if (PtSpaceFind(space, key) >= 0)
+		{
+			PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+					   "parameter \"%.*s\" is both searched and fixed", PT_PARAM_NAME_MAX, key);
+			PtErrorHint(err, "Remove it from the search space or from options.fixed.");
+			json_object_put(fixed);
+			return PT_ERR_INVALID_PARAMETER;
+		}
+	}
+	*out = fixed;
+	return PT_OK;
+}
+
+/* Check options.fixed: a JSON object whose keys are not in the space. */
+int
+PtSpaceCheckFixed(const PtSpace *space, const char *fixed_json, PtError *err)
+{
+	struct json_object *fixed;
+	PtError		local;
+
+	if (err == NULL)
+		err = &local;
+	PtErrorClear(err);
+	if (parse_fixed(space, fixed_json, &fixed, err) != PT_OK)
+		return err->code;
+	if (fixed != NULL)
+		json_object_put(fixed);
+	return PT_OK;
+}
+
+/* The JSON value of parameter p at point value v into *out (NULL is JSON null). */
+static int
+param_value_json(const PtParam *p, double v, struct json_object **out, PtError *err)
+{
+	char		buf[PT_DOUBLE_TEXT_MAX];
+
+	*out = NULL;
+	if (!isfinite(v))
+		return PtErrorSet(err, PT_ERR_INTERNAL, "point value of parameter \"%s\" is not finite", p->name);
+	switch (p->type)
+	{
+		case PT_PARAM_FLOAT:
+			PtFormatDouble(v, buf, sizeof(buf));
+			*out = json_object_new_double_s(v, buf);
+			break;
+		case PT_PARAM_INT:
+			*out = json_object_new_int64((int64_t) llround(v));
+			break;
+		case PT_PARAM_CATEGORICAL:
+		case PT_PARAM_BOOL:
+			{
+				double		idx = round(v);
+
+				if (idx < 0 || idx >= p->n_choices)
+					return PtErrorSet(err, PT_ERR_INTERNAL,
+									  "choice index %g of parameter \"%s\" is out of range", v, p->name);
+				if (strcmp(p->choices[(int) idx], "null") == 0)
+					return PT_OK;
+				*out = json_tokener_parse(p->choices[(int) idx]);
+				break;
+			}
+	}
+	if (*out == NULL)
+		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
+	return PT_OK;
+}
+
+/* A JSON object text with every parameter of x and every key of fixed_json. */
+char *
+PtSpacePointToJson(const PtSpace *space, const double *x,
+				   const char *fixed_json, PtError *err)
+{
+	struct json_object *obj;
+	struct json_object *fixed;
+	char	   *result;
+	int			i;
+	PtError		local;
+
+	if (err == NULL)
+		err = &local;
+	PtErrorClear(err);
+	if (parse_fixed(space, fixed_json, &fixed, err) != PT_OK)
+		return NULL;
+	obj = json_object_new_object();
+	if (obj == NULL)
+	{
+		json_object_put(fixed);
+		PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < space->n_params; i++)
+	{
+		struct json_object *v;
+
+		if (param_value_json(&space->params[i], x[i], &v, err) != PT_OK)
+		{
+			json_object_put(obj);
+			json_object_put(fixed);
+			return NULL;
+		}
+		json_object_object_add(obj, space->params[i].name, v);
+	}
+	if (fixed != NULL)
+	{
+		json_object_object_foreach(fixed, key, val)
+		{
+			json_object_object_add(obj, key, json_object_get(val));
+		}
+	}
+	result = PtStrdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+													 JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(obj);
+	json_object_put(fixed);
+	if (result == NULL)
+		PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
+	return result;
+}
+
+/* Read one value of a parameter set into *x, checking it against the spec. */
+static int
+read_value(const PtParam *p, struct json_object *v, const char *what, double *x, PtError *err)
+{
+	enum json_type t = json_object_get_type(v);
+	char		a[PT_DOUBLE_TEXT_MAX];
+	char		b[PT_DOUBLE_TEXT_MAX];
+	char		dt[PT_DOUBLE_TEXT_MAX];
+	double		d;
+
+	if (p->type == PT_PARAM_CATEGORICAL)
+	{
+		const char *text = canonical_text(v);
+		int			idx = find_choice(p, text);
+
+		if (idx < 0)
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "%s: parameter \"%s\": %.*s is not among the choices",
+							  what, p->name, PT_CHOICE_TEXT_MAX, text);
+		*x = idx;
+		return PT_OK;
+	}
+	if (p->type == PT_PARAM_BOOL)
+	{
+		if (t != json_type_boolean)
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "%s: parameter \"%s\": must be true or false, not %s",
+							  what, p->name, json_kind(v));
+		*x = json_object_get_boolean(v) ? 1 : 0;
+		return PT_OK;
+	}
+	if (t != json_type_int && t != json_type_double)
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "%s: parameter \"%s\": must be a number, not %s",
+						  what, p->name, json_kind(v));
+	d = json_object_get_double(v);
+	if (!isfinite(d))
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "%s: parameter \"%s\": must be a finite number", what, p->name);
+	PtFormatDouble(d, dt, sizeof(dt));
+	PtFormatDouble(p->low, a, sizeof(a));
+	PtFormatDouble(p->high, b, sizeof(b));
+	if (p->type == PT_PARAM_INT && d != floor(d))
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "%s: parameter \"%s\": %s is not an integer", what, p->name, dt);
+	if (d < p->low || d > p->high)
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "%s: parameter \"%s\": %s is outside [%s, %s]", what, p->name, dt, a, b);
+	if (!on_grid(p, d))
+	{
+		char		s[PT_DOUBLE_TEXT_MAX];
+
+		PtFormatDouble(p->step, s, sizeof(s));
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "%s: parameter \"%s\": %s is not on the grid low + k*step (low %s, step %s)",
+						  what, p->name, dt, a, s);
+	}
+	*x = d;
+	return PT_OK;
+}
+
+/* Read a parameter set (JSON object text) into x. */
+int
+PtSpacePointFromJson(const PtSpace *space, const char *json_text,
+					 const char *fixed_json, const char *what,
+					 double *x, PtError *err)
+{
+	struct json_object *obj;
+	struct json_object *fixed;
+	int			i;
+	PtError		local;
+
+	if (err == NULL)
+		err = &local;
+	PtErrorClear(err);
+	if (what == NULL)
+		what = "the parameter set";
+	if (parse_fixed(space, fixed_json, &fixed, err) != PT_OK)
+		return err->code;
+	obj = PtJsonParse(json_text, what, err);
+	if (obj == NULL)
+	{
+		json_object_put(fixed);
+		return err->code;
+	}
+	if (json_object_get_type(obj) != json_type_object)
+	{
+		PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "%s must be a JSON object, not %s",
+				   what, json_kind(obj));
+		goto fail;
+	}
+	json_object_object_foreach(obj, key, val)
+	{
+		(void) val;
+		if (PtSpaceFind(space, key) < 0 &&
+			(fixed == NULL || !json_object_object_get_ex(fixed, key, NULL)))
+		{
+			PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "%s: unknown parameter \"%.*s\"",
+					   what, PT_PARAM_NAME_MAX, key);
+			PtErrorDetail(err, "It is neither in the search space nor in options.fixed.");
+			goto fail;
+		}
+	}
+	for (i = 0; i < space->n_params; i++)
+	{
+		const PtParam *p = &space->params[i];
+		struct json_object *v;
+
+		if (!json_object_object_get_ex(obj, p->name, &v))
+		{
+			if (!p->has_default)
+			{
+				PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						   "%s: parameter \"%s\" is missing and has no default", what, p->name);
+				goto fail;
+			}
+			x[i] = p->default_value;
+			continue;
+		}
+		if (read_value(p, v, what, &x[i], err) != PT_OK)
+			goto fail;
+	}
+	json_object_put(obj);
+	json_object_put(fixed);
+	return PT_OK;
+
+fail:
+	json_object_put(obj);
+	json_object_put(fixed);
+	return err->code;
+}

@@ -1,0 +1,189 @@
+/*
+ * pt_backtest_sql.c — ptopt_params(), ptopt_default_space() and ptopt_backtest().
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "clob.h"
+#include "gates.h"
+#include "pt_glue.h"
+#include "pt_policy.h"
+
+PG_FUNCTION_INFO_V1(ptopt_params);
+PG_FUNCTION_INFO_V1(ptopt_default_space);
+PG_FUNCTION_INFO_V1(ptopt_backtest);
+
+#define PARAMS_COLUMNS 10
+
+/* The space type name of a tunable parameter. */
+static const char *
+kind_name(ClobParamKind kind)
+{
+	switch (kind)
+	{
+		case CLOB_PARAM_FLOAT:
+			return "float";
+		case CLOB_PARAM_INT:
+			return "int";
+		case CLOB_PARAM_BOOL:
+			return "bool";
+	}
+	return "float";
+}
+
+/* A number as JSON text: integers without a fraction, others in shortest round-trip form. */
+static void
+append_number(StringInfo buf, double v, ClobParamKind kind)
+{
+	if (kind == CLOB_PARAM_BOOL)
+		appendStringInfoString(buf, v != 0 ? "true" : "false");
+	else if (kind == CLOB_PARAM_INT)
+		appendStringInfo(buf, "%.0f", v);
+	else
+	{
+		char		num[64];
+
+		snprintf(num, sizeof(num), "%.15g", v);
+		if (strtod(num, NULL) != v)
+			snprintf(num, sizeof(num), "%.17g", v);
+		appendStringInfoString(buf, num);
+	}
+}
+
+/* One row per tunable parameter, then one per gated setting. */
+Datum
+ptopt_params(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const ClobParamInfo *params;
+	const ClobGatedInfo *gated;
+	int			n;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	params = ClobTunableParams(&n);
+	for (i = 0; i < n; i++)
+	{
+		const ClobParamInfo *p = &params[i];
+		Datum		values[PARAMS_COLUMNS];
+		bool		nulls[PARAMS_COLUMNS] = {0};
+		StringInfoData def;
+
+		initStringInfo(&def);
+		append_number(&def, p->default_value, p->kind);
+		values[0] = CStringGetTextDatum(p->name);
+		values[1] = CStringGetTextDatum(kind_name(p->kind));
+		values[2] = Float8GetDatum(p->low);
+		values[3] = Float8GetDatum(p->high);
+		values[4] = BoolGetDatum(p->log);
+		values[5] = Float8GetDatum(p->step);
+		nulls[5] = (p->step == 0);
+		if (p->kind == CLOB_PARAM_BOOL)
+		{
+			nulls[2] = nulls[3] = nulls[5] = true;
+			values[6] = PtTextToJsonb("[true, false]");
+		}
+		else
+			nulls[6] = true;
+		values[7] = PtTextToJsonb(def.data);
+		values[8] = BoolGetDatum(false);
+		values[9] = CStringGetTextDatum(p->description);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	gated = ClobGatedSettings(&n);
+	for (i = 0; i < n; i++)
+	{
+		Datum		values[PARAMS_COLUMNS];
+		bool		nulls[PARAMS_COLUMNS] = {0};
+
+		values[0] = CStringGetTextDatum(gated[i].name);
+		values[1] = CStringGetTextDatum(gated[i].type);
+		nulls[2] = nulls[3] = nulls[5] = nulls[6] = true;
+		values[4] = BoolGetDatum(false);
+		values[7] = PtTextToJsonb(gated[i].default_json);
+		values[8] = BoolGetDatum(true);
+		values[9] = CStringGetTextDatum(gated[i].description);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* A search space over every tunable parameter, at its full range. */
+Datum
+ptopt_default_space(PG_FUNCTION_ARGS)
+{
+	const ClobParamInfo *params;
+	StringInfoData buf;
+	int			n;
+	int			i;
+
+	params = ClobTunableParams(&n);
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (i = 0; i < n; i++)
+	{
+		const ClobParamInfo *p = &params[i];
+
+		if (i > 0)
+			appendStringInfoString(&buf, ", ");
+		appendStringInfo(&buf, "\"%s\": {\"type\": \"%s\"", p->name, kind_name(p->kind));
+		if (p->kind != CLOB_PARAM_BOOL)
+		{
+			appendStringInfoString(&buf, ", \"low\": ");
+			append_number(&buf, p->low, p->kind);
+			appendStringInfoString(&buf, ", \"high\": ");
+			append_number(&buf, p->high, p->kind);
+			if (p->log)
+				appendStringInfoString(&buf, ", \"log\": true");
+		}
+		appendStringInfoString(&buf, ", \"default\": ");
+		append_number(&buf, p->default_value, p->kind);
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoChar(&buf, '}');
+	PG_RETURN_DATUM(PtTextToJsonb(buf.data));
+}
+
+/* One backtest with these parameters and options; returns the ReportEnvelope. */
+Datum
+ptopt_backtest(PG_FUNCTION_ARGS)
+{
+	char	   *params = PtJsonbToText(PG_GETARG_JSONB_P(0));
+	char	   *options = PtJsonbToText(PG_GETARG_JSONB_P(1));
+	char	   *policy;
+	ClobSession *volatile session = NULL;
+	ClobResult	result = {0};
+	PtError		err;
+	int			rc;
+	char	   *volatile envelope = NULL;
+
+	if (PtGateCheckJson(params, NULL, "params", &err) != PT_OK ||
+		PtGateCheckJson(options, NULL, "options", &err) != PT_OK ||
+		ClobCheckParams(params, &err) != PT_OK)
+		PtRaise(&err);
+	policy = PtPolicySnapshot(CurrentMemoryContext);
+
+	PG_TRY();
+	{
+		session = ClobSessionCreate(options, policy, &err);
+		if (session == NULL)
+			PtRaise(&err);
+		rc = ClobSessionRun(session, params, PtPgStop(), &result, &err);
+		if (rc != PT_OK)
+			PtRaise(&err);
+		envelope = pstrdup(result.envelope_json);
+	}
+	PG_FINALLY();
+	{
+		ClobResultClear(&result);
+		ClobSessionFree(session);
+	}
+	PG_END_TRY();
+	PG_RETURN_DATUM(PtTextToJsonb(envelope));
+}

@@ -1,0 +1,104 @@
+/*
+ * pt_glue.c — mapping core errors to SQLSTATEs, the stop callback, jsonb text helpers.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "pt_alloc.h"
+#include "pt_glue.h"
+
+/* The SQLSTATE a core error code maps to. */
+int
+PtSqlState(PtErrorCode code)
+{
+	switch (code)
+	{
+		case PT_ERR_INVALID_PARAMETER:
+			return ERRCODE_INVALID_PARAMETER_VALUE;
+		case PT_ERR_INVALID_TEXT:
+			return ERRCODE_INVALID_TEXT_REPRESENTATION;
+		case PT_ERR_HARD_GATE:
+			return ERRCODE_PTOPT_HARD_GATE;
+		case PT_ERR_LLM_TIMEOUT:
+			return MAKE_SQLSTATE('P', 'T', '0', '0', '2');
+		case PT_ERR_LLM_HTTP:
+			return MAKE_SQLSTATE('P', 'T', '0', '0', '3');
+		case PT_ERR_LLM_REPLY:
+			return MAKE_SQLSTATE('P', 'T', '0', '0', '4');
+		case PT_ERR_LLM_CONFIG:
+			return MAKE_SQLSTATE('P', 'T', '0', '0', '5');
+		case PT_ERR_CANCELLED:
+			return ERRCODE_QUERY_CANCELED;
+		case PT_ERR_OUT_OF_MEMORY:
+			return ERRCODE_OUT_OF_MEMORY;
+		case PT_OK:
+		case PT_ERR_INTERNAL:
+			break;
+	}
+	return ERRCODE_INTERNAL_ERROR;
+}
+
+/* Raise a core error as an ERROR (a cancel goes through CHECK_FOR_INTERRUPTS). */
+void
+PtRaise(const PtError *err)
+{
+	if (err->code == PT_ERR_CANCELLED)
+	{
+		CHECK_FOR_INTERRUPTS();
+		/* Cannot happen: core stops only when an interrupt is pending. */
+		elog(ERROR, "core reported a stop with no interrupt pending");
+	}
+	ereport(ERROR,
+			(errcode(PtSqlState(err->code)),
+			 errmsg("%s", err->message),
+			 err->detail[0] ? errdetail("%s", err->detail) : 0,
+			 err->hint[0] ? errhint("%s", err->hint) : 0));
+	pg_unreachable();
+}
+
+/* True when a cancel or termination is pending; never raises. */
+static bool
+pg_should_stop(void *arg)
+{
+	return InterruptPending && (QueryCancelPending || ProcDiePending);
+}
+
+static const PtStop pg_stop = {pg_should_stop, NULL};
+
+/* The stop callback for core loops. */
+const PtStop *
+PtPgStop(void)
+{
+	return &pg_stop;
+}
+
+/* A jsonb datum as compact text. */
+char *
+PtJsonbToText(Jsonb *jb)
+{
+	return JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+}
+
+/* Text JSON as a jsonb datum. */
+Datum
+PtTextToJsonb(const char *text)
+{
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
+}
+
+/* Copy a PtMalloc'd string into palloc memory and free the original. */
+char *
+PtTakeString(char *s)
+{
+	char	   *copy;
+
+	if (s == NULL)
+		return NULL;
+	copy = pstrdup(s);
+	PtFree(s);
+	return copy;
+}

@@ -1,0 +1,36 @@
+/*
+ * pt_glue.h — what the src/pg files share: error mapping, the stop callback,
+ * and jsonb <-> text helpers.
+ */
+#ifndef PTOPT_PT_GLUE_H
+#define PTOPT_PT_GLUE_H
+
+#include "postgres.h"
+
+#include "utils/jsonb.h"
+
+#include "pt_error.h"
+#include "pt_stop.h"
+
+/* SQLSTATE of the hard gate: OPT_REFUSED_HARD_GATE. */
+#define ERRCODE_PTOPT_HARD_GATE MAKE_SQLSTATE('P','T','0','0','1')
+
+/* Raise a core error as a PostgreSQL ERROR with its SQLSTATE; PT_ERR_CANCELLED runs CHECK_FOR_INTERRUPTS. */
+extern void PtRaise(const PtError *err) pg_attribute_noreturn();
+
+/* The SQLSTATE a core error code maps to. */
+extern int	PtSqlState(PtErrorCode code);
+
+/* A stop callback that reports a pending cancel or termination without raising. */
+extern const PtStop *PtPgStop(void);
+
+/* A jsonb datum as compact text (palloc'd). */
+extern char *PtJsonbToText(Jsonb *jb);
+
+/* Text JSON (from core) as a jsonb datum; raises 22P02 on malformed text. */
+extern Datum PtTextToJsonb(const char *text);
+
+/* Copy a PtMalloc'd string into the current memory context and PtFree it. */
+extern char *PtTakeString(char *s);
+
+#endif							/* PTOPT_PT_GLUE_H */

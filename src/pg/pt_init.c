@@ -1,0 +1,37 @@
+/*
+ * pt_init.c — the module's one _PG_init: settings of every module.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/guc.h"
+
+#include "pt_settings.h"
+
+PG_MODULE_MAGIC;
+
+bool		ptopt_progress_notices = true;
+int			ptopt_progress_lines = PTOPT_DEFAULT_PROGRESS_LINES;
+
+void		_PG_init(void);
+
+/* Define the ptopt.* settings and reserve the prefix. */
+void
+_PG_init(void)
+{
+	DefineCustomBoolVariable("ptopt.progress_notices",
+							 "Relays a search's progress to the client as NOTICE lines.",
+							 NULL,
+							 &ptopt_progress_notices,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomIntVariable("ptopt.progress_lines",
+							"About how many progress lines one search prints.",
+							"Every iteration that improves the best is also reported while the total stays near this number.",
+							&ptopt_progress_lines,
+							PTOPT_DEFAULT_PROGRESS_LINES, 1, 10000,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	MarkGUCPrefixReserved("ptopt");
+}

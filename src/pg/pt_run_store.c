@@ -1,0 +1,188 @@
+/*
+ * pt_run_store.c — SPI writes and reads of the run and trajectory tables.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "pt_glue.h"
+#include "pt_run_store.h"
+
+/* A text datum, or a null flag for NULL. */
+static Datum
+text_or_null(const char *s, char *null_flag)
+{
+	*null_flag = (s == NULL) ? 'n' : ' ';
+	return s == NULL ? (Datum) 0 : CStringGetTextDatum(s);
+}
+
+/* A jsonb datum from JSON text, or a null flag for NULL. */
+static Datum
+jsonb_or_null(const char *s, char *null_flag)
+{
+	*null_flag = (s == NULL) ? 'n' : ' ';
+	return s == NULL ? (Datum) 0 : PtTextToJsonb(s);
+}
+
+/* Insert a run row; returns its run_id. */
+int64
+PtStoreInsertRun(const PtRunRow *row)
+{
+	Oid			types[8] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, INT8OID, INT4OID};
+	Datum		values[8];
+	char		nulls[9] = "        ";
+	bool		isnull;
+	int			rc;
+
+	values[0] = text_or_null(row->label, &nulls[0]);
+	values[1] = CStringGetTextDatum(row->strategy);
+	values[2] = CStringGetTextDatum(row->objective);
+	values[3] = PtTextToJsonb(row->space_json);
+	values[4] = PtTextToJsonb(row->options_json);
+	values[5] = PtTextToJsonb(row->policy_json);
+	values[6] = Int64GetDatum(row->seed);
+	values[7] = Int32GetDatum(row->budget);
+	rc = SPI_execute_with_args("INSERT INTO ptopt.runs"
+							   " (label, strategy, objective, space, options, policy, seed, budget)"
+							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING run_id",
+							   8, types, values, nulls, false, 1);
+	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		elog(ERROR, "could not insert into ptopt.runs: %s", SPI_result_code_string(rc));
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/* Insert one trajectory row. */
+void
+PtStoreInsertIteration(const PtIterationRow *row)
+{
+	Oid			types[11] = {INT8OID, INT4OID, JSONBOID, FLOAT8OID, JSONBOID, TEXTOID,
+	TEXTOID, TEXTOID, FLOAT8OID, INT4OID, INT4OID};
+	Datum		values[11];
+	char		nulls[12] = "           ";
+	int			rc;
+
+	values[0] = Int64GetDatum(row->run_id);
+	values[1] = Int32GetDatum(row->iter);
+	values[2] = PtTextToJsonb(row->params_json);
+	values[3] = Float8GetDatum(row->score);
+	nulls[3] = row->has_score ? ' ' : 'n';
+	values[4] = jsonb_or_null(row->report_json, &nulls[4]);
+	values[5] = text_or_null(row->reasoning, &nulls[5]);
+	values[6] = CStringGetTextDatum(row->source);
+	values[7] = CStringGetTextDatum(row->status);
+	values[8] = Float8GetDatum(row->elapsed_ms);
+	values[9] = Int32GetDatum((int32) row->tokens_in);
+	values[10] = Int32GetDatum((int32) row->tokens_out);
+	rc = SPI_execute_with_args("INSERT INTO ptopt.trajectory"
+							   " (run_id, iter, params, score, report, reasoning, source, status,"
+							   "  elapsed_ms, tokens_in, tokens_out)"
+							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+							   11, types, values, nulls, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "could not insert into ptopt.trajectory: %s", SPI_result_code_string(rc));
+}
+
+/* Record the iteration count and the best so far. */
+void
+PtStoreUpdateBest(int64 run_id, const PtRunBest *best)
+{
+	Oid			types[8] = {INT8OID, INT4OID, FLOAT8OID, INT4OID, JSONBOID, FLOAT8OID, INT8OID, INT8OID};
+	Datum		values[8];
+	char		nulls[9] = "        ";
+	int			rc;
+
+	values[0] = Int64GetDatum(run_id);
+	values[1] = Int32GetDatum(best->iterations);
+	values[2] = Float8GetDatum(best->best_score);
+	values[3] = Int32GetDatum(best->best_iter);
+	values[4] = jsonb_or_null(best->has_best ? best->best_params_json : NULL, &nulls[4]);
+	if (!best->has_best)
+		nulls[2] = nulls[3] = 'n';
+	values[5] = Float8GetDatum(best->holdout_score);
+	nulls[5] = best->has_holdout ? ' ' : 'n';
+	values[6] = Int64GetDatum(best->tokens_in);
+	values[7] = Int64GetDatum(best->tokens_out);
+	rc = SPI_execute_with_args("UPDATE ptopt.runs SET iterations = $2, best_score = $3, best_iter = $4,"
+							   " best_params = $5, holdout_score = $6, tokens_in = $7, tokens_out = $8"
+							   " WHERE run_id = $1",
+							   8, types, values, nulls, false, 0);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "could not update ptopt.runs: %s", SPI_result_code_string(rc));
+}
+
+/* Close a run. */
+void
+PtStoreFinishRun(int64 run_id, const char *status, const char *error)
+{
+	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	char		nulls[4] = "   ";
+	int			rc;
+
+	values[0] = Int64GetDatum(run_id);
+	values[1] = CStringGetTextDatum(status);
+	values[2] = text_or_null(error, &nulls[2]);
+	rc = SPI_execute_with_args("UPDATE ptopt.runs SET status = $2, error = $3,"
+							   " finished_at = clock_timestamp()"
+							   " WHERE run_id = $1 AND status = 'running'",
+							   3, types, values, nulls, false, 0);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "could not update ptopt.runs: %s", SPI_result_code_string(rc));
+}
+
+/* The run's status, or NULL when it is not visible. */
+char *
+PtStoreRunStatus(int64 run_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	bool		isnull;
+	int			rc;
+
+	values[0] = Int64GetDatum(run_id);
+	rc = SPI_execute_with_args("SELECT status FROM ptopt.runs WHERE run_id = $1",
+							   1, types, values, NULL, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read ptopt.runs: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		return NULL;
+	return TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+											 &isnull));
+}
+
+/* The run's summary row. */
+Datum
+PtStoreRunSummary(int64 run_id, TupleDesc tupdesc)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		args[1];
+	Datum		values[9];
+	bool		nulls[9];
+	int			rc;
+	int			i;
+	HeapTuple	tuple;
+
+	args[0] = Int64GetDatum(run_id);
+	rc = SPI_execute_with_args("SELECT run_id, strategy, iterations, best_score, best_iter,"
+							   " best_params, holdout_score,"
+							   " coalesce(finished_at, clock_timestamp()) - started_at, status"
+							   " FROM ptopt.runs WHERE run_id = $1",
+							   1, types, args, NULL, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read ptopt.runs: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("run %lld is not visible", (long long) run_id),
+				 errdetail("The run does not exist, belongs to another role, or finished after this transaction's snapshot was taken."),
+				 errhint("Runs are read back in READ COMMITTED; under REPEATABLE READ use ptopt_start and then ptopt_wait in a new transaction.")));
+	for (i = 0; i < 9; i++)
+		values[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &nulls[i]);
+	tuple = heap_form_tuple(tupdesc, values, nulls);
+	return SPI_datumTransfer(HeapTupleGetDatum(tuple), false, -1);
+}

@@ -1,0 +1,73 @@
+/*
+ * pt_run_store.h — the parameterised SPI writes and reads of ptopt.runs and ptopt.trajectory.
+ *
+ * Every function expects an SPI connection and a transaction; none builds SQL
+ * by pasting values.
+ */
+#ifndef PTOPT_PT_RUN_STORE_H
+#define PTOPT_PT_RUN_STORE_H
+
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+
+typedef struct PtRunRow
+{
+	const char *label;			/* or NULL */
+	const char *strategy;
+	const char *objective;
+	const char *space_json;
+	const char *options_json;
+	const char *policy_json;
+	int64		seed;
+	int			budget;
+} PtRunRow;
+
+typedef struct PtIterationRow
+{
+	int64		run_id;
+	int			iter;
+	const char *params_json;
+	bool		has_score;
+	double		score;
+	const char *report_json;	/* or NULL */
+	const char *reasoning;		/* or NULL */
+	const char *source;
+	const char *status;
+	double		elapsed_ms;
+	long		tokens_in;
+	long		tokens_out;
+} PtIterationRow;
+
+typedef struct PtRunBest
+{
+	int			iterations;
+	bool		has_best;
+	double		best_score;
+	int			best_iter;
+	const char *best_params_json;
+	bool		has_holdout;
+	double		holdout_score;
+	long		tokens_in;
+	long		tokens_out;
+} PtRunBest;
+
+/* Insert a run row with status running; returns its run_id. */
+extern int64 PtStoreInsertRun(const PtRunRow *row);
+
+/* Insert one trajectory row. */
+extern void PtStoreInsertIteration(const PtIterationRow *row);
+
+/* Record the iteration count and the best so far on the run row. */
+extern void PtStoreUpdateBest(int64 run_id, const PtRunBest *best);
+
+/* Close a run: status, finished_at, and the error text (or NULL). */
+extern void PtStoreFinishRun(int64 run_id, const char *status, const char *error);
+
+/* The run's status, or NULL when the run is not visible to this role. */
+extern char *PtStoreRunStatus(int64 run_id);
+
+/* The run's summary as a datum of the given row type; errors when not visible. */
+extern Datum PtStoreRunSummary(int64 run_id, TupleDesc tupdesc);
+
+#endif							/* PTOPT_PT_RUN_STORE_H */

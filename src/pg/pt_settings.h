@@ -1,0 +1,12 @@
+/*
+ * pt_settings.h — the ptopt.* settings (GUCs).
+ */
+#ifndef PTOPT_PT_SETTINGS_H
+#define PTOPT_PT_SETTINGS_H
+
+#define PTOPT_DEFAULT_PROGRESS_LINES 20
+
+extern bool ptopt_progress_notices;
+extern int	ptopt_progress_lines;
+
+#endif							/* PTOPT_PT_SETTINGS_H */
