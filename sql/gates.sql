@@ -62,5 +62,7 @@ DELETE FROM ptopt.runs WHERE space = '{"x": {"low": 0, "high": 1}}' AND budget =
 -- The policy table holds only gated settings, and changes carry a review reference.
 SELECT count(*) > 0 AS has_defaults, bool_and(ptopt_gated_key(jsonb_build_object(key, 0)) IS NOT NULL) AS all_gated
   FROM ptopt.policy;
-INSERT INTO ptopt.policy (key, value, review_ref) VALUES ('mm.c_vol', '1', 'CR-1');
-INSERT INTO ptopt.policy (key, value, review_ref) VALUES ('risk.killswitch.max_loss_pusd', '100', ' ');
+SELECT try($$INSERT INTO ptopt.policy (key, value, review_ref) VALUES ('mm.c_vol', '1', 'CR-1')$$);
+SELECT try($$UPDATE ptopt.policy SET value = '100', review_ref = ' ' WHERE key = 'risk.killswitch.max_loss_pusd'$$);
+SELECT try($$UPDATE ptopt.policy SET value = '100', review_ref = 'CR-42' WHERE key = 'risk.killswitch.max_loss_pusd'$$);
+SELECT value, review_ref FROM ptopt.policy WHERE key = 'risk.killswitch.max_loss_pusd';

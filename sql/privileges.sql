@@ -10,6 +10,7 @@ SELECT r.iterations, r.status
 SELECT count(*) AS alice_runs FROM ptopt.runs;
 SELECT count(*) AS alice_rows FROM ptopt.trajectory;
 RESET ROLE;
+SELECT run_id AS alice_run FROM ptopt.runs WHERE label = 'alice' \gset
 
 SET ROLE ptopt_bob;
 SELECT count(*) AS bob_sees_runs FROM ptopt.runs;
@@ -18,7 +19,8 @@ UPDATE ptopt.runs SET label = 'stolen' WHERE label = 'alice';
 DELETE FROM ptopt.trajectory;
 INSERT INTO ptopt.runs (owner, strategy, objective, space, budget)
 VALUES ('ptopt_alice', 'random', 'quadratic', '{}', 1);
-SELECT try($$SELECT ptopt_wait((SELECT max(run_id) FROM ptopt.runs))$$) IS NOT NULL AS checked;
+SELECT try(format('SELECT ptopt_wait(%s)', :alice_run)) LIKE '22023 run % does not exist%' AS bob_cannot_wait,
+       try(format('SELECT ptopt_cancel(%s)', :alice_run)) LIKE '22023 run % does not exist%' AS bob_cannot_cancel;
 RESET ROLE;
 
 SELECT r.owner, r.label, (SELECT count(*) FROM ptopt.trajectory t WHERE t.run_id = r.run_id) AS rows

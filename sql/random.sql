@@ -47,6 +47,7 @@ SELECT t.iter, t.params, round(t.score::numeric, 6) AS score
 -- Progress is relayed as NOTICE lines, a bounded number of them.
 SET ptopt.progress_notices = on;
 SET ptopt.progress_lines = 4;
+SELECT setval('ptopt.runs_run_id_seq', 1000) AS pinned_run_id;  -- the notices name the run
 SELECT r.iterations FROM ptopt_run('{"x": {"type": "float", "low": -4, "high": 4}}',
                                    'random', 8, 1, '{"objective": "quadratic", "label": "random notices"}') r;
 RESET ptopt.progress_lines;

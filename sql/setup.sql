@@ -21,7 +21,7 @@ SELECT c.relname, c.relkind, c.relrowsecurity
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = 'ptopt' AND c.relkind IN ('r', 'v')
  ORDER BY c.relname;
-SELECT p.proname, pg_get_function_identity_arguments(p.oid) AS args
+SELECT p.proname, p.pronargs, p.prorettype::regtype AS returns
   FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'ptopt'
- ORDER BY p.proname, args;
+ ORDER BY p.proname;

@@ -77,6 +77,10 @@ int
 PtObjectiveValidateSpace(PtObjective *objective, const PtSpace *space,
 						 const char *fixed_json, PtError *err)
 {
+	PtError		local;
+
+	if (err == NULL)
+		err = &local;
 	PtErrorClear(err);
 	if (objective->ops->validate_space == NULL)
 		return PT_OK;
@@ -89,7 +93,10 @@ PtObjectiveEvaluate(PtObjective *objective, const char *params_json,
 					PtEvaluation *out, const PtStop *stop, PtError *err)
 {
 	int			rc;
+	PtError		local;
 
+	if (err == NULL)
+		err = &local;
 	PtErrorClear(err);
 	memset(out, 0, sizeof(PtEvaluation));
 	if (PtStopRequested(stop))

@@ -1,0 +1,95 @@
+# Cancels and timeouts: a cancelled search stops its worker, keeps the iterations
+# already written, and is marked cancelled.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(time);
+
+my $node = PostgreSQL::Test::Cluster->new('cancel');
+$node->init;
+$node->append_conf('postgresql.conf', "max_worker_processes = 16");
+$node->start;
+$node->safe_psql('postgres', q{
+	CREATE EXTENSION ptopt;
+	CREATE FUNCTION slow(p jsonb) RETURNS float8 LANGUAGE sql AS $$
+		SELECT pg_sleep(0.05); SELECT (p->>'x')::float8 $$;
+});
+
+my $space = q{'{"x": {"low": 0, "high": 1}}'};
+
+# Rows written for a labelled run.
+sub rows_of
+{
+	my ($label) = @_;
+	return $node->safe_psql('postgres',
+		"SELECT count(*) FROM ptopt.trajectory t JOIN ptopt.runs r USING (run_id) WHERE r.label = '$label'");
+}
+
+# Status of a labelled run.
+sub status_of
+{
+	my ($label) = @_;
+	return $node->safe_psql('postgres', "SELECT status FROM ptopt.runs WHERE label = '$label'");
+}
+
+# 1. A cancel in the caller (pg_cancel_backend, as Ctrl-C in psql does).
+my $bg = $node->background_psql('postgres', on_error_stop => 0);
+$bg->query_until(qr/started/, qq{\\echo started
+SELECT * FROM ptopt_run($space, 'random', 100000, 0, '{"objective": "slow", "label": "cancel me"}');
+});
+$node->poll_query_until('postgres',
+	q{SELECT count(*) >= 5 FROM ptopt.trajectory t JOIN ptopt.runs r USING (run_id) WHERE r.label = 'cancel me'})
+  or die "the run wrote no iterations";
+my $t0 = time;
+is($node->safe_psql('postgres', q{
+	SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+	 WHERE backend_type = 'client backend' AND query LIKE '%cancel me%' AND pid <> pg_backend_pid()}),
+	't', 'caller signalled');
+$node->poll_query_until('postgres', q{SELECT status <> 'running' FROM ptopt.runs WHERE label = 'cancel me'})
+  or die "the run did not stop";
+note(sprintf("run marked cancelled %.2f s after the cancel", time - $t0));
+is(status_of('cancel me'), 'cancelled', 'run marked cancelled');
+cmp_ok(rows_of('cancel me'), '>=', 5, 'iterations written before the cancel survive');
+is($node->safe_psql('postgres', q{
+	SELECT iterations = (SELECT count(*) FROM ptopt.trajectory t WHERE t.run_id = r.run_id)
+	  FROM ptopt.runs r WHERE label = 'cancel me'}), 't', 'run row counts the surviving iterations');
+$bg->query_until(qr/after/, "\\echo after\n");
+like($bg->{stderr}, qr/canceling statement due to user request/, 'caller saw 57014');
+ok($node->poll_query_until('postgres',
+	q{SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'ptopt worker'}), 'worker gone');
+$bg->quit;
+
+# 2. statement_timeout in the caller.
+my ($ret, $out, $err) = $node->psql('postgres', qq{
+	SET statement_timeout = '700ms';
+	SELECT * FROM ptopt_run($space, 'random', 100000, 0, '{"objective": "slow", "label": "timeout"}');
+});
+like($err, qr/canceling statement due to statement timeout/, 'statement_timeout reported');
+$node->poll_query_until('postgres', q{SELECT status <> 'running' FROM ptopt.runs WHERE label = 'timeout'})
+  or die "the timed-out run did not stop";
+is(status_of('timeout'), 'cancelled', 'timed-out run marked cancelled');
+cmp_ok(rows_of('timeout'), '>', 0, 'timed-out run kept its iterations');
+
+# 3. ptopt_start, then ptopt_cancel from another session, then ptopt_wait.
+my $id = $node->safe_psql('postgres',
+	qq{SELECT ptopt_start($space, 'random', 100000, 0, '{"objective": "slow", "label": "started"}')});
+like($id, qr/^\d+$/, 'ptopt_start returned a run_id');
+$node->poll_query_until('postgres',
+	"SELECT count(*) >= 3 FROM ptopt.trajectory WHERE run_id = $id") or die "no iterations";
+is($node->safe_psql('postgres', "SELECT ptopt_cancel($id)"), 't', 'ptopt_cancel signalled the worker');
+is($node->safe_psql('postgres', "SELECT status FROM ptopt_wait($id, '30 s')"), 'cancelled',
+	'ptopt_wait returns the cancelled run');
+is($node->safe_psql('postgres', "SELECT ptopt_cancel($id)"), 'f', 'a finished run cannot be cancelled');
+
+# 4. ptopt_wait with a timeout returns a running run's summary.
+$id = $node->safe_psql('postgres',
+	qq{SELECT ptopt_start($space, 'random', 100000, 0, '{"objective": "slow", "label": "waited"}')});
+is($node->safe_psql('postgres', "SELECT status FROM ptopt_wait($id, '300 ms')"), 'running',
+	'ptopt_wait gives up at its timeout');
+$node->safe_psql('postgres', "SELECT ptopt_cancel($id)");
+is($node->safe_psql('postgres', "SELECT status FROM ptopt_wait($id)"), 'cancelled', 'then it ends');
+
+$node->stop;
+done_testing();

@@ -1,0 +1,70 @@
+# Worker death and server restarts: iterations already committed survive, and the
+# run is marked failed rather than left running.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('worker');
+$node->init;
+$node->append_conf('postgresql.conf', "max_worker_processes = 16");
+$node->start;
+$node->safe_psql('postgres', q{
+	CREATE EXTENSION ptopt;
+	CREATE FUNCTION slow(p jsonb) RETURNS float8 LANGUAGE sql AS $$
+		SELECT pg_sleep(0.05); SELECT (p->>'x')::float8 $$;
+});
+my $space = q{'{"x": {"low": 0, "high": 1}}'};
+
+# 1. The worker is terminated under a waiting ptopt_run.
+my $bg = $node->background_psql('postgres', on_error_stop => 0);
+$bg->query_until(qr/started/, qq{\\echo started
+SELECT * FROM ptopt_run($space, 'random', 100000, 0, '{"objective": "slow", "label": "killed"}');
+});
+$node->poll_query_until('postgres',
+	q{SELECT count(*) >= 3 FROM ptopt.trajectory t JOIN ptopt.runs r USING (run_id) WHERE r.label = 'killed'})
+  or die "no iterations";
+is($node->safe_psql('postgres',
+	q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'ptopt worker'}),
+	't', 'worker terminated');
+$bg->query_until(qr/after/, "\\echo after\n");
+like($bg->{stderr}, qr/ptopt worker exited before the run ended/, 'caller told the worker died');
+$bg->quit;
+my $id = $node->safe_psql('postgres', q{SELECT run_id FROM ptopt.runs WHERE label = 'killed'});
+is($node->safe_psql('postgres', "SELECT status FROM ptopt_wait($id)"), 'failed',
+	'ptopt_wait marks the orphaned run failed');
+cmp_ok($node->safe_psql('postgres', "SELECT count(*) FROM ptopt.trajectory WHERE run_id = $id"),
+	'>=', 3, 'its iterations survive');
+
+# 2. A server restart in the middle of a background run.
+$id = $node->safe_psql('postgres',
+	qq{SELECT ptopt_start($space, 'random', 100000, 0, '{"objective": "slow", "label": "restarted"}')});
+$node->poll_query_until('postgres', "SELECT count(*) >= 3 FROM ptopt.trajectory WHERE run_id = $id")
+  or die "no iterations";
+$node->restart;
+my $kept = $node->safe_psql('postgres', "SELECT count(*) FROM ptopt.trajectory WHERE run_id = $id");
+cmp_ok($kept, '>=', 3, 'iterations survive a restart');
+is($node->safe_psql('postgres', "SELECT status FROM ptopt_wait($id)"), 'failed',
+	'the interrupted run is marked failed');
+is($node->safe_psql('postgres', "SELECT iterations = $kept FROM ptopt.runs WHERE run_id = $id"), 't',
+	'the run row agrees with the surviving rows');
+
+# 3. A crash (SIGKILL of the postmaster's child) and recovery.
+$id = $node->safe_psql('postgres',
+	qq{SELECT ptopt_start($space, 'random', 100000, 0, '{"objective": "slow", "label": "crashed"}')});
+$node->poll_query_until('postgres', "SELECT count(*) >= 3 FROM ptopt.trajectory WHERE run_id = $id")
+  or die "no iterations";
+$node->kill9;
+$node->start;
+cmp_ok($node->safe_psql('postgres', "SELECT count(*) FROM ptopt.trajectory WHERE run_id = $id"),
+	'>=', 3, 'committed iterations survive a crash');
+is($node->safe_psql('postgres', "SELECT status FROM ptopt_wait($id)"), 'failed', 'crashed run marked failed');
+
+# 4. After all that, searches still work.
+is($node->safe_psql('postgres', qq{
+	SELECT status || ' ' || iterations FROM ptopt_run($space, 'random', 5, 0, '{"objective": "quadratic"}')}),
+	'done 5', 'a new search runs to the end');
+
+$node->stop;
+done_testing();
