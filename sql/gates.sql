@@ -62,7 +62,9 @@ DELETE FROM ptopt.runs WHERE space = '{"x": {"low": 0, "high": 1}}' AND budget =
 -- The policy table holds only gated settings, and changes carry a review reference.
 SELECT count(*) > 0 AS has_defaults, bool_and(ptopt_gated_key(jsonb_build_object(key, 0)) IS NOT NULL) AS all_gated
   FROM ptopt.policy;
-SELECT try($$INSERT INTO ptopt.policy (key, value, review_ref) VALUES ('mm.c_vol', '1', 'CR-1')$$);
-SELECT try($$UPDATE ptopt.policy SET value = '100', review_ref = ' ' WHERE key = 'risk.killswitch.max_loss_pusd'$$);
+SELECT split_part(try($$INSERT INTO ptopt.policy (key, value, review_ref) VALUES ('mm.c_vol', '1', 'CR-1')$$), E'\n', 1);
+SELECT split_part(try($$UPDATE ptopt.policy SET value = '100', review_ref = ' ' WHERE key = 'risk.killswitch.max_loss_pusd'$$), E'\n', 1);
+SELECT try($$UPDATE ptopt.policy SET value = '100' WHERE key = 'risk.killswitch.max_loss_pusd'$$);
 SELECT try($$UPDATE ptopt.policy SET value = '100', review_ref = 'CR-42' WHERE key = 'risk.killswitch.max_loss_pusd'$$);
-SELECT value, review_ref FROM ptopt.policy WHERE key = 'risk.killswitch.max_loss_pusd';
+SELECT value, review_ref, changed_by = current_user AS stamped FROM ptopt.policy WHERE key = 'risk.killswitch.max_loss_pusd';
+UPDATE ptopt.policy SET value = '250', review_ref = 'CR-43 (revert CR-42)' WHERE key = 'risk.killswitch.max_loss_pusd';

@@ -49,7 +49,7 @@ fi
 
 echo "== TAP tests (PostgreSQL::Test::Cluster, as user postgres)"
 pgbin=$(pg_config --bindir)
-pgxs_dir=$(dirname "$(pg_config --pgxs)")/..
+pgxs_dir=$(dirname "$(dirname "$(dirname "$(pg_config --pgxs)")")")
 for t in t/*.pl; do
 	[ -e "$t" ] || continue
 	tapdir=$(mktemp -d /tmp/ptopt-tap.XXXXXX)

@@ -50,6 +50,7 @@ expect_clean(const char *json, const char *prefix)
 		  json, prefix ? prefix : "none", err.message);
 }
 
+/* Run every check and print the TAP plan. */
 int
 main(void)
 {
@@ -181,6 +182,8 @@ main(void)
 	CHECK(PtGateCheckJson("{\"a\": {\"b\": 1}, \"a\": {\"sec.signer\": 1}}", NULL, "x", &err) != PT_OK,
 		  "a repeated key cannot hide a gate: %s", err.message);
 	CHECK(PtGateCheckJson("{\"a\": 1}", NULL, NULL, NULL) == PT_OK, "NULL where and err are fine");
+	CHECK(PtGateCheckJson(NULL, "options", "options", &err) == PT_OK && err.code == PT_OK,
+		  "NULL text: nothing to check");
 
 	/* deep nesting and long keys */
 	{

@@ -139,6 +139,7 @@ always_stop(void *arg)
 	return true;
 }
 
+/* Run every check and print the TAP plan. */
 int
 main(void)
 {

@@ -97,7 +97,7 @@ test_strategy(const PtSpace *s)
 		  err.code == PT_ERR_INVALID_PARAMETER &&
 		  strcmp(err.message, "unknown strategy \"simulated_annealing\"") == 0,
 		  "unknown strategy: %s", err.message);
-	CHECK(strncmp(err.hint, "Strategies: random", 18) == 0 && err.hint[strlen(err.hint) - 1] == '.',
+	CHECK(strncmp(err.hint, "Known strategies: random", 24) == 0 && err.hint[strlen(err.hint) - 1] == '.',
 		  "hint lists the names: %s", err.hint);
 	CHECK(PtStrategyCreate(NULL, s, 1, NULL, &err) == NULL && err.code == PT_ERR_INVALID_PARAMETER,
 		  "NULL name refused");
@@ -314,6 +314,7 @@ test_history(const PtSpace *s)
 		  strcmp(PtTrialStatusName(PT_TRIAL_FAILED), "failed") == 0, "status names");
 }
 
+/* Run every check and print the TAP plan. */
 int
 main(void)
 {

@@ -80,6 +80,11 @@ static const BadCase bad_cases[] = {
 	"parameter \"x\": step cannot be combined with log for a float parameter"},
 	{"{\"x\": {\"type\": \"int\", \"low\": 1, \"high\": 10, \"step\": 2, \"log\": true}}",
 		PT_ERR_INVALID_PARAMETER, "parameter \"x\": an int parameter with log must have step 1, not 2"},
+	{"{\"x\": {\"low\": 0, \"high\": 1, \"step\": 1e-300}}", PT_ERR_INVALID_PARAMETER,
+	"parameter \"x\": step (1e-300) makes more than 2^53 grid points between low and high"},
+	{"{\"n\": {\"type\": \"int\", \"low\": -9007199254740992, \"high\": 9007199254740992}}",
+		PT_ERR_INVALID_PARAMETER,
+	"parameter \"n\": step (1) makes more than 2^53 grid points between low and high"},
 	/* int */
 	{"{\"n\": {\"type\": \"int\", \"low\": 0.5, \"high\": 3}}", PT_ERR_INVALID_PARAMETER,
 	"parameter \"n\": low (0.5) must be an integer for an int parameter"},
@@ -121,6 +126,8 @@ static const BadCase bad_cases[] = {
 	"parameter \"c\": default \"1\" is not among the choices"},
 	{"{\"c\": {\"choices\": [1, 2], \"default\": [1]}}", PT_ERR_INVALID_PARAMETER,
 	"parameter \"c\": default [1] is not among the choices"},
+	{"{\"c\": {\"choices\": [1, 2], \"default\": null}}", PT_ERR_INVALID_PARAMETER,
+	"parameter \"c\": default null is not among the choices"},
 	/* bool */
 	{"{\"b\": {\"type\": \"bool\", \"low\": 0, \"high\": 1}}", PT_ERR_INVALID_PARAMETER,
 	"parameter \"b\": low does not apply to a bool parameter"},
@@ -157,8 +164,10 @@ expect_bad(const char *json, PtErrorCode code, const char *message)
 {
 	PtError		err;
 	PtSpace    *space = PtSpaceParse(json, &err);
+	int			shown = (int) strcspn(json, "\n");
 
-	CHECK(space == NULL && err.code == code, "refused (%s): %.80s", PtErrorCodeName(err.code), json);
+	CHECK(space == NULL && err.code == code, "refused (%s): %.*s", PtErrorCodeName(err.code),
+		  shown < 80 ? shown : 80, json);
 	CHECK(strcmp(err.message, message) == 0, "message: %s", err.message);
 	PtSpaceFree(space);
 }
@@ -169,8 +178,10 @@ expect_good(const char *json)
 {
 	PtError		err;
 	PtSpace    *space = PtSpaceParse(json, &err);
+	int			shown = (int) strcspn(json, "\n");
 
-	CHECK(space != NULL && err.code == PT_OK, "accepted: %.80s (%s)", json, err.message);
+	CHECK(space != NULL && err.code == PT_OK, "accepted: %.*s (%s)", shown < 80 ? shown : 80, json,
+		  err.message);
 	return space;
 }
 
@@ -247,10 +258,11 @@ test_good(void)
 					" \"mm.post_only\": {\"type\": \"categorical\", \"choices\": [true, false]},"
 					" \"b\": {\"type\": \"bool\", \"default\": true},"
 					" \"c\": {\"choices\": [\"x\", 2.5, null], \"default\": null},"
+					" \"d\": {\"choices\": [\"x\", 2.5]},"
 					" \"q\": {\"low\": 0, \"high\": 1, \"step\": 0.1, \"default\": 0.3, \"log\": false}}");
 	if (s == NULL)
 		return;
-	CHECK(s->n_params == 7, "seven parameters");
+	CHECK(s->n_params == 8, "eight parameters");
 	p = &s->params[0];
 	CHECK(strcmp(p->name, "mm.c_vol") == 0 && p->type == PT_PARAM_FLOAT && p->low == 0 && p->high == 5 &&
 		  !p->log && p->step == 0 && !p->has_default && strcmp(p->description, "vol") == 0, "mm.c_vol");
@@ -267,9 +279,11 @@ test_good(void)
 		  strcmp(p->choices[1], "true") == 0 && p->has_default && p->default_value == 1, "bool default true");
 	p = &s->params[5];
 	CHECK(p->type == PT_PARAM_CATEGORICAL && p->n_choices == 3 && strcmp(p->choices[0], "\"x\"") == 0 &&
-		  strcmp(p->choices[1], "2.5") == 0 && strcmp(p->choices[2], "null") == 0 && !p->has_default,
-		  "categorical inferred from choices; null default means none");
+		  strcmp(p->choices[1], "2.5") == 0 && strcmp(p->choices[2], "null") == 0 && p->has_default &&
+		  p->default_value == 2, "categorical inferred from choices; a null default is the null choice");
 	p = &s->params[6];
+	CHECK(p->type == PT_PARAM_CATEGORICAL && p->n_choices == 2 && !p->has_default, "categorical without default");
+	p = &s->params[7];
 	CHECK(p->type == PT_PARAM_FLOAT && p->step == 0.1 && p->high == 1 && p->has_default &&
 		  p->default_value == 0.3, "stepped float keeps high 1 and default 0.3");
 	CHECK(PtSpaceFind(s, "c") == 5 && PtSpaceFind(s, "nope") == -1 && PtSpaceFind(s, "C") == -1, "find");
@@ -283,6 +297,10 @@ test_good(void)
 	s = expect_good("{\"x\": {\"low\": 0, \"high\": 1.1, \"step\": 0.25}}");
 	CHECK(s != NULL && s->params[0].high == 1.0, "high 1.1 step 0.25 -> 1 (%g)", s ? s->params[0].high : -1);
 	CHECK(s != NULL && PtParamGridSteps(&s->params[0]) == 4, "4 steps");
+	PtSpaceFree(s);
+	s = expect_good("{\"x\": {\"low\": 0, \"high\": 1, \"step\": 0.3}}");
+	CHECK(s != NULL && s->params[0].high == 0.9, "high 1 step 0.3 -> 0.9, not 0.8999999999999999 (%.17g)",
+		  s ? s->params[0].high : -1);
 	PtSpaceFree(s);
 	s = expect_good("{\"x\": {\"low\": 0.1, \"high\": 0.7, \"step\": 0.2}}");
 	CHECK(s != NULL && s->params[0].high == 0.7, "0.1..0.7 step 0.2 keeps high within tolerance (%.17g)",
@@ -444,6 +462,7 @@ test_points(void)
 	PtSpaceFree(s);
 }
 
+/* Run every check and print the TAP plan. */
 int
 main(void)
 {

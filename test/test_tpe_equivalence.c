@@ -246,7 +246,7 @@ check_estimator(const char *case_name, json_object *est, const PtHistory *h, con
 		for (j = 0; j < nd; j++)
 			obs[(size_t) i * nd + j] = TpeToInternal(dims[j], h->trials[usable[rows[i]]].x[cols[j]]);
 	PtErrorClear(&err);
-	if (TpeParzenBuild(&pe, dims, nd, obs, nd, n_rows, pp, &err) != PT_OK)
+	if (TpeParzenBuild(&pe, dims, nd, obs, nd, n_rows, pp, NULL, &err) != PT_OK)
 	{
 		CHECK(false, "%s: %s estimator builds (%s)", case_name, side, err.message);
 		free(obs);

@@ -209,6 +209,8 @@ PtGateCheckJson(const char *json_text, const char *prefix,
 	if (err == NULL)
 		err = &local;
 	PtErrorClear(err);
+	if (json_text == NULL)
+		return PT_OK;			/* nothing given, nothing gated */
 	if (where == NULL)
 		where = "the argument";
 	root = PtJsonParse(json_text, where, err);

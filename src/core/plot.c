@@ -1,15 +1,15 @@
 /*
  * plot.c — a text chart of score per iteration and best-so-far, for psql.
  *
- * Example (n = 50):
+ * Example (n = 5, iteration 4 failed, width 10, height 4):
  *
- *   score per iteration (n=50, best 0.4123 at iter 17)
- *       0.4123 ┤          ┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━
- *              │  •  ┏━━━━┛ •    •     •   •
- *       ...
- *      -0.1000 ┤•
- *              └────────────────────────────────────────────────────────────
- *               1                            25                           50
+ *   score per iteration (n=5, 1 failed, best 4 at iter 5)
+ *            4 ┤         •
+ *            3 ┤  •━━━━━━┛
+ *              │  ┃  •
+ *            1 ┤•━┛
+ *              └──────────
+ *               1    3   5
  *               • score   ━ best so far
  */
 #include <math.h>
@@ -187,10 +187,6 @@ PtPlotRender(const double *score, const unsigned char *ok, int n,
 	{
 		if ((ok != NULL && !ok[i]) || !isfinite(score[i]))
 			continue;
-		if (n_ok == 0 || score[i] < ymin)
-			ymin = score[i];
-		if (n_ok == 0 || score[i] > ymax)
-			ymax = score[i];
 		if (n_ok == 0 || score[i] > best)
 		{
 			best = score[i];
@@ -210,14 +206,6 @@ PtPlotRender(const double *score, const unsigned char *ok, int n,
 			PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory drawing the plot");
 		return line;
 	}
-	if (ymax == ymin)
-	{
-		double		half = ymax != 0 ? fabs(ymax) * 0.5 : 1.0;
-
-		ymin -= half;
-		ymax += half;
-	}
-
 	/* Bucket the iterations into columns. */
 	cols = PtCalloc((size_t) width, sizeof(PlotColumn));
 	grid = PtCalloc((size_t) width * (size_t) height, sizeof(char *));
@@ -260,6 +248,21 @@ PtPlotRender(const double *score, const unsigned char *ok, int n,
 		}
 	}
 
+	/* The y range is what is drawn: the lowest dot to the highest best-so-far. */
+	ymin = ymax = best;
+	for (c = 0; c < width; c++)
+	{
+		if (cols[c].has_dot && cols[c].dot < ymin)
+			ymin = cols[c].dot;
+	}
+	if (ymax == ymin)
+	{
+		double		half = ymax != 0 ? fabs(ymax) * 0.5 : 1.0;
+
+		ymin -= half;
+		ymax += half;
+	}
+
 	/* Draw: the best-so-far step line first, then the dots over it. */
 	for (r = 0; r < height * width; r++)
 		grid[r] = " ";
@@ -290,6 +293,9 @@ PtPlotRender(const double *score, const unsigned char *ok, int n,
 			grid[row_of(cols[c].dot, ymin, ymax, height) * width + c] = GLYPH_DOT;
 	}
 
+	if (best == 0)
+		best = 0;				/* print -0 as 0 */
+
 	/* Title. */
 	if (n_ok < n)
 		snprintf(text, sizeof(text), "score per iteration (n=%d, %d failed, best %.4g at iter %d)",
@@ -309,7 +315,7 @@ PtPlotRender(const double *score, const unsigned char *ok, int n,
 			double		v = ymax - (ymax - ymin) * r / (height - 1);
 
 			if (fabs(v) < (ymax - ymin) * 1e-12)
-				v = 0;			/* no "-1.2e-17" for a row at zero */
+				v = 0;			/* no "-1.2e-17" or "-0" for a row at zero */
 			len = snprintf(line, line_cap, "%*.4g %s", PT_PLOT_LABEL_WIDTH, v, GLYPH_TICK);
 		}
 		else
@@ -366,7 +372,7 @@ PtPlotRender(const double *score, const unsigned char *ok, int n,
 		}
 
 		if (n > width)
-			snprintf(line, line_cap, "%*s  %s best score of each column (%d iterations per column on average)   %s best so far",
+			snprintf(line, line_cap, "%*s  %s best score of a column (~%d iterations)   %s best so far",
 					 PT_PLOT_LABEL_WIDTH, "", GLYPH_DOT, (n + width / 2) / width, GLYPH_BEST);
 		else
 			snprintf(line, line_cap, "%*s  %s score   %s best so far", PT_PLOT_LABEL_WIDTH, "",

@@ -22,6 +22,7 @@
 
 #define PT_JSON_DUP_CHECK_MAX 4096	/* keys per object checked for repeats */
 #define PT_INT_ABS_MAX 9007199254740992.0	/* 2^53: larger JSON integers may be clamped */
+#define PT_GRID_STEPS_MAX 9007199254740992.0	/* 2^53: steps of a grid, so k stays exact */
 #define PT_STEP_TOLERANCE 1e-9		/* relative slack when testing grid membership */
 #define PT_NAME_SHOWN_MAX 40		/* bytes of an over-long name shown in a message */
 
@@ -324,23 +325,13 @@ PtParamGridSteps(const PtParam *param)
 	return round((param->high - param->low) / param->step);
 }
 
-/* The grid value low + k*step, written with as few digits as stay within rounding of it. */
-double
-PtParamGridValue(const PtParam *param, double k)
+/* The double with the fewest significant digits within tol of v (0.3 for 0.30000000000000004). */
+static double
+short_decimal(double v, double tol)
 {
-	double		v;
-	double		tol;
 	char		buf[PT_DOUBLE_TEXT_MAX];
 	int			digits;
 
-	if (k <= 0)
-		return param->low;
-	if (k >= PtParamGridSteps(param))
-		return param->high;
-	v = param->low + k * param->step;
-	if (param->type == PT_PARAM_INT)
-		return round(v);
-	tol = param->step * PT_STEP_TOLERANCE;
 	for (digits = 1; digits <= 17; digits++)
 	{
 		double		w;
@@ -351,6 +342,22 @@ PtParamGridValue(const PtParam *param, double k)
 			return w;
 	}
 	return v;
+}
+
+/* The grid value low + k*step, written with as few digits as stay within rounding of it. */
+double
+PtParamGridValue(const PtParam *param, double k)
+{
+	double		v;
+
+	if (k <= 0)
+		return param->low;
+	if (k >= PtParamGridSteps(param))
+		return param->high;
+	v = param->low + k * param->step;
+	if (param->type == PT_PARAM_INT)
+		return round(v);
+	return short_decimal(v, param->step * PT_STEP_TOLERANCE);
 }
 
 /* True when v lies on the grid low + k*step of a stepped parameter, up to rounding. */
@@ -574,6 +581,16 @@ parse_numeric(PtParam *p, struct json_object *spec, PtError *err)
 		double		ratio = range / p->step;
 		double		k = floor(ratio);
 
+		if (!(ratio <= PT_GRID_STEPS_MAX))
+		{
+			char		s[PT_DOUBLE_TEXT_MAX];
+
+			PtFormatDouble(p->step, s, sizeof(s));
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "parameter \"%s\": step (%s) makes more than 2^53 grid points between low and high",
+							  pn, s);
+		}
+
 		if (ratio - k > 1.0 - PT_STEP_TOLERANCE)
 			k += 1;
 		if (fabs(p->low + k * p->step - p->high) > p->step * PT_STEP_TOLERANCE)
@@ -581,6 +598,8 @@ parse_numeric(PtParam *p, struct json_object *spec, PtError *err)
 			p->high = p->low + k * p->step;
 			if (is_int)
 				p->high = round(p->high);
+			else
+				p->high = short_decimal(p->high, p->step * PT_STEP_TOLERANCE);
 		}
 	}
 
@@ -692,8 +711,8 @@ parse_categorical(PtParam *p, struct json_object *spec, PtError *err)
 		p->n_choices = (int) i + 1;
 	}
 
-	v = spec_get(spec, "default");
-	if (v != NULL)
+	/* JSON null is a value here: it may be one of the choices. */
+	if (json_object_object_get_ex(spec, "default", &v))
 	{
 		const char *text = canonical_text(v);
 		int			idx = find_choice(p, text);

@@ -76,7 +76,7 @@ PtStrategyCreate(const char *name, const PtSpace *space, uint64_t seed,
 	{
 		PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "unknown strategy \"%.*s\"",
 				   PT_ERROR_MESSAGE_MAX / 2, name ? name : "(null)");
-		PtErrorHint(err, "Strategies: %s.", PtStrategyNameList());
+		PtErrorHint(err, "Known strategies: %s.", PtStrategyNameList());
 		return NULL;
 	}
 	strategy = PtCalloc(1, sizeof(PtStrategy));

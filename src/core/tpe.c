@@ -7,8 +7,14 @@
  * (l) and the rest (g), a Parzen estimator is fitted to each, n_ei_candidates
  * points are drawn from l and the one with the largest log l - log g is
  * proposed.  Failed and refused trials are left out, as Optuna leaves out
- * FAIL trials.  Each suggestion rebuilds the estimators from the in-memory
- * history: linear work plus one sort per parameter, no I/O.
+ * FAIL trials.
+ *
+ * Cost: each suggestion rebuilds the estimators from the in-memory history,
+ * linear in its length.  The one sort g needs (bandwidths come from sorted
+ * neighbours) is avoided for continuous parameters: the usable trials are
+ * kept sorted per parameter as the history grows, and g's order is read off
+ * in one pass.  When two values tie, numpy's tie order matters and the
+ * numpy-compatible argsort is used instead.
  */
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +26,15 @@
 #include "tpe_parzen.h"
 
 #define TPE_REASONING_MAX 160
+#define TPE_MIN_CAP 64
+
+/* One continuous parameter's usable trials, ascending by internal value. */
+typedef struct TpeColumn
+{
+	int		   *idx;			/* history indexes */
+	double	   *val;			/* their internal values */
+	bool		ties;			/* two usable trials share a value */
+} TpeColumn;
 
 typedef struct TpeState
 {
@@ -27,17 +42,24 @@ typedef struct TpeState
 	TpeOptions	opt;
 	PtRng		rng;
 	TpeDim	   *dims;			/* one per parameter */
-	const TpeDim **active;		/* the modelled (non-fixed) parameters */
-	int			n_active;
+	int			n_active;		/* parameters that are not fixed */
 	/* work arrays, grown with the history */
 	int			cap;
 	int		   *usable;
 	double	   *scores;
 	int		   *below;
 	int		   *above;
+	int		   *rank;			/* history index -> kernel of g, or -1 */
+	int		   *order;			/* g's kernels by ascending mean */
 	double	   *obs_below;		/* n x n_active, internal values */
 	double	   *obs_above;
-	double	   *cand;			/* n_ei_candidates x n_active */
+	double	   *cand;			/* n_ei_candidates x n_params */
+	/* sorted columns, kept across suggestions */
+	TpeColumn  *cols;			/* n_params; used for continuous parameters */
+	const PtHistory *synced_history;
+	int			synced;			/* trials of it already sorted in */
+	int			n_sorted;		/* usable trials in each column */
+	int			sorted_cap;
 } TpeState;
 
 /* Release the state. */
@@ -45,49 +67,57 @@ static void
 tpe_free(void *vstate)
 {
 	TpeState   *st = vstate;
+	int			j;
 
 	if (st == NULL)
 		return;
+	if (st->cols != NULL)
+	{
+		for (j = 0; j < st->space->n_params; j++)
+		{
+			PtFree(st->cols[j].idx);
+			PtFree(st->cols[j].val);
+		}
+	}
+	PtFree(st->cols);
 	PtFree(st->dims);
-	PtFree(st->active);
 	PtFree(st->usable);
 	PtFree(st->scores);
 	PtFree(st->below);
 	PtFree(st->above);
+	PtFree(st->rank);
+	PtFree(st->order);
 	PtFree(st->obs_below);
 	PtFree(st->obs_above);
 	PtFree(st->cand);
 	PtFree(st);
 }
 
-/* New state: parse options.tpe, describe the parameters, seed the generator. */
-static void *
-tpe_init(const PtSpace *space, uint64_t seed, const char *options_json, PtError *err)
+/* The tpe state for explicit options. */
+void *
+TpeCreate(const PtSpace *space, uint64_t seed, const TpeOptions *opt, PtError *err)
 {
-	TpeOptions	opt;
 	TpeState   *st;
-	int			n_params = space != NULL ? space->n_params : 0;
+	int			n_params = space->n_params;
+	size_t		width = (size_t) (n_params > 0 ? n_params : 1);
 	int			j;
 
-	if (TpeOptionsParse(options_json, &opt, err) != PT_OK)
-		return NULL;
 	st = PtCalloc(1, sizeof(TpeState));
 	if (st == NULL)
 		goto oom;
 	st->space = space;
-	st->opt = opt;
-	PtRngSeed(&st->rng, opt.has_seed ? opt.seed : seed);
-	st->dims = PtCalloc((size_t) (n_params > 0 ? n_params : 1), sizeof(TpeDim));
-	st->active = PtCalloc((size_t) (n_params > 0 ? n_params : 1), sizeof(TpeDim *));
-	st->cand = PtMalloc(sizeof(double) * (size_t) opt.n_ei_candidates *
-						(size_t) (n_params > 0 ? n_params : 1));
-	if (st->dims == NULL || st->active == NULL || st->cand == NULL)
+	st->opt = *opt;
+	PtRngSeed(&st->rng, opt->has_seed ? opt->seed : seed);
+	st->dims = PtCalloc(width, sizeof(TpeDim));
+	st->cols = PtCalloc(width, sizeof(TpeColumn));
+	st->cand = PtMalloc(sizeof(double) * (size_t) opt->n_ei_candidates * width);
+	if (st->dims == NULL || st->cols == NULL || st->cand == NULL)
 		goto oom;
 	for (j = 0; j < n_params; j++)
 	{
 		TpeDimFromParam(&space->params[j], &st->dims[j]);
 		if (!st->dims[j].fixed)
-			st->active[st->n_active++] = &st->dims[j];
+			st->n_active++;
 	}
 	return st;
 
@@ -95,6 +125,34 @@ oom:
 	tpe_free(st);
 	PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory creating the tpe strategy");
 	return NULL;
+}
+
+/* New state: parse options.tpe, then TpeCreate. */
+static void *
+tpe_init(const PtSpace *space, uint64_t seed, const char *options_json, PtError *err)
+{
+	TpeOptions	opt;
+
+	if (space == NULL)
+	{
+		PtErrorSet(err, PT_ERR_INTERNAL, "the tpe strategy needs a space");
+		return NULL;
+	}
+	if (TpeOptionsParse(options_json, &opt, err) != PT_OK)
+		return NULL;
+	return TpeCreate(space, seed, &opt, err);
+}
+
+/* Grow a work array to count elements; false when out of memory. */
+static bool
+grow(void **field, size_t elem, size_t count)
+{
+	void	   *p = PtRealloc(*field, elem * count);
+
+	if (p == NULL)
+		return false;
+	*field = p;
+	return true;
 }
 
 /* Grow the work arrays to hold n trials. */
@@ -107,23 +165,133 @@ ensure_capacity(TpeState *st, int n)
 	if (n <= cap)
 		return PT_OK;
 	while (cap < n)
-		cap = cap < 64 ? 64 : cap * 2;
-#define GROW(field, type, count) \
-	do { \
-		type *p_ = PtRealloc(st->field, sizeof(type) * (count)); \
-		if (p_ == NULL) \
-			return PT_ERR_OUT_OF_MEMORY; \
-		st->field = p_; \
-	} while (0)
-	GROW(usable, int, (size_t) cap);
-	GROW(scores, double, (size_t) cap);
-	GROW(below, int, (size_t) cap);
-	GROW(above, int, (size_t) cap);
-	GROW(obs_below, double, (size_t) cap * width);
-	GROW(obs_above, double, (size_t) cap * width);
-#undef GROW
+		cap = cap < TPE_MIN_CAP ? TPE_MIN_CAP : cap * 2;
+	if (!grow((void **) &st->usable, sizeof(int), cap) ||
+		!grow((void **) &st->scores, sizeof(double), cap) ||
+		!grow((void **) &st->below, sizeof(int), cap) ||
+		!grow((void **) &st->above, sizeof(int), cap) ||
+		!grow((void **) &st->rank, sizeof(int), cap) ||
+		!grow((void **) &st->order, sizeof(int), (size_t) cap + 1) ||
+		!grow((void **) &st->obs_below, sizeof(double), (size_t) cap * width) ||
+		!grow((void **) &st->obs_above, sizeof(double), (size_t) cap * width))
+		return PT_ERR_OUT_OF_MEMORY;
 	st->cap = cap;
 	return PT_OK;
+}
+
+/* True for parameters whose usable values are kept sorted. */
+static inline bool
+sorted_column(const TpeDim *dim)
+{
+	return !dim->fixed && !dim->categorical && dim->q == 0.0;
+}
+
+/* Sort the history's new usable trials into the columns (insertion: linear per trial). */
+static int
+sync_columns(TpeState *st, const PtHistory *history)
+{
+	int			n_params = st->space->n_params;
+	int			t;
+	int			j;
+
+	if (st->opt.multivariate || st->opt.no_sort_cache)
+		return PT_OK;
+	if (history != st->synced_history || history->n < st->synced)
+	{
+		st->synced_history = history;
+		st->synced = 0;
+		st->n_sorted = 0;
+		for (j = 0; j < n_params; j++)
+			st->cols[j].ties = false;
+	}
+	for (t = st->synced; t < history->n; t++)
+	{
+		const PtTrial *trial = &history->trials[t];
+
+		if (trial->status != PT_TRIAL_OK || isnan(trial->score))
+			continue;
+		if (st->n_sorted == st->sorted_cap)
+		{
+			int			cap = st->sorted_cap < TPE_MIN_CAP ? TPE_MIN_CAP : st->sorted_cap * 2;
+
+			for (j = 0; j < n_params; j++)
+			{
+				if (!sorted_column(&st->dims[j]))
+					continue;
+				if (!grow((void **) &st->cols[j].idx, sizeof(int), cap) ||
+					!grow((void **) &st->cols[j].val, sizeof(double), cap))
+					return PT_ERR_OUT_OF_MEMORY;
+			}
+			st->sorted_cap = cap;
+		}
+		for (j = 0; j < n_params; j++)
+		{
+			TpeColumn  *col = &st->cols[j];
+			double		v;
+			int			lo = 0;
+			int			hi = st->n_sorted;
+
+			if (!sorted_column(&st->dims[j]))
+				continue;
+			v = TpeToInternal(&st->dims[j], trial->x[j]);
+			while (lo < hi)		/* first value greater than v */
+			{
+				int			mid = lo + (hi - lo) / 2;
+
+				if (col->val[mid] > v)
+					hi = mid;
+				else
+					lo = mid + 1;
+			}
+			if (lo > 0 && col->val[lo - 1] == v)
+				col->ties = true;
+			memmove(col->idx + lo + 1, col->idx + lo, sizeof(int) * (size_t) (st->n_sorted - lo));
+			memmove(col->val + lo + 1, col->val + lo, sizeof(double) * (size_t) (st->n_sorted - lo));
+			col->idx[lo] = t;
+			col->val[lo] = v;
+		}
+		st->n_sorted++;
+	}
+	st->synced = history->n;
+	return PT_OK;
+}
+
+/*
+ * g's kernels (the above trials, then the prior) by ascending mean, read off
+ * the sorted column in one pass.  False when values tie (numpy's tie order
+ * is then needed) or the column is not kept.
+ */
+static bool
+column_order(const TpeState *st, int j, int n_usable, int n_above, int *order)
+{
+	const TpeColumn *col = &st->cols[j];
+	const TpeDim *dim = &st->dims[j];
+	double		prior_mu = 0.5 * (dim->low + dim->high);
+	bool		prior_placed = false;
+	int			p = 0;
+	int			s;
+
+	if (st->opt.multivariate || st->opt.no_sort_cache || !sorted_column(dim) || col->ties ||
+		st->n_sorted != n_usable)
+		return false;
+	for (s = 0; s < st->n_sorted; s++)
+	{
+		int			r = st->rank[col->idx[s]];
+
+		if (r < 0)
+			continue;
+		if (!prior_placed && col->val[s] >= prior_mu)
+		{
+			if (col->val[s] == prior_mu)
+				return false;
+			order[p++] = n_above;
+			prior_placed = true;
+		}
+		order[p++] = r;
+	}
+	if (!prior_placed)
+		order[p++] = n_above;
+	return p == n_above + 1;
 }
 
 /* Internal values of the listed trials for parameters cols[0..n_cols-1], row-major. */
@@ -149,12 +317,14 @@ gather(const TpeState *st, const PtHistory *history, const int *which, int n_row
  */
 static int
 suggest(TpeState *st, const PtHistory *history, const int *cols, int n_cols,
-		int n_below, int n_above, double *best, PtError *err)
+		int n_usable, int n_below, double *best, PtError *err)
 {
 	const TpeDim *dims[PT_SPACE_MAX_PARAMS];
+	const int  *g_orders[1];
 	TpeParzenParams pp;
 	TpeParzen	l;
 	TpeParzen	g;
+	int			n_above = n_usable - n_below;
 	double		best_score = -INFINITY;
 	int			best_c = 0;
 	int			c;
@@ -169,10 +339,13 @@ suggest(TpeState *st, const PtHistory *history, const int *cols, int n_cols,
 
 	gather(st, history, st->below, n_below, cols, n_cols, st->obs_below);
 	gather(st, history, st->above, n_above, cols, n_cols, st->obs_above);
-	rc = TpeParzenBuild(&l, dims, n_cols, st->obs_below, n_cols, n_below, &pp, err);
+	g_orders[0] = n_cols == 1 && column_order(st, cols[0], n_usable, n_above, st->order) ?
+		st->order : NULL;
+	rc = TpeParzenBuild(&l, dims, n_cols, st->obs_below, n_cols, n_below, &pp, NULL, err);
 	if (rc != PT_OK)
 		return rc;
-	rc = TpeParzenBuild(&g, dims, n_cols, st->obs_above, n_cols, n_above, &pp, err);
+	rc = TpeParzenBuild(&g, dims, n_cols, st->obs_above, n_cols, n_above, &pp,
+						g_orders[0] != NULL ? g_orders : NULL, err);
 	if (rc != PT_OK)
 	{
 		TpeParzenFree(&l);
@@ -205,7 +378,8 @@ reasoning(bool startup, int n, int n_startup, int n_below, bool multivariate)
 	char		buf[TPE_REASONING_MAX];
 
 	if (startup)
-		snprintf(buf, sizeof(buf), "tpe start-up: uniform sample (%d of %d ok trials before the model)",
+		snprintf(buf, sizeof(buf),
+				 "tpe start-up: uniform sample (%d of %d ok trials before the model)",
 				 n, n_startup);
 	else
 		snprintf(buf, sizeof(buf), "tpe%s: l from the best %d of %d ok trials, g from the other %d",
@@ -241,11 +415,17 @@ tpe_propose(void *vstate, const PtHistory *history, PtProposal *out, const PtSto
 		out->reasoning = reasoning(true, n, st->opt.n_startup_trials, 0, false);
 		return PT_OK;
 	}
+	if (n_hist > 0 && sync_columns(st, history) != PT_OK)
+		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory in the tpe strategy");
 
 	for (i = 0; i < n; i++)
 		st->scores[i] = history->trials[st->usable[i]].score;
 	n_below = TpeGamma(st->opt.gamma, n);
 	TpeSplit(st->scores, n, n_below, st->below, st->above);
+	for (i = 0; i < n_hist; i++)
+		st->rank[i] = -1;
+	for (i = 0; i < n - n_below; i++)
+		st->rank[st->usable[st->above[i]]] = i;
 
 	/* fixed parameters keep their single value */
 	for (j = 0; j < space->n_params; j++)
@@ -260,7 +440,7 @@ tpe_propose(void *vstate, const PtHistory *history, PtProposal *out, const PtSto
 				cols[n_cols++] = j;
 		if (PtStopRequested(stop))
 			return PtErrorSet(err, PT_ERR_CANCELLED, "tpe suggestion cancelled");
-		rc = suggest(st, history, cols, n_cols, n_below, n - n_below, best, err);
+		rc = suggest(st, history, cols, n_cols, n, n_below, best, err);
 		if (rc != PT_OK)
 			return rc;
 		for (i = 0; i < n_cols; i++)
@@ -275,7 +455,7 @@ tpe_propose(void *vstate, const PtHistory *history, PtProposal *out, const PtSto
 			if (PtStopRequested(stop))
 				return PtErrorSet(err, PT_ERR_CANCELLED, "tpe suggestion cancelled");
 			cols[0] = j;
-			rc = suggest(st, history, cols, 1, n_below, n - n_below, best, err);
+			rc = suggest(st, history, cols, 1, n, n_below, best, err);
 			if (rc != PT_OK)
 				return rc;
 			out->x[j] = TpeFromInternal(&st->dims[j], best[0]);

@@ -41,7 +41,14 @@ typedef struct TpeOptions
 	bool		multivariate;		/* one joint estimator over all parameters */
 	bool		has_seed;			/* seed given: it replaces the run seed */
 	uint64_t	seed;
+	bool		no_sort_cache;		/* tests only (not an option): always argsort */
 } TpeOptions;
+
+/*
+ * The tpe strategy with explicit options (tests and benchmarks; the registry
+ * entry PtTpeStrategy reads them from the run options instead).
+ */
+extern void *TpeCreate(const PtSpace *space, uint64_t seed, const TpeOptions *opt, PtError *err);
 
 /* Fill opt with Optuna 3.1's defaults. */
 extern void TpeOptionsDefault(TpeOptions *opt);

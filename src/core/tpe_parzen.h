@@ -51,6 +51,7 @@ typedef struct TpeKernels
 	double	   *sigmas;
 	double	   *log_p_accept;	/* log mass of [low, high] under each kernel */
 	double	   *probs;			/* categorical: n_kernels x n_choices, rows sum to 1 */
+	int		   *order;			/* kernels by ascending mu (independent mode), or NULL */
 } TpeKernels;
 
 typedef struct TpeParzen
@@ -64,6 +65,10 @@ typedef struct TpeParzen
 	double	   *cum_weights;	/* for drawing a kernel */
 	TpeKernels *kernels;		/* n_dims */
 	double	   *scratch;		/* n_kernels, for log-density sums */
+	/* one continuous parameter: kernels by ascending mu, folded for a fast log density */
+	double	   *ev_mu;
+	double	   *ev_inv_sigma;
+	double	   *ev_const;		/* log w - log sqrt(2 pi) - log_p_accept */
 } TpeParzen;
 
 /* Describe a parameter for TPE. */
@@ -77,12 +82,16 @@ extern double TpeFromInternal(const TpeDim *dim, double value);
 
 /*
  * Build an estimator over n_dims parameters from n_obs observations:
- * obs[i * obs_stride + j] is observation i of dims[j], internal.  Returns
- * PT_OK, or PT_ERR_OUT_OF_MEMORY with err set.  Free with TpeParzenFree.
+ * obs[i * obs_stride + j] is observation i of dims[j], internal.  orders is
+ * NULL, or per parameter NULL or the permutation of the n_obs + 1 kernel
+ * means (the prior, mu = mid-range, is kernel n_obs) in numpy argsort's
+ * order, when the caller already knows it.  Returns PT_OK, or
+ * PT_ERR_OUT_OF_MEMORY with err set.  Free with TpeParzenFree.
  */
 extern int	TpeParzenBuild(TpeParzen *pe, const TpeDim *const *dims, int n_dims,
 						   const double *obs, int obs_stride, int n_obs,
-						   const TpeParzenParams *params, PtError *err);
+						   const TpeParzenParams *params, const int *const *orders,
+						   PtError *err);
 
 /* log density of one internal point x[0..n_dims-1] (Optuna's log_pdf). */
 extern double TpeParzenLogPdf(const TpeParzen *pe, const double *x);

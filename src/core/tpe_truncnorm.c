@@ -16,6 +16,7 @@
 #define TPE_BISECT_STEPS 100		/* Optuna's bisection steps (far-tail fallback) */
 #define TPE_NEWTON_STEPS 2			/* refinements of the AS241 start */
 #define TPE_EXP_FLOOR -700.0		/* below this, exp(y) is too close to underflow */
+#define TPE_NDTR_ZERO_BELOW -8.6	/* 0.5 + 0.5 erf(a / sqrt 2) is exactly 0 below this */
 
 /* Standard normal CDF of one value, choosing erf or erfc by region (_ndtr_single). */
 static double
@@ -34,6 +35,9 @@ ndtr_single(double a)
 double
 TpeNdtr(double a)
 {
+	/* erf(a / sqrt 2) rounds to -1 below a = -8.49, so the CDF is exactly 0 there */
+	if (a < TPE_NDTR_ZERO_BELOW)
+		return 0.0;
 	return 0.5 + 0.5 * erf(a / M_SQRT2);
 }
 

@@ -1,0 +1,58 @@
+/*
+ * clob_internal.h — parameter, policy and score helpers shared inside src/clob.
+ *
+ * Internal (tests use them): decoding a parameter set into values, a policy
+ * snapshot into a ClobPolicy, and the score of BACKTEST.md section 7.
+ */
+#ifndef PTOPT_CLOB_INTERNAL_H
+#define PTOPT_CLOB_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "clob.h"
+#include "clob_sim.h"
+
+#define CLOB_N_PARAMS 27
+#define CLOB_INVALID_SCORE (-1e9)
+#define CLOB_DEFAULT_SEED 20260428	/* the day CLOB V2 went live */
+#define CLOB_DEFAULT_TRAIN_SEEDS 8
+#define CLOB_DEFAULT_HOLDOUT_SEEDS 4
+#define CLOB_MAX_SEEDS 64
+#define CLOB_HOLDOUT_SEED_OFFSET 1000000
+#define CLOB_FILLS_TARGET 20.0		/* maker fills per seed below which the score is docked */
+
+/*
+ * Decode a parameter set (JSON object text, NULL = defaults) into values in
+ * table order; defaults fill the rest.  Errors as ClobCheckParams.
+ */
+extern int	ClobParamsParse(const char *params_json, double *values, PtError *err);
+
+/* Index of a tunable parameter by name, or -1. */
+extern int	ClobParamIndex(const char *name);
+
+/*
+ * Decode a policy snapshot (flat JSON object text, NULL = defaults) into
+ * *policy; *canonical_json (PtMalloc'd) receives every gated setting with its
+ * value.  jurisdiction is the market's (options.jurisdiction).
+ */
+extern int	ClobPolicyParse(const char *policy_json, const char *jurisdiction,
+							ClobPolicy *policy, char **canonical_json, PtError *err);
+
+/* Why a score is invalid, or NULL. */
+typedef struct ClobScoreParts
+{
+	double		score;
+	double		mean_r;
+	double		std_r;
+	double		cvar20_r;
+	double		mean_dd;
+	double		kill_rate;
+	double		mean_adverse;
+	double		mean_maker_fills;
+	const char *invalid_reason;
+} ClobScoreParts;
+
+/* The score of BACKTEST.md section 7 over n seeds' metrics. */
+extern double ClobScore(const ClobSeedMetrics *m, int n, ClobScoreParts *parts);
+
+#endif							/* PTOPT_CLOB_INTERNAL_H */

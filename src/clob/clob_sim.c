@@ -1,0 +1,1628 @@
+/*
+ * clob_sim.c — the replay loop and the market maker under test.
+ *
+ * One pass over a tape, merged in time with the strategy's own clock: its
+ * in-flight submits and cancels (entry and cancel latency), its reactions
+ * to market data (feed latency) and fills (response latency), its re-quote
+ * timer, the exchange's phases and a one-second sampler for the metrics.
+ * The strategy (BACKTEST.md section 4) sees the book without its own orders,
+ * the public prints, and its own fills; it never sees the truth.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "clob_sim.h"
+#include "pt_alloc.h"
+
+#define NEVER INT64_MAX
+#define US 1000000LL
+#define FILL_CAP_MIN 4096
+#define MID_RING 8
+#define JUMP_LOOKBACK_S 5
+#define INIT_VOL_RATE 100.0			/* (0.1 tick)^2 per second, in units^2 */
+#define LEAN_MAX_TICKS 3.0
+#define AT_CAP_FRAC 0.95
+#define FLATTEN_TICKS 5
+
+enum
+{
+	REC_FREE = 0,
+	REC_INFLIGHT,
+	REC_LIVE,
+	REC_CANCELLING
+};
+
+enum
+{
+	HALT_RESTART = 1,
+	HALT_CLOSED = 2,
+	HALT_STALE = 4
+};
+
+typedef struct MmRec
+{
+	uint8_t		state;
+	uint8_t		side;
+	int8_t		layer;			/* quote slot, -1 when detached */
+	bool		post_only;
+	bool		cancel_on_arrival;
+	uint8_t		type;
+	int32_t		book_idx;
+	int32_t		price;
+	int64_t		size;
+	int64_t		rem;
+	uint32_t	gen;
+	int32_t		next_free;
+} MmRec;
+
+typedef struct MmOp
+{
+	int64_t		t;
+	int32_t		rec;
+	uint32_t	gen;
+} MmOp;
+
+typedef struct OpQueue
+{
+	MmOp		op[CLOB_MM_QUEUE];
+	int			head;
+	int			n;
+} OpQueue;
+
+typedef struct FillRec
+{
+	int64_t		t;
+	int64_t		signed_size;	/* micro-shares, + for a buy */
+	int32_t		price;
+	int32_t		maker;
+} FillRec;
+
+struct ClobSim
+{
+	ClobBook	book;
+	int32_t    *add_map;
+	int32_t		add_cap;
+	FillRec    *fills;
+	int32_t		fill_cap;
+	int32_t		n_fills;
+	int32_t    *mid_s;			/* full-book mid at each second */
+	double	   *eq_s;			/* equity (micro-pUSD) at each second */
+	int32_t		sec_cap;
+
+	/* the run */
+	const ClobTape *tape;
+	const ClobScenario *sc;
+	const ClobMmParams *mm;
+	const ClobPolicy *pol;
+	ClobSeedMetrics *m;
+	int64_t		now;
+	int64_t		res_us;
+	int64_t		feed_gap_lo;
+	int64_t		feed_gap_hi;
+	int64_t		lat_feed;
+	int64_t		lat_entry;
+	int64_t		lat_cancel;
+	int64_t		lat_response;
+	int64_t		timer_us;
+	int64_t		min_size;
+
+	MmRec		rec[CLOB_MM_RECORDS];
+	int32_t		free_rec;
+	int32_t		quote[2][CLOB_MAX_LAYERS];
+	int32_t		resting[CLOB_MM_RECORDS];	/* records with an order in the book */
+	int32_t		n_resting;
+	int32_t		orphans;
+	OpQueue		subq;
+	OpQueue		canq;
+
+	int64_t		cash;			/* micro-pUSD, YES-space accounting */
+	int64_t		q;				/* micro-shares of YES, negative = short (NO) */
+	int64_t		start_cash;
+	double		edge;			/* micro-pUSD */
+	int64_t		fees;
+	int64_t		rebates;
+	double		vol_maker;
+	double		vol_taker;
+
+	/* signals */
+	double		vs;
+	double		vl;
+	double		tau_s;
+	double		tau_l;
+	double		ff;
+	double		fa;
+	double		fn;
+	double		tau_f;
+	int64_t		vol_t;
+	int64_t		flow_t;
+	double		ext_mid;
+	bool		have_mid;
+	double		fv;
+	bool		have_fv;
+	double		mid_ring[MID_RING];
+	int32_t		full_mid;		/* last full-book mid, units */
+
+	/* strategy clock and state */
+	int64_t		react_t;
+	int64_t		timer_t;
+	int64_t		last_feed_t;
+	int64_t		cool_until;
+	bool		killed;
+	int64_t		kill_until;
+	double		peak;
+	int			halt_mask;
+	double		tokens;
+	int64_t		token_t;
+	int64_t		exit_next_t;
+	bool		fill_flag;
+	int32_t		top_bid;
+	int32_t		top_ask;
+
+	/* exchange phases */
+	int64_t		phase_t[4];
+	ClobPhase	phase_to[4];
+	int			n_phase;
+	int			phase_i;
+
+	int64_t		next_sample;
+	int32_t		n_sec;
+	double		peak_eq_s;
+	double		max_dd;
+	int64_t		uptime_s;
+	int64_t		atcap_s;
+	double		inv_sum;
+	double		inv_max;
+};
+
+static void on_fill(void *arg, const ClobFill *fill);
+
+/* Kill reason names. */
+const char *
+ClobKillReasonName(ClobKillReason reason)
+{
+	switch (reason)
+	{
+		case CLOB_KILL_NONE:
+			return "none";
+		case CLOB_KILL_MAX_LOSS:
+			return "max_loss";
+		case CLOB_KILL_MAX_DRAWDOWN:
+			return "max_drawdown";
+		case CLOB_KILL_FORCED:
+			return "forced";
+	}
+	return "unknown";
+}
+
+/* Decode values in table order. */
+void
+ClobMmParamsFromValues(const double *v, ClobMmParams *p)
+{
+	p->half_spread_min_ticks = (int) v[0];
+	p->c_vol = v[1];
+	p->c_tox = v[2];
+	p->gamma_skew = v[3];
+	p->base_size_pusd = v[4];
+	p->layers = (int) v[5];
+	p->layer_step_ticks = (int) v[6];
+	p->reprice_ticks = (int) v[7];
+	p->resize_frac = v[8];
+	p->min_edge_ticks = (int) v[9];
+	p->requote_interval_ms = (int) v[10];
+	p->post_only = v[11] != 0;
+	p->vol_hl_short_s = v[12];
+	p->vol_hl_long_s = v[13];
+	p->flow_hl_s = v[14];
+	p->markout_horizon_s = v[15];
+	p->event_jump_ticks = (int) v[16];
+	p->event_cooloff_s = v[17];
+	p->trend_flow_z = v[18];
+	p->q_max_pusd = v[19];
+	p->q_soft_frac = v[20];
+	p->price_band_lo = v[21];
+	p->price_band_hi = v[22];
+	p->reduce_only_s = v[23];
+	p->halt_before_s = v[24];
+	p->allow_taker_exit = v[25] != 0;
+	p->max_orders_per_s = (int) v[26];
+}
+
+/* The default policy. */
+void
+ClobPolicyDefault(ClobPolicy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->max_loss_pusd = 250;
+	p->max_drawdown_pusd = 250;
+	p->cooldown_s = 3600;
+	p->force_trip = false;
+	p->flatten_on_trip = false;
+	p->max_notional_pusd = 5000;
+	p->per_market_cap_pusd = 800;
+	p->jurisdiction_ok = true;
+	p->builder_ok = true;
+	p->halt_on_restart = true;
+	p->halt_on_closed = true;
+	p->halt_on_stale = true;
+	p->halt_on_stale_s = 10;
+	p->domain_ok = true;
+	p->signature_type_ok = true;
+}
+
+/* Make room for a tape. */
+bool
+ClobSimReserve(ClobSim *sim, int32_t n_adds, int32_t max_live)
+{
+	int32_t		need_pool = max_live + 2048;
+
+	if (n_adds > sim->add_cap)
+	{
+		int32_t    *m = PtRealloc(sim->add_map, sizeof(int32_t) * (size_t) n_adds);
+
+		if (m == NULL)
+			return false;
+		sim->add_map = m;
+		sim->add_cap = n_adds;
+	}
+	if (need_pool > sim->book.capacity)
+	{
+		ClobBookFree(&sim->book);
+		if (!ClobBookInit(&sim->book, need_pool, 0))
+			return false;
+	}
+	return true;
+}
+
+/* A replay context. */
+ClobSim *
+ClobSimCreate(int32_t n_adds, int32_t max_live)
+{
+	ClobSim    *sim = PtCalloc(1, sizeof(ClobSim));
+
+	if (sim == NULL)
+		return NULL;
+	sim->fill_cap = FILL_CAP_MIN;
+	sim->fills = PtMalloc(sizeof(FillRec) * (size_t) sim->fill_cap);
+	if (sim->fills == NULL || !ClobSimReserve(sim, n_adds > 0 ? n_adds : 1, max_live))
+	{
+		ClobSimFree(sim);
+		return NULL;
+	}
+	return sim;
+}
+
+/* Free a replay context. */
+void
+ClobSimFree(ClobSim *sim)
+{
+	if (sim == NULL)
+		return;
+	ClobBookFree(&sim->book);
+	PtFree(sim->add_map);
+	PtFree(sim->fills);
+	PtFree(sim->mid_s);
+	PtFree(sim->eq_s);
+	PtFree(sim);
+}
+
+/* ---- strategy order records ---- */
+
+/* Take a free record, or -1. */
+static int32_t
+rec_alloc(ClobSim *s)
+{
+	int32_t		r = s->free_rec;
+
+	if (r < 0)
+		return -1;
+	s->free_rec = s->rec[r].next_free;
+	s->rec[r].gen++;
+	s->rec[r].book_idx = -1;
+	s->rec[r].layer = -1;
+	s->rec[r].cancel_on_arrival = false;
+	return r;
+}
+
+/* Forget a record's resting order. */
+static void
+resting_drop(ClobSim *s, int32_t r)
+{
+	int			i;
+
+	for (i = 0; i < s->n_resting; i++)
+		if (s->resting[i] == r)
+		{
+			s->resting[i] = s->resting[--s->n_resting];
+			return;
+		}
+}
+
+/* Return a record to the free list and detach it from its slot. */
+static void
+rec_free(ClobSim *s, int32_t r)
+{
+	MmRec	   *x = &s->rec[r];
+
+	if (x->layer >= 0 && s->quote[x->side][x->layer] == r)
+		s->quote[x->side][x->layer] = -1;
+	if (x->book_idx >= 0)
+		resting_drop(s, r);
+	x->state = REC_FREE;
+	x->book_idx = -1;
+	x->layer = -1;
+	x->gen++;
+	x->next_free = s->free_rec;
+	s->free_rec = r;
+}
+
+/* Push an operation; false when the queue is full. */
+static bool
+queue_push(OpQueue *q, int64_t t, int32_t rec, uint32_t gen)
+{
+	MmOp	   *op;
+
+	if (q->n == CLOB_MM_QUEUE)
+		return false;
+	op = &q->op[(q->head + q->n) % CLOB_MM_QUEUE];
+	op->t = t;
+	op->rec = rec;
+	op->gen = gen;
+	q->n++;
+	return true;
+}
+
+/* Time of the first queued operation. */
+static inline int64_t
+queue_t(const OpQueue *q)
+{
+	return q->n > 0 ? q->op[q->head].t : NEVER;
+}
+
+/* Pop the first queued operation. */
+static inline MmOp
+queue_pop(OpQueue *q)
+{
+	MmOp		op = q->op[q->head];
+
+	q->head = (q->head + 1) % CLOB_MM_QUEUE;
+	q->n--;
+	return op;
+}
+
+/* Ask for a record's order to go: a cancel in flight, or a drop on arrival. */
+static void
+rec_cancel(ClobSim *s, int32_t r)
+{
+	MmRec	   *x = &s->rec[r];
+
+	if (x->layer >= 0 && s->quote[x->side][x->layer] == r)
+		s->quote[x->side][x->layer] = -1;
+	x->layer = -1;
+	if (x->state == REC_INFLIGHT)
+	{
+		x->cancel_on_arrival = true;
+		x->state = REC_CANCELLING;
+		s->m->cancels++;
+	}
+	else if (x->state == REC_LIVE)
+	{
+		if (queue_push(&s->canq, s->now + s->lat_cancel, r, x->gen))
+		{
+			x->state = REC_CANCELLING;
+			s->m->cancels++;
+		}
+		else
+			s->orphans++;
+	}
+}
+
+/* Cancel every strategy order. */
+static void
+cancel_all(ClobSim *s)
+{
+	int32_t		r;
+
+	for (r = 0; r < CLOB_MM_RECORDS; r++)
+		if (s->rec[r].state == REC_INFLIGHT || s->rec[r].state == REC_LIVE)
+			rec_cancel(s, r);
+	s->orphans = 0;
+}
+
+/* Strategy size resting at a price on a side. */
+static int64_t
+mm_size_at(const ClobSim *s, int side, int32_t price)
+{
+	int64_t		total = 0;
+	int			i;
+
+	for (i = 0; i < s->n_resting; i++)
+	{
+		const MmRec *x = &s->rec[s->resting[i]];
+
+		if (x->side == side && x->price == price)
+			total += x->rem;
+	}
+	return total;
+}
+
+/* Best price on a side without the strategy's own orders; size through *sz. */
+static int32_t
+ext_best(const ClobSim *s, int side, int64_t *sz)
+{
+	const ClobBook *b = &s->book;
+	int32_t		p = side == CLOB_BUY ? b->best_bid : b->best_ask;
+	int			guard;
+
+	for (guard = 0; guard < 64; guard++)
+	{
+		int64_t		ext;
+
+		if (p < 0 || p > CLOB_PRICE_SCALE)
+			break;
+		ext = (side == CLOB_BUY ? b->bids[p].size : b->asks[p].size);
+		if (s->n_resting > 0)
+			ext -= mm_size_at(s, side, p);
+		if (ext > 0)
+		{
+			*sz = ext;
+			return p;
+		}
+		p = side == CLOB_BUY ? ClobBookNextBid(b, p) : ClobBookNextAsk(b, p);
+	}
+	*sz = 0;
+	return -1;
+}
+
+/* Equity in micro-pUSD at a mark (units). */
+static inline double
+equity_at(const ClobSim *s, double mark)
+{
+	return (double) s->cash + (double) s->q * mark / CLOB_PRICE_SCALE;
+}
+
+/* Capital an order needs beyond what it frees (micro-pUSD), given position q. */
+static double
+order_collateral(int side, int32_t price, int64_t size, int64_t q)
+{
+	if (side == CLOB_BUY)
+	{
+		int64_t		covered = q < 0 ? (-q < size ? -q : size) : 0;
+
+		return (double) (size - covered) * price / CLOB_PRICE_SCALE;
+	}
+	else
+	{
+		int64_t		covered = q > 0 ? (q < size ? q : size) : 0;
+
+		return (double) (size - covered) * (CLOB_PRICE_SCALE - price) / CLOB_PRICE_SCALE;
+	}
+}
+
+/* Notional at risk of an order (pUSD): cost of the token it buys. */
+static inline double
+order_notional(int side, int32_t price, int64_t size)
+{
+	double		p = (double) price / CLOB_PRICE_SCALE;
+
+	return (double) size / CLOB_SHARE * (side == CLOB_BUY ? p : 1.0 - p);
+}
+
+/*
+ * Send an order through the gates (signer, compliance, rate limit, exposure
+ * guard, balance); on success it is in flight and its record is returned.
+ */
+static int32_t
+send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool post_only,
+		   int layer, bool reducing)
+{
+	const ClobPolicy *pol = s->pol;
+	ClobSeedMetrics *m = s->m;
+	double		mark = s->full_mid;
+	int32_t		r;
+	int			i;
+
+	if (!pol->domain_ok)
+	{
+		m->rejects[CLOB_REJ_SIGNER_DOMAIN]++;
+		return -1;
+	}
+	if (!pol->signature_type_ok)
+	{
+		m->rejects[CLOB_REJ_SIGNATURE_TYPE]++;
+		return -1;
+	}
+	if (!pol->builder_ok)
+	{
+		m->rejects[CLOB_REJ_BUILDER]++;
+		return -1;
+	}
+	if (!pol->jurisdiction_ok)
+	{
+		m->rejects[CLOB_REJ_JURISDICTION]++;
+		return -1;
+	}
+	if (s->mm->max_orders_per_s > 0)
+	{
+		double		cap = s->mm->max_orders_per_s;
+
+		s->tokens += (double) (s->now - s->token_t) / US * cap;
+		if (s->tokens > cap)
+			s->tokens = cap;
+		s->token_t = s->now;
+		if (s->tokens < 1.0)
+		{
+			m->rejects[CLOB_REJ_RATE_LIMIT]++;
+			return -1;
+		}
+	}
+
+	/* Exposure guard: orders that add risk must fit under both caps. */
+	if (!reducing)
+	{
+		double		pos = s->q >= 0 ? (double) s->q / CLOB_SHARE * mark / CLOB_PRICE_SCALE
+			: (double) -s->q / CLOB_SHARE * (1.0 - mark / CLOB_PRICE_SCALE);
+		double		open_all = 0;
+		double		open_side = 0;
+		double		room;
+		double		per_share = order_notional(side, price, CLOB_SHARE);
+
+		for (i = 0; i < CLOB_MM_RECORDS; i++)
+		{
+			const MmRec *x = &s->rec[i];
+
+			if (x->state == REC_FREE)
+				continue;
+			open_all += order_notional(x->side, x->price, x->rem);
+			if (x->side == side)
+				open_side += order_notional(x->side, x->price, x->rem);
+		}
+		room = pol->per_market_cap_pusd - pos - open_side;
+		if (pol->max_notional_pusd - pos - open_all < room)
+			room = pol->max_notional_pusd - pos - open_all;
+		if (per_share > 0 && room < order_notional(side, price, size))
+		{
+			int64_t		fit = room <= 0 ? 0 : (int64_t) (room / per_share * CLOB_SHARE);
+
+			fit -= fit % CLOB_SIZE_QUANTUM;
+			if (fit < s->min_size)
+			{
+				m->rejects[CLOB_REJ_EXPOSURE]++;
+				return -1;
+			}
+			size = fit;
+		}
+	}
+
+	/* Balance: cash less NO collateral, less what open orders reserve. */
+	{
+		double		avail = (double) s->cash - (double) (s->q < 0 ? -s->q : 0);
+
+		for (i = 0; i < CLOB_MM_RECORDS; i++)
+		{
+			const MmRec *x = &s->rec[i];
+
+			if (x->state != REC_FREE)
+				avail -= order_collateral(x->side, x->price, x->rem, s->q);
+		}
+		if (avail < order_collateral(side, price, size, s->q))
+		{
+			m->rejects[CLOB_REJ_BALANCE]++;
+			return -1;
+		}
+	}
+
+	r = rec_alloc(s);
+	if (r < 0)
+		return -1;
+	if (!queue_push(&s->subq, s->now + s->lat_entry, r, s->rec[r].gen))
+	{
+		rec_free(s, r);
+		m->rejects[CLOB_REJ_RATE_LIMIT]++;
+		return -1;
+	}
+	if (s->mm->max_orders_per_s > 0)
+		s->tokens -= 1.0;
+	s->rec[r].state = REC_INFLIGHT;
+	s->rec[r].side = (uint8_t) side;
+	s->rec[r].layer = (int8_t) layer;
+	s->rec[r].price = price;
+	s->rec[r].size = size;
+	s->rec[r].rem = size;
+	s->rec[r].type = type;
+	s->rec[r].post_only = post_only;
+	m->orders++;
+	if (type == CLOB_GTC)
+		m->shares_quoted += (double) size / CLOB_SHARE;
+	if (layer >= 0)
+		s->quote[side][layer] = r;
+	return r;
+}
+
+/* ---- signals ---- */
+
+/* Decay an accumulator over dt seconds with time constant tau. */
+static inline double
+decay(double v, double dt, double tau)
+{
+	return dt <= 0 ? v : v * exp(-dt / tau);
+}
+
+/* Observe the book without our orders: volatility, jumps. */
+static void
+observe_book(ClobSim *s)
+{
+	int64_t		bsz;
+	int64_t		asz;
+	int32_t		bid = ext_best(s, CLOB_BUY, &bsz);
+	int32_t		ask = ext_best(s, CLOB_SELL, &asz);
+	double		mid;
+
+	if (bid < 0 || ask < 0)
+		return;
+	mid = 0.5 * (bid + ask);
+	s->fv = ((double) bid * asz + (double) ask * bsz) / (double) (asz + bsz);
+	s->have_fv = true;
+	if (s->have_mid && mid != s->ext_mid)
+	{
+		double		dt = (double) (s->now - s->vol_t) / US;
+		double		dm = mid - s->ext_mid;
+		double		ref = s->mid_ring[(s->n_sec + MID_RING - JUMP_LOOKBACK_S) % MID_RING];
+
+		s->vs = decay(s->vs, dt, s->tau_s) + dm * dm;
+		s->vl = decay(s->vl, dt, s->tau_l) + dm * dm;
+		s->vol_t = s->now;
+		if (ref > 0 && fabs(mid - ref) >= s->mm->event_jump_ticks * ClobTickAt((int32_t) mid))
+		{
+			int64_t		until = s->now + (int64_t) (s->mm->event_cooloff_s * US);
+
+			if (until > s->cool_until)
+				s->cool_until = until;
+		}
+	}
+	s->ext_mid = mid;
+	s->have_mid = true;
+}
+
+/* Observe a public print (a taker order's total). */
+static void
+observe_print(ClobSim *s, int side, int64_t size)
+{
+	double		dt = (double) (s->now - s->flow_t) / US;
+	double		v = (double) size / CLOB_SHARE;
+
+	s->ff = decay(s->ff, dt, s->tau_f) + (side == CLOB_BUY ? v : -v);
+	s->fa = decay(s->fa, dt, s->tau_f) + v;
+	s->fn = decay(s->fn, dt, s->tau_f) + 1.0;
+	s->flow_t = s->now;
+}
+
+/* Market data reached the strategy's feed handler. */
+static void
+feed_event(ClobSim *s)
+{
+	if (s->now >= s->feed_gap_lo && s->now < s->feed_gap_hi)
+		return;
+	s->last_feed_t = s->now;
+	if (s->book.best_bid >= 0 && s->book.best_ask <= CLOB_PRICE_SCALE)
+		s->full_mid = (s->book.best_bid + s->book.best_ask) / 2;
+	observe_book(s);
+	if (s->react_t == NEVER)
+		s->react_t = s->now + s->lat_feed;
+}
+
+/* ---- kill switch ---- */
+
+/* Trip the kill switch. */
+static void
+kill_trip(ClobSim *s, ClobKillReason reason)
+{
+	ClobSeedMetrics *m = s->m;
+
+	if (m->kill_trips == 0)
+	{
+		m->kill_time_s = (double) s->now / US;
+		m->kill_reason = reason;
+	}
+	m->kill_trips++;
+	s->killed = true;
+	s->kill_until = s->now + (int64_t) (s->pol->cooldown_s * US);
+	cancel_all(s);
+	if (s->pol->flatten_on_trip && s->q != 0 && s->book.phase == CLOB_PHASE_OPEN)
+	{
+		int			side = s->q > 0 ? CLOB_SELL : CLOB_BUY;
+		int64_t		size = s->q > 0 ? s->q : -s->q;
+		int32_t		limit;
+
+		size -= size % CLOB_SIZE_QUANTUM;
+		if (side == CLOB_SELL)
+			limit = ClobPriceFloor(s->full_mid - FLATTEN_TICKS * CLOB_TICK_COARSE);
+		else
+			limit = ClobPriceCeil(s->full_mid + FLATTEN_TICKS * CLOB_TICK_COARSE);
+		if (size >= s->min_size)
+			(void) send_order(s, side, limit, size, CLOB_FAK, false, -1, true);
+	}
+}
+
+/* Check the kill switch against equity at the current mark. */
+static bool
+kill_check(ClobSim *s)
+{
+	double		eq = equity_at(s, s->full_mid);
+
+	if (s->killed)
+	{
+		if (s->now < s->kill_until)
+			return true;
+		s->killed = false;
+		s->peak = eq;
+	}
+	if (eq > s->peak)
+		s->peak = eq;
+	if ((double) s->start_cash - eq >= s->pol->max_loss_pusd * CLOB_PUSD)
+		kill_trip(s, CLOB_KILL_MAX_LOSS);
+	else if (s->peak - eq >= s->pol->max_drawdown_pusd * CLOB_PUSD)
+		kill_trip(s, CLOB_KILL_MAX_DRAWDOWN);
+	return s->killed;
+}
+
+/* ---- the market maker ---- */
+
+/* Reconcile one side's quotes with its targets. */
+static void
+reconcile_side(ClobSim *s, int side, const int32_t *price, const int64_t *size, bool timer,
+			   bool post_only, int32_t tick)
+{
+	const ClobMmParams *mm = s->mm;
+	int			k;
+
+	for (k = 0; k < mm->layers; k++)
+	{
+		int32_t		r = s->quote[side][k];
+
+		if (r >= 0)
+		{
+			MmRec	   *x = &s->rec[r];
+			int32_t		diff = x->price > price[k] ? x->price - price[k] : price[k] - x->price;
+			bool		replace;
+
+			if (size[k] <= 0)
+				replace = true;
+			else if (diff > 0 && (timer || diff >= mm->reprice_ticks * tick))
+				replace = true;
+			else if (fabs((double) (x->rem - size[k])) > mm->resize_frac * (double) size[k])
+				replace = true;
+			else
+				replace = false;
+			if (!replace)
+				continue;
+			rec_cancel(s, r);
+		}
+		if (size[k] > 0)
+			(void) send_order(s, side, price[k], size[k], CLOB_GTC, post_only, k, false);
+	}
+}
+
+/* One decision of the strategy: halts, targets, quotes, taker exit. */
+static void
+mm_act(ClobSim *s, bool timer)
+{
+	const ClobMmParams *mm = s->mm;
+	const ClobPolicy *pol = s->pol;
+	int			mask = 0;
+	int64_t		ttr = s->res_us - s->now;
+	double		fv;
+	double		sigma;
+	double		imb = 0;
+	double		z = 0;
+	double		u;
+	double		delta;
+	double		r;
+	double		tickd;
+	int32_t		tick;
+	int64_t		base;
+	int64_t		bsz;
+	int64_t		asz;
+	int32_t		ext_bid;
+	int32_t		ext_ask;
+	int32_t		bid_px[CLOB_MAX_LAYERS];
+	int32_t		ask_px[CLOB_MAX_LAYERS];
+	int64_t		bid_sz[CLOB_MAX_LAYERS];
+	int64_t		ask_sz[CLOB_MAX_LAYERS];
+	bool		reduce_only;
+	bool		post_only = mm->post_only;
+	int			k;
+
+	if (kill_check(s))
+		return;
+
+	if (pol->halt_on_restart && s->book.phase == CLOB_PHASE_RESTART)
+		mask |= HALT_RESTART;
+	if (pol->halt_on_restart && s->book.phase == CLOB_PHASE_POST_ONLY)
+		post_only = true;
+	if (pol->halt_on_closed && s->book.phase == CLOB_PHASE_CLOSED)
+		mask |= HALT_CLOSED;
+	if (pol->halt_on_stale && s->now - s->last_feed_t > (int64_t) (pol->halt_on_stale_s * US))
+		mask |= HALT_STALE;
+	if (mask != 0 && s->halt_mask == 0)
+		s->m->halts_seen++;
+	s->halt_mask = mask;
+
+	if (s->orphans > 0)
+	{
+		int32_t		i;
+
+		s->orphans = 0;
+		for (i = 0; i < CLOB_MM_RECORDS; i++)
+			if (s->rec[i].state == REC_LIVE && s->rec[i].layer < 0)
+				rec_cancel(s, i);
+	}
+
+	if (mask != 0 || ttr < (int64_t) (mm->halt_before_s * US) || s->now < s->cool_until ||
+		!s->have_fv)
+	{
+		cancel_all(s);
+		return;
+	}
+
+	/* Signals at this instant. */
+	{
+		double		dv = (double) (s->now - s->vol_t) / US;
+		double		df = (double) (s->now - s->flow_t) / US;
+		double		rs = decay(s->vs, dv, s->tau_s) / s->tau_s;
+		double		rl = decay(s->vl, dv, s->tau_l) / s->tau_l;
+		double		fa = decay(s->fa, df, s->tau_f);
+
+		sigma = sqrt((rs > rl ? rs : rl) * mm->markout_horizon_s);
+		if (fa > 1e-9)
+		{
+			imb = decay(s->ff, df, s->tau_f) / fa;
+			z = imb * sqrt(decay(s->fn, df, s->tau_f));
+		}
+	}
+	fv = s->fv;
+	tick = ClobTickAt((int32_t) fv);
+	tickd = tick;
+	if (fabs(z) > mm->trend_flow_z)
+	{
+		double		lean = 0.5 * sigma;
+
+		if (lean > LEAN_MAX_TICKS * tickd)
+			lean = LEAN_MAX_TICKS * tickd;
+		fv += imb > 0 ? lean : -lean;
+	}
+	u = (double) s->q / CLOB_SHARE * (fv / CLOB_PRICE_SCALE) / mm->q_max_pusd;
+	r = fv - mm->gamma_skew * (sigma > tickd ? sigma : tickd) * (u > 1.5 ? 1.5 : u < -1.5 ? -1.5 : u);
+	delta = mm->c_vol * sigma + mm->c_tox * fabs(imb) * tickd;
+	if (delta < mm->half_spread_min_ticks * tickd)
+		delta = mm->half_spread_min_ticks * tickd;
+	reduce_only = ttr < (int64_t) (mm->reduce_only_s * US) ||
+		fv < mm->price_band_lo * CLOB_PRICE_SCALE || fv > mm->price_band_hi * CLOB_PRICE_SCALE;
+
+	base = (int64_t) (mm->base_size_pusd / (fv / CLOB_PRICE_SCALE) * CLOB_SHARE);
+	base -= base % CLOB_SIZE_QUANTUM;
+	ext_bid = ext_best(s, CLOB_BUY, &bsz);
+	ext_ask = ext_best(s, CLOB_SELL, &asz);
+
+	for (k = 0; k < mm->layers; k++)
+	{
+		double		off = delta + (double) k * mm->layer_step_ticks * tickd;
+		int32_t		b = ClobPriceFloor((int32_t) floor(r - off));
+		int32_t		a = ClobPriceCeil((int32_t) ceil(r + off));
+		int32_t		bmax = ClobPriceFloor((int32_t) floor(fv - mm->min_edge_ticks * tickd));
+		int32_t		amin = ClobPriceCeil((int32_t) ceil(fv + mm->min_edge_ticks * tickd));
+
+		if (b > bmax)
+			b = bmax;
+		if (a < amin)
+			a = amin;
+		if (post_only && ext_ask >= 0 && b >= ext_ask)
+			b = ClobPriceFloor(ext_ask - 1);
+		if (post_only && ext_bid >= 0 && a <= ext_bid)
+			a = ClobPriceCeil(ext_bid + 1);
+		bid_px[k] = b;
+		ask_px[k] = a;
+		bid_sz[k] = base;
+		ask_sz[k] = base;
+	}
+
+	/* Inventory: shrink the side that adds risk past the soft cap; reduce-only. */
+	{
+		double		au = fabs(u);
+		int			grow = s->q >= 0 ? CLOB_BUY : CLOB_SELL;
+		int64_t	   *gs = grow == CLOB_BUY ? bid_sz : ask_sz;
+		int64_t	   *rs = grow == CLOB_BUY ? ask_sz : bid_sz;
+		int64_t		absq = s->q >= 0 ? s->q : -s->q;
+
+		if (reduce_only)
+		{
+			for (k = 0; k < mm->layers; k++)
+			{
+				gs[k] = 0;
+				rs[k] = 0;
+			}
+			if (s->q != 0)
+				rs[0] = absq < base ? absq : base;
+		}
+		else if (au > mm->q_soft_frac)
+		{
+			double		f = mm->q_soft_frac >= 1.0 ? 0.0 : (1.0 - au) / (1.0 - mm->q_soft_frac);
+
+			if (f < 0)
+				f = 0;
+			for (k = 0; k < mm->layers; k++)
+				gs[k] = (int64_t) (gs[k] * f);
+		}
+		for (k = 0; k < mm->layers; k++)
+		{
+			bid_sz[k] -= bid_sz[k] % CLOB_SIZE_QUANTUM;
+			ask_sz[k] -= ask_sz[k] % CLOB_SIZE_QUANTUM;
+			if (bid_sz[k] < s->min_size || ClobPriceCheck(bid_px[k]) != CLOB_OK)
+				bid_sz[k] = 0;
+			if (ask_sz[k] < s->min_size || ClobPriceCheck(ask_px[k]) != CLOB_OK)
+				ask_sz[k] = 0;
+		}
+
+		/* Taker exit: cross the spread to get back under the soft cap. */
+		if (mm->allow_taker_exit && !reduce_only && au > mm->q_soft_frac &&
+			s->now >= s->exit_next_t && !post_only)
+		{
+			int			side = s->q > 0 ? CLOB_SELL : CLOB_BUY;
+			int64_t		sz = (int64_t) ((au - mm->q_soft_frac) * mm->q_max_pusd /
+										(fv / CLOB_PRICE_SCALE) * CLOB_SHARE);
+			int32_t		limit = side == CLOB_SELL
+				? (ext_bid >= 0 ? ClobPriceFloor(ext_bid - tick) : -1)
+				: (ext_ask >= 0 ? ClobPriceCeil(ext_ask + tick) : -1);
+
+			sz -= sz % CLOB_SIZE_QUANTUM;
+			if (sz > absq)
+				sz = absq - absq % CLOB_SIZE_QUANTUM;
+			if (limit >= 0 && sz >= s->min_size)
+				(void) send_order(s, side, limit, sz, CLOB_FAK, false, -1, true);
+			s->exit_next_t = s->now + (s->timer_us > US ? s->timer_us : US);
+		}
+	}
+
+	reconcile_side(s, CLOB_BUY, bid_px, bid_sz, timer, post_only, tick);
+	reconcile_side(s, CLOB_SELL, ask_px, ask_sz, timer, post_only, tick);
+}
+
+/* ---- fills ---- */
+
+/* Keep a fill for the markouts. */
+static inline void
+record_fill(ClobSim *s, int64_t signed_size, int32_t price, bool maker)
+{
+	FillRec    *f;
+
+	if (s->n_fills == s->fill_cap)
+	{
+		FillRec    *nf = PtRealloc(s->fills, sizeof(FillRec) * (size_t) s->fill_cap * 2);
+
+		if (nf == NULL)
+			return;				/* markouts then cover the fills kept */
+		s->fills = nf;
+		s->fill_cap *= 2;
+	}
+	f = &s->fills[s->n_fills++];
+	f->t = s->now;
+	f->signed_size = signed_size;
+	f->price = price;
+	f->maker = maker;
+}
+
+/* Account one fill of the strategy, as maker or taker. */
+static void
+account_fill(ClobSim *s, int side, int32_t price, int64_t size, bool maker)
+{
+	int64_t		notional = (int64_t) price * size / CLOB_PRICE_SCALE;
+	int64_t		signed_size = side == CLOB_BUY ? size : -size;
+	int64_t		fee = ClobTakerFee(size, price, s->sc->fee_rate, s->sc->fee_exp);
+	double		truth = ClobTapeTruth(s->tape, s->now) * CLOB_PRICE_SCALE;
+
+	s->cash += side == CLOB_BUY ? -notional : notional;
+	s->q += signed_size;
+	s->edge += (double) signed_size * (truth - price) / CLOB_PRICE_SCALE;
+	if (maker)
+	{
+		int64_t		rebate = (int64_t) llround((double) fee * s->sc->rebate_share);
+
+		s->cash += rebate;
+		s->rebates += rebate;
+		s->vol_maker += (double) notional / CLOB_PUSD;
+		s->m->fills_maker++;
+		s->m->shares_maker += (double) size / CLOB_SHARE;
+	}
+	else
+	{
+		s->cash -= fee;
+		s->fees += fee;
+		s->vol_taker += (double) notional / CLOB_PUSD;
+		s->m->fills_taker++;
+	}
+	record_fill(s, signed_size, price, maker);
+	s->fill_flag = true;
+}
+
+/* The book's fill callback. */
+static void
+on_fill(void *arg, const ClobFill *fill)
+{
+	ClobSim    *s = arg;
+
+	if (fill->maker->owner == CLOB_OWNER_MM)
+	{
+		int32_t		r = fill->maker->ref;
+
+		account_fill(s, fill->maker->side, fill->price, fill->size, true);
+		s->rec[r].rem -= fill->size;
+		if (fill->maker_done)
+			rec_free(s, r);
+	}
+	if (fill->taker_owner == CLOB_OWNER_MM)
+	{
+		account_fill(s, fill->taker_side, fill->price, fill->size, false);
+		s->rec[fill->taker_ref].rem -= fill->size;
+	}
+}
+
+/* ---- exchange side ---- */
+
+/* A strategy order reaches the book. */
+static void
+arrive_submit(ClobSim *s, MmOp op)
+{
+	MmRec	   *x = &s->rec[op.rec];
+	ClobOrderReq req;
+	ClobSubmitResult res;
+
+	if (x->gen != op.gen || x->state == REC_FREE)
+		return;
+	if (x->cancel_on_arrival)
+	{
+		rec_free(s, op.rec);
+		return;
+	}
+	req.side = x->side;
+	req.token = CLOB_YES;
+	req.type = x->type;
+	req.post_only = x->post_only;
+	req.price = x->price;
+	req.size = x->size;
+	req.expire_us = 0;
+	req.owner = CLOB_OWNER_MM;
+	req.ref = op.rec;
+	ClobBookSubmit(&s->book, &req, s->now, &res);
+	if (res.filled > 0)
+		observe_print(s, x->side, res.filled);
+	if (res.reject != CLOB_OK)
+		s->m->rejects[res.reject]++;
+	if (res.resting >= 0)
+	{
+		x->book_idx = res.resting;
+		x->state = REC_LIVE;
+		s->resting[s->n_resting++] = op.rec;
+	}
+	else if (x->state != REC_FREE)
+		rec_free(s, op.rec);
+}
+
+/* A strategy cancel reaches the book. */
+static void
+arrive_cancel(ClobSim *s, MmOp op)
+{
+	MmRec	   *x = &s->rec[op.rec];
+	ClobReject	r;
+
+	if (x->gen != op.gen || x->state != REC_CANCELLING || x->book_idx < 0)
+		return;
+	r = ClobBookCancel(&s->book, x->book_idx);
+	if (r == CLOB_OK)
+		rec_free(s, op.rec);
+	else
+	{
+		s->m->rejects[r]++;
+		x->state = REC_LIVE;	/* still resting: cancel again later */
+		x->layer = -1;
+		s->orphans++;
+	}
+}
+
+/* Switch the exchange phase. */
+static void
+phase_change(ClobSim *s)
+{
+	ClobPhase	to = s->phase_to[s->phase_i++];
+
+	s->book.phase = to;
+	if (to == CLOB_PHASE_CLOSED)
+	{
+		int32_t		r;
+
+		/* The exchange cancels every resting order at the close. */
+		for (r = 0; r < CLOB_MM_RECORDS; r++)
+		{
+			if (s->rec[r].state == REC_LIVE || s->rec[r].state == REC_CANCELLING)
+			{
+				if (s->rec[r].book_idx >= 0)
+					ClobBookRemove(&s->book, s->rec[r].book_idx);
+				rec_free(s, r);
+			}
+		}
+	}
+	if (s->react_t == NEVER)
+		s->react_t = s->now + s->lat_feed;
+}
+
+/* Sample mid, equity and inventory at a second boundary. */
+static void
+sample_second(ClobSim *s)
+{
+	const ClobBook *b = &s->book;
+	double		eq;
+	double		inv;
+	double		mark;
+	int			has_bid = 0;
+	int			has_ask = 0;
+	int			i;
+
+	if (b->best_bid >= 0 && b->best_ask <= CLOB_PRICE_SCALE)
+		s->full_mid = (b->best_bid + b->best_ask) / 2;
+	mark = s->full_mid;
+	eq = equity_at(s, mark);
+	s->mid_s[s->n_sec] = s->full_mid;
+	s->eq_s[s->n_sec] = eq;
+	s->mid_ring[s->n_sec % MID_RING] = s->have_mid ? s->ext_mid : 0;
+	if (eq > s->peak_eq_s)
+		s->peak_eq_s = eq;
+	if (s->peak_eq_s - eq > s->max_dd)
+		s->max_dd = s->peak_eq_s - eq;
+	inv = fabs((double) s->q / CLOB_SHARE * mark / CLOB_PRICE_SCALE);
+	s->inv_sum += inv;
+	if (inv > s->inv_max)
+		s->inv_max = inv;
+	if (inv >= AT_CAP_FRAC * s->mm->q_max_pusd)
+		s->atcap_s++;
+	for (i = 0; i < s->n_resting; i++)
+	{
+		if (s->rec[s->resting[i]].side == CLOB_BUY)
+			has_bid = 1;
+		else
+			has_ask = 1;
+	}
+	if (has_bid && has_ask)
+		s->uptime_s++;
+	s->n_sec++;
+	s->next_sample += US;
+}
+
+/* A tape event reaches the book. */
+static void
+play_event(ClobSim *s, const ClobEvent *e)
+{
+	ClobOrderReq req;
+	ClobSubmitResult res;
+	ClobBook   *b = &s->book;
+
+	switch (e->type)
+	{
+		case CLOB_EV_ADD:
+			req.side = e->side;
+			req.token = CLOB_YES;
+			req.type = CLOB_GTC;
+			req.post_only = true;
+			req.price = e->price;
+			req.size = (int64_t) e->size_cs * CLOB_SIZE_QUANTUM;
+			req.expire_us = 0;
+			req.owner = CLOB_OWNER_BACKGROUND;
+			req.ref = e->aux;
+			ClobBookSubmit(b, &req, s->now, &res);
+			s->add_map[e->aux] = res.resting;
+			return;
+		case CLOB_EV_CANCEL:
+			{
+				int32_t		idx = s->add_map[e->aux];
+
+				if (idx >= 0 && b->orders[idx].live && b->orders[idx].owner == CLOB_OWNER_BACKGROUND
+					&& b->orders[idx].ref == e->aux)
+					(void) ClobBookCancel(b, idx);
+				return;
+			}
+		case CLOB_EV_NOISE:
+			req.side = e->side;
+			req.token = e->token;
+			req.type = CLOB_FAK;
+			req.post_only = false;
+			req.price = e->price;
+			req.owner = CLOB_OWNER_NOISE;
+			break;
+		case CLOB_EV_INFORMED:
+			if (e->price >= 0 && b->best_ask <= e->price)
+			{
+				req.side = CLOB_BUY;
+				req.price = e->price;
+			}
+			else if (b->best_bid >= e->aux)
+			{
+				req.side = CLOB_SELL;
+				req.price = e->aux;
+			}
+			else
+				return;
+			req.token = CLOB_YES;
+			req.type = CLOB_FAK;
+			req.post_only = false;
+			req.owner = CLOB_OWNER_INFORMED;
+			break;
+		default:
+			return;
+	}
+	req.size = (int64_t) e->size_cs * CLOB_SIZE_QUANTUM;
+	req.expire_us = 0;
+	req.ref = -1;
+	ClobBookSubmit(b, &req, s->now, &res);
+	if (res.filled > 0)
+	{
+		int			side = req.token == CLOB_NO ? 1 - req.side : req.side;
+
+		if (!(s->now >= s->feed_gap_lo && s->now < s->feed_gap_hi))
+			observe_print(s, side, res.filled);
+	}
+}
+
+/* Reset the run state for a tape. */
+static bool
+run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPolicy *pol,
+		  ClobSeedMetrics *m)
+{
+	const ClobScenario *sc = &tape->scenario;
+	int32_t		n_sec = (int32_t) (tape->window_us / US) + 2;
+	int			i;
+	int			k;
+
+	if (n_sec > s->sec_cap)
+	{
+		int32_t    *ms = PtRealloc(s->mid_s, sizeof(int32_t) * (size_t) n_sec);
+		double	   *es;
+
+		if (ms == NULL)
+			return false;
+		s->mid_s = ms;
+		es = PtRealloc(s->eq_s, sizeof(double) * (size_t) n_sec);
+		if (es == NULL)
+			return false;
+		s->eq_s = es;
+		s->sec_cap = n_sec;
+	}
+	if (!ClobSimReserve(s, tape->n_adds, tape->max_live_bg))
+		return false;
+
+	ClobBookReset(&s->book);
+	s->book.min_size = (int64_t) llround(sc->min_size * CLOB_SHARE);
+	s->book.on_fill = on_fill;
+	s->book.fill_arg = s;
+	s->min_size = s->book.min_size;
+	s->n_fills = 0;
+
+	s->tape = tape;
+	s->sc = sc;
+	s->mm = mm;
+	s->pol = pol;
+	s->m = m;
+	memset(m, 0, sizeof(*m));
+	m->kill_time_s = -1;
+	m->p0 = tape->p0;
+	m->outcome = tape->outcome;
+	m->p_end = tape->p_end;
+	s->now = 0;
+	s->res_us = tape->window_us + (int64_t) llround(sc->resolve_in_s * US);
+	if (sc->feed_gap_at_s >= 0 && sc->feed_gap_s > 0)
+	{
+		s->feed_gap_lo = (int64_t) llround(sc->feed_gap_at_s * US);
+		s->feed_gap_hi = s->feed_gap_lo + (int64_t) llround(sc->feed_gap_s * US);
+	}
+	else
+		s->feed_gap_lo = s->feed_gap_hi = NEVER;
+	s->lat_feed = (int64_t) llround(sc->lat_feed_ms * 1000.0);
+	s->lat_entry = (int64_t) llround(sc->lat_entry_ms * 1000.0);
+	s->lat_cancel = (int64_t) llround(sc->lat_cancel_ms * 1000.0);
+	s->lat_response = (int64_t) llround(sc->lat_response_ms * 1000.0);
+	s->timer_us = (int64_t) mm->requote_interval_ms * 1000;
+	if (s->timer_us < 1000)
+		s->timer_us = 1000;
+
+	memset(s->rec, 0, sizeof(s->rec));
+	for (i = 0; i < CLOB_MM_RECORDS; i++)
+	{
+		s->rec[i].next_free = i + 1 < CLOB_MM_RECORDS ? i + 1 : -1;
+		s->rec[i].book_idx = -1;
+		s->rec[i].layer = -1;
+	}
+	s->free_rec = 0;
+	for (i = 0; i < 2; i++)
+		for (k = 0; k < CLOB_MAX_LAYERS; k++)
+			s->quote[i][k] = -1;
+	s->n_resting = 0;
+	s->orphans = 0;
+	s->subq.head = s->subq.n = 0;
+	s->canq.head = s->canq.n = 0;
+
+	s->start_cash = (int64_t) llround(sc->start_cash_pusd * CLOB_PUSD);
+	s->cash = s->start_cash;
+	s->q = 0;
+	s->edge = 0;
+	s->fees = 0;
+	s->rebates = 0;
+	s->vol_maker = 0;
+	s->vol_taker = 0;
+
+	s->tau_s = mm->vol_hl_short_s / M_LN2;
+	s->tau_l = mm->vol_hl_long_s / M_LN2;
+	s->tau_f = mm->flow_hl_s / M_LN2;
+	s->vs = INIT_VOL_RATE * s->tau_s;
+	s->vl = INIT_VOL_RATE * s->tau_l;
+	s->ff = s->fa = s->fn = 0;
+	s->vol_t = s->flow_t = 0;
+	s->have_mid = false;
+	s->have_fv = false;
+	s->ext_mid = 0;
+	s->fv = 0;
+	for (i = 0; i < MID_RING; i++)
+		s->mid_ring[i] = 0;
+	s->full_mid = (int32_t) llround(tape->p0 * CLOB_PRICE_SCALE);
+
+	s->react_t = NEVER;
+	s->timer_t = s->timer_us;
+	s->last_feed_t = 0;
+	s->cool_until = 0;
+	s->killed = false;
+	s->kill_until = 0;
+	s->peak = (double) s->start_cash;
+	s->halt_mask = 0;
+	s->tokens = mm->max_orders_per_s;
+	s->token_t = 0;
+	s->exit_next_t = 0;
+	s->fill_flag = false;
+	s->top_bid = -1;
+	s->top_ask = CLOB_PRICE_SCALE + 1;
+
+	s->n_phase = 0;
+	s->phase_i = 0;
+	if (sc->restart_at_s >= 0)
+	{
+		int64_t		t0 = (int64_t) llround(sc->restart_at_s * US);
+		int64_t		t1 = t0 + (int64_t) llround(sc->restart_down_s * US);
+		int64_t		t2 = t1 + (int64_t) llround(sc->restart_post_only_s * US);
+
+		s->phase_t[s->n_phase] = t0;
+		s->phase_to[s->n_phase++] = CLOB_PHASE_RESTART;
+		s->phase_t[s->n_phase] = t1;
+		s->phase_to[s->n_phase++] = CLOB_PHASE_POST_ONLY;
+		s->phase_t[s->n_phase] = t2;
+		s->phase_to[s->n_phase++] = CLOB_PHASE_OPEN;
+	}
+	if (sc->market_close_at_s >= 0)
+	{
+		int64_t		tc = (int64_t) llround(sc->market_close_at_s * US);
+
+		/* The close wins over a restart still in progress. */
+		while (s->n_phase > 0 && s->phase_t[s->n_phase - 1] >= tc)
+			s->n_phase--;
+		s->phase_t[s->n_phase] = tc;
+		s->phase_to[s->n_phase++] = CLOB_PHASE_CLOSED;
+	}
+
+	s->next_sample = 0;
+	s->n_sec = 0;
+	s->peak_eq_s = (double) s->start_cash;
+	s->max_dd = 0;
+	s->uptime_s = 0;
+	s->atcap_s = 0;
+	s->inv_sum = 0;
+	s->inv_max = 0;
+	return true;
+}
+
+/* Mid at a time from the per-second samples (the sample at or after it). */
+static inline double
+mid_at(const ClobSim *s, int64_t t)
+{
+	int64_t		i = (t + US - 1) / US;
+
+	if (i >= s->n_sec)
+		i = s->n_sec - 1;
+	if (i < 0)
+		i = 0;
+	return s->mid_s[i];
+}
+
+/* Turn the run's accumulators into metrics. */
+static void
+run_finish(ClobSim *s)
+{
+	static const double horizons[CLOB_N_MARKOUTS] = {1, 10, 60, 300};
+	ClobSeedMetrics *m = s->m;
+	const ClobTape *tape = s->tape;
+	double		settle;
+	double		total_shares = 0;
+	double		mk[CLOB_N_MARKOUTS] = {0};
+	double		adverse = 0;
+	int64_t		hz = (int64_t) (s->mm->markout_horizon_s * US);
+	int32_t		i;
+	int			h;
+	int32_t		n_min;
+	double		sum = 0;
+	double		sum2 = 0;
+	double		down2 = 0;
+
+	/* Settle: at the outcome when the window ends at resolution, else at the truth. */
+	if (s->sc->resolve_in_s <= 0)
+		settle = tape->outcome ? 1.0 : 0.0;
+	else
+		settle = tape->p_end;
+	s->cash += (int64_t) llround((double) s->q * settle);
+	m->end_inventory_shares = (double) s->q / CLOB_SHARE;
+	m->start_cash = (double) s->start_cash / CLOB_PUSD;
+	m->net_pnl = (double) (s->cash - s->start_cash) / CLOB_PUSD;
+	m->edge_pnl = s->edge / CLOB_PUSD;
+	m->fees_paid = (double) s->fees / CLOB_PUSD;
+	m->rebates = (double) s->rebates / CLOB_PUSD;
+	m->inventory_pnl = m->net_pnl - m->edge_pnl - m->rebates + m->fees_paid;
+	m->volume_maker = s->vol_maker;
+	m->volume_taker = s->vol_taker;
+	m->fill_rate = m->shares_quoted > 0 ? m->shares_maker / m->shares_quoted : 0;
+	if (m->fill_rate > 1)
+		m->fill_rate = 1;
+
+	for (i = 0; i < s->n_fills; i++)
+	{
+		const FillRec *f = &s->fills[i];
+		double		sz = (double) f->signed_size / CLOB_SHARE;
+
+		total_shares += fabs(sz);
+		for (h = 0; h < CLOB_N_MARKOUTS; h++)
+			mk[h] += sz * (mid_at(s, f->t + (int64_t) (horizons[h] * US)) - f->price);
+		if (f->maker)
+			adverse -= sz * (mid_at(s, f->t + hz) - mid_at(s, f->t));
+	}
+	for (h = 0; h < CLOB_N_MARKOUTS; h++)
+		m->markout[h] = total_shares > 0 ? mk[h] / total_shares / CLOB_PRICE_SCALE : 0;
+	m->adverse_selection_cost = adverse / CLOB_PRICE_SCALE;
+
+	m->quote_uptime = s->n_sec > 0 ? (double) s->uptime_s / s->n_sec : 0;
+	m->inventory_mean = s->n_sec > 0 ? s->inv_sum / s->n_sec : 0;
+	m->inventory_max = s->inv_max;
+	m->time_at_cap = s->n_sec > 0 ? (double) s->atcap_s / s->n_sec : 0;
+
+	/* Final equity point, then drawdown and per-minute ratios. */
+	if ((double) s->cash > s->peak_eq_s)
+		s->peak_eq_s = (double) s->cash;
+	if (s->peak_eq_s - (double) s->cash > s->max_dd)
+		s->max_dd = s->peak_eq_s - (double) s->cash;
+	m->max_drawdown = s->max_dd / CLOB_PUSD;
+	n_min = (s->n_sec - 1) / 60;
+	for (i = 0; i < n_min; i++)
+	{
+		double		next = i + 1 == n_min ? (double) s->cash : s->eq_s[(i + 1) * 60];
+		double		d = (next - s->eq_s[i * 60]) / CLOB_PUSD;
+
+		sum += d;
+		sum2 += d * d;
+		if (d < 0)
+			down2 += d * d;
+	}
+	if (n_min > 1)
+	{
+		double		mean = sum / n_min;
+		double		var = sum2 / n_min - mean * mean;
+
+		m->sharpe = var > 1e-18 ? mean / sqrt(var) * sqrt((double) n_min) : 0;
+		m->sortino = down2 > 1e-18 ? mean / sqrt(down2 / n_min) * sqrt((double) n_min) : 0;
+	}
+	m->return_over_mdd = m->net_pnl / (m->max_drawdown > 1.0 ? m->max_drawdown : 1.0);
+	if (s->cash < 0)
+	{
+		m->invalid = true;
+		m->invalid_reason = "cash went negative";
+	}
+	else if (!isfinite(m->net_pnl) || !isfinite(m->edge_pnl))
+	{
+		m->invalid = true;
+		m->invalid_reason = "a metric is not a number";
+	}
+}
+
+/* Play one tape. */
+int
+ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPolicy *pol,
+		   const PtStop *stop, ClobSeedMetrics *m, PtError *err)
+{
+	const ClobEvent *ev = tape->events;
+	int32_t		n = tape->n_events;
+	int32_t		i = 0;
+	int64_t		end = tape->window_us;
+	int64_t		count = 0;
+
+	if (!run_reset(s, tape, mm, pol, m))
+		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory in the backtest replay");
+	if (pol->force_trip)
+		kill_trip(s, CLOB_KILL_FORCED);
+
+	for (;;)
+	{
+		int64_t		te = i < n ? ev[i].t_us : NEVER;
+		int64_t		ts = queue_t(&s->subq);
+		int64_t		tc = queue_t(&s->canq);
+		int64_t		tp = s->phase_i < s->n_phase ? s->phase_t[s->phase_i] : NEVER;
+		int64_t		tx = s->next_sample;
+
+		if (tp < tx)
+			tx = tp;
+		if (tc < tx)
+			tx = tc;
+		if (ts < tx)
+			tx = ts;
+		if (s->react_t < tx)
+			tx = s->react_t;
+		if (s->timer_t < tx)
+			tx = s->timer_t;
+
+		if (te <= tx)
+		{
+			if (te >= end)
+				break;
+			s->now = te;
+			play_event(s, &ev[i]);
+			i++;
+			if (s->book.best_bid != s->top_bid || s->book.best_ask != s->top_ask ||
+				ev[i - 1].type >= CLOB_EV_NOISE)
+			{
+				s->top_bid = s->book.best_bid;
+				s->top_ask = s->book.best_ask;
+				feed_event(s);
+			}
+		}
+		else
+		{
+			if (tx >= end)
+				break;
+			s->now = tx;
+			if (tx == s->next_sample)
+			{
+				sample_second(s);
+				continue;
+			}
+			if (tx == tp)
+				phase_change(s);
+			else if (tx == tc)
+				arrive_cancel(s, queue_pop(&s->canq));
+			else if (tx == ts)
+				arrive_submit(s, queue_pop(&s->subq));
+			else if (tx == s->react_t)
+			{
+				s->react_t = NEVER;
+				mm_act(s, false);
+			}
+			else
+			{
+				s->timer_t += s->timer_us;
+				mm_act(s, true);
+			}
+		}
+		if (s->fill_flag)
+		{
+			s->fill_flag = false;
+			if (!s->killed)
+				(void) kill_check(s);
+			if (s->react_t == NEVER || s->react_t > s->now + s->lat_response)
+				s->react_t = s->now + s->lat_response;
+		}
+		if ((++count & (CLOB_STOP_EVERY - 1)) == 0 && PtStopRequested(stop))
+			return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
+	}
+	s->now = end;
+	if (s->n_sec == 0 || s->next_sample <= end)
+		sample_second(s);
+	m->events = count;
+	run_finish(s);
+	return PT_OK;
+}
