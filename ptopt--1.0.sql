@@ -220,3 +220,101 @@ AS 'MODULE_PATHNAME', 'ptopt_cancel'
 LANGUAGE C STRICT VOLATILE;
 COMMENT ON FUNCTION ptopt_cancel(bigint) IS
     'asks the worker of a running search to stop; iterations already written stay';
+
+CREATE FUNCTION ptopt_validate(space jsonb, strategy text DEFAULT 'tpe', budget integer DEFAULT 50,
+                               seed bigint DEFAULT 0, options jsonb DEFAULT '{}')
+RETURNS text
+AS 'MODULE_PATHNAME', 'ptopt_validate'
+LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION ptopt_validate(jsonb, text, integer, bigint, jsonb) IS
+    'checks a search as ptopt_run would, without running it; returns the objective it would use';
+
+------------------------------------------------------------------------------
+-- Studying searches
+------------------------------------------------------------------------------
+
+CREATE FUNCTION ptopt_plot(run_id bigint, width integer DEFAULT 60, height integer DEFAULT 12)
+RETURNS text
+AS 'MODULE_PATHNAME', 'ptopt_plot'
+LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION ptopt_plot(bigint, integer, integer) IS
+    'score per iteration and best-so-far of a run, drawn as text for psql';
+
+-- Each run's best parameters, one row per parameter, to JOIN with one's own tables.
+CREATE VIEW ptopt.best WITH (security_invoker = true) AS
+SELECT r.run_id, r.label, r.strategy, r.objective, r.best_score, r.best_iter,
+       p.key AS param, p.value, p.value #>> '{}' AS value_text
+  FROM ptopt.runs r
+ CROSS JOIN LATERAL jsonb_each(r.best_params) p;
+COMMENT ON VIEW ptopt.best IS 'the best parameters of each run, one row per parameter';
+GRANT SELECT ON ptopt.best TO PUBLIC;
+
+-- Apples to apples: every strategy on the same objective, budget and seeds (1..repeats).
+CREATE FUNCTION ptopt_compare(space jsonb, strategies text[], budget integer DEFAULT 50,
+                              repeats integer DEFAULT 5, options jsonb DEFAULT '{}')
+RETURNS TABLE (strategy text, runs integer, best_mean double precision, best_sd double precision,
+               best_max double precision, reached integer, iters_to_95 double precision,
+               ms_per_iter double precision, run_ids bigint[])
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    s text;
+    r integer;
+    ids bigint[] := '{}';
+    base_label text := coalesce(options->>'label', 'compare');
+    saved_notices text := current_setting('ptopt.progress_notices');
+BEGIN
+    IF space IS NULL OR strategies IS NULL OR budget IS NULL OR repeats IS NULL OR options IS NULL THEN
+        RAISE EXCEPTION 'ptopt_compare arguments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF cardinality(strategies) = 0 OR array_position(strategies, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'strategies must name at least one strategy, and no NULL'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF (SELECT count(DISTINCT x) FROM unnest(strategies) x) <> cardinality(strategies) THEN
+        RAISE EXCEPTION 'strategies must not repeat a strategy' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF repeats < 1 OR repeats > 1000 THEN
+        RAISE EXCEPTION 'repeats must be between 1 and 1000, not %', repeats
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF jsonb_typeof(options->'label') IS DISTINCT FROM 'string' AND options ? 'label' THEN
+        RAISE EXCEPTION 'options.label must be a string' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Every strategy is checked before any run starts.
+    FOREACH s IN ARRAY strategies LOOP
+        PERFORM @extschema@.ptopt_validate(space, s, budget, 1, options);
+    END LOOP;
+
+    PERFORM set_config('ptopt.progress_notices', 'off', true);
+    FOREACH s IN ARRAY strategies LOOP
+        FOR r IN 1 .. repeats LOOP
+            ids := ids || (SELECT x.run_id FROM @extschema@.ptopt_run(space, s, budget, r,
+                              options || jsonb_build_object('label', format('%s: %s seed %s', base_label, s, r))) x);
+        END LOOP;
+        RAISE NOTICE 'ptopt_compare: % done (% runs of % iterations)', s, repeats, budget;
+    END LOOP;
+    PERFORM set_config('ptopt.progress_notices', saved_notices, true);
+
+    RETURN QUERY
+    WITH tr AS (
+        SELECT t.run_id, ru.strategy AS strat, t.iter, t.score, t.elapsed_ms,
+               max(t.score) OVER (PARTITION BY t.run_id ORDER BY t.iter) AS best_so_far
+          FROM ptopt.trajectory t JOIN ptopt.runs ru USING (run_id)
+         WHERE t.run_id = ANY (ids)),
+    lim AS (SELECT max(tr.score) AS hi, min(tr.score) AS lo FROM tr),
+    per_run AS (
+        SELECT tr.run_id, tr.strat, max(tr.score) AS best, avg(tr.elapsed_ms) AS ms,
+               min(tr.iter) FILTER (WHERE tr.best_so_far >= lim.lo + 0.95 * (lim.hi - lim.lo)) AS reach
+          FROM tr CROSS JOIN lim
+         GROUP BY tr.run_id, tr.strat)
+    SELECT p.strat, count(*)::integer, avg(p.best), stddev_samp(p.best), max(p.best),
+           count(p.reach)::integer, avg(p.reach)::double precision, avg(p.ms),
+           array_agg(p.run_id ORDER BY p.run_id)
+      FROM per_run p
+     GROUP BY p.strat
+     ORDER BY array_position(strategies, p.strat);
+END
+$$;
+COMMENT ON FUNCTION ptopt_compare(jsonb, text[], integer, integer, jsonb) IS
+    'runs each strategy repeats times on the same objective and seeds; one row per strategy';

@@ -321,6 +321,13 @@ test_good(void)
 	s = expect_good("{\"n\": {\"type\": \"int\", \"low\": 2.0, \"high\": 4e0}}");
 	CHECK(s != NULL && s->params[0].low == 2 && s->params[0].high == 4, "int bounds written as doubles");
 	PtSpaceFree(s);
+	s = expect_good("{\"x\": {\"low\": 0, \"high\": 1, \"choices\": null, \"type\": null, \"log\": null},"
+					" \"b\": {\"type\": \"bool\", \"low\": null, \"choices\": null},"
+					" \"c\": {\"choices\": [1, 2], \"step\": null, \"default\": 2}}");
+	CHECK(s != NULL && s->params[0].type == PT_PARAM_FLOAT && !s->params[0].log &&
+		  s->params[1].type == PT_PARAM_BOOL && s->params[2].type == PT_PARAM_CATEGORICAL &&
+		  s->params[2].default_value == 1, "null optional keys count as absent");
+	PtSpaceFree(s);
 	s = expect_good("  {\"x\": {\"low\": -1e-3, \"high\": 1e3, \"step\": null}}\n ");
 	CHECK(s != NULL && s->params[0].step == 0, "white space around, null step means continuous");
 	PtSpaceFree(s);

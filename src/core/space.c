@@ -5,7 +5,10 @@
  * {type, low, high, log, step, choices, default, description}.  Every
  * mistake gets its own message naming the parameter; JSON that does not
  * parse is PT_ERR_INVALID_TEXT (22P02), everything else
- * PT_ERR_INVALID_PARAMETER (22023).
+ * PT_ERR_INVALID_PARAMETER (22023).  JSON null for an optional spec key
+ * (type, log, step, choices, default, description) means the key is absent,
+ * except for the default of a categorical parameter, where null may be one
+ * of the choices.
  */
 #include <ctype.h>
 #include <math.h>
@@ -460,12 +463,14 @@ get_number(struct json_object *v, const char *pname, const char *key,
 	return PT_OK;
 }
 
-/* Refuse a spec key that does not apply to the parameter's type. */
+/* Refuse a spec key that does not apply to the parameter's type (null counts as absent). */
 static int
 refuse_key(struct json_object *spec, const char *key, const char *pname,
 		   PtParamType type, PtError *err)
 {
-	if (json_object_object_get_ex(spec, key, NULL))
+	struct json_object *v = NULL;
+
+	if (json_object_object_get_ex(spec, key, &v) && v != NULL)
 		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
 						  "parameter \"%s\": %s does not apply to a %s parameter",
 						  pname, key, PtParamTypeName(type));
@@ -798,7 +803,7 @@ parse_param(PtParam *p, struct json_object *spec, PtError *err)
 
 	v = spec_get(spec, "type");
 	if (v == NULL)
-		p->type = json_object_object_get_ex(spec, "choices", NULL) ? PT_PARAM_CATEGORICAL : PT_PARAM_FLOAT;
+		p->type = spec_get(spec, "choices") != NULL ? PT_PARAM_CATEGORICAL : PT_PARAM_FLOAT;
 	else
 	{
 		const char *t;

@@ -54,6 +54,7 @@ typedef struct TpeState
 	double	   *obs_below;		/* n x n_active, internal values */
 	double	   *obs_above;
 	double	   *cand;			/* n_ei_candidates x n_params */
+	double	   *weights[2][3];	/* l and g mixture weights, logs, running sums */
 	/* sorted columns, kept across suggestions */
 	TpeColumn  *cols;			/* n_params; used for continuous parameters */
 	const PtHistory *synced_history;
@@ -90,6 +91,8 @@ tpe_free(void *vstate)
 	PtFree(st->obs_below);
 	PtFree(st->obs_above);
 	PtFree(st->cand);
+	for (j = 0; j < 6; j++)
+		PtFree(st->weights[j / 3][j % 3]);
 	PtFree(st);
 }
 
@@ -161,6 +164,7 @@ ensure_capacity(TpeState *st, int n)
 {
 	int			cap = st->cap;
 	size_t		width = (size_t) (st->n_active > 0 ? st->n_active : 1);
+	int			i;
 
 	if (n <= cap)
 		return PT_OK;
@@ -175,6 +179,9 @@ ensure_capacity(TpeState *st, int n)
 		!grow((void **) &st->obs_below, sizeof(double), (size_t) cap * width) ||
 		!grow((void **) &st->obs_above, sizeof(double), (size_t) cap * width))
 		return PT_ERR_OUT_OF_MEMORY;
+	for (i = 0; i < 6; i++)
+		if (!grow((void **) &st->weights[i / 3][i % 3], sizeof(double), (size_t) cap + 1))
+			return PT_ERR_OUT_OF_MEMORY;
 	st->cap = cap;
 	return PT_OK;
 }
@@ -322,6 +329,7 @@ suggest(TpeState *st, const PtHistory *history, const int *cols, int n_cols,
 	const TpeDim *dims[PT_SPACE_MAX_PARAMS];
 	const int  *g_orders[1];
 	TpeParzenParams pp;
+	TpeParzenParams pp_g;
 	TpeParzen	l;
 	TpeParzen	g;
 	int			n_above = n_usable - n_below;
@@ -336,6 +344,13 @@ suggest(TpeState *st, const PtHistory *history, const int *cols, int n_cols,
 	pp.consider_magic_clip = st->opt.consider_magic_clip;
 	pp.consider_endpoints = st->opt.consider_endpoints;
 	pp.multivariate = st->opt.multivariate;
+	pp_g = pp;
+	pp.weights = st->weights[0][0];
+	pp.log_weights = st->weights[0][1];
+	pp.cum_weights = st->weights[0][2];
+	pp_g.weights = st->weights[1][0];
+	pp_g.log_weights = st->weights[1][1];
+	pp_g.cum_weights = st->weights[1][2];
 
 	gather(st, history, st->below, n_below, cols, n_cols, st->obs_below);
 	gather(st, history, st->above, n_above, cols, n_cols, st->obs_above);
@@ -344,7 +359,7 @@ suggest(TpeState *st, const PtHistory *history, const int *cols, int n_cols,
 	rc = TpeParzenBuild(&l, dims, n_cols, st->obs_below, n_cols, n_below, &pp, NULL, err);
 	if (rc != PT_OK)
 		return rc;
-	rc = TpeParzenBuild(&g, dims, n_cols, st->obs_above, n_cols, n_above, &pp,
+	rc = TpeParzenBuild(&g, dims, n_cols, st->obs_above, n_cols, n_above, &pp_g,
 						g_orders[0] != NULL ? g_orders : NULL, err);
 	if (rc != PT_OK)
 	{
@@ -426,6 +441,11 @@ tpe_propose(void *vstate, const PtHistory *history, PtProposal *out, const PtSto
 		st->rank[i] = -1;
 	for (i = 0; i < n - n_below; i++)
 		st->rank[st->usable[st->above[i]]] = i;
+	/* the same mixture weights serve every parameter */
+	TpeMixtureWeights(n_below, st->opt.prior_weight,
+					  st->weights[0][0], st->weights[0][1], st->weights[0][2]);
+	TpeMixtureWeights(n - n_below, st->opt.prior_weight,
+					  st->weights[1][0], st->weights[1][1], st->weights[1][2]);
 
 	/* fixed parameters keep their single value */
 	for (j = 0; j < space->n_params; j++)

@@ -42,6 +42,10 @@ typedef struct TpeParzenParams
 	bool		consider_magic_clip;
 	bool		consider_endpoints;
 	bool		multivariate;
+	/* optional: the mixture weights of TpeMixtureWeights for this n_obs, shared across builds */
+	const double *weights;
+	const double *log_weights;
+	const double *cum_weights;
 } TpeParzenParams;
 
 /* The kernels of one parameter. */
@@ -92,6 +96,14 @@ extern int	TpeParzenBuild(TpeParzen *pe, const TpeDim *const *dims, int n_dims,
 						   const double *obs, int obs_stride, int n_obs,
 						   const TpeParzenParams *params, const int *const *orders,
 						   PtError *err);
+
+/*
+ * Mixture weights of n_obs observations and the prior: default_weights(n_obs)
+ * then prior_weight, normalised; their logs; their normalised running sums.
+ * Each array has n_obs + 1 entries.
+ */
+extern void TpeMixtureWeights(int n_obs, double prior_weight, double *w, double *log_w,
+							  double *cum_w);
 
 /* log density of one internal point x[0..n_dims-1] (Optuna's log_pdf). */
 extern double TpeParzenLogPdf(const TpeParzen *pe, const double *x);

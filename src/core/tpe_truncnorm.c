@@ -91,11 +91,17 @@ log_mass_left(double a, double b)
 double
 TpeLogGaussMass(double a, double b)
 {
+	double		na;
+	double		nb;
+
 	if (b <= 0.0)
 		return log_mass_left(a, b);
 	if (a > 0.0)
 		return log_mass_left(-b, -a);
-	return log1p(-TpeNdtr(a) - TpeNdtr(-b));
+	na = TpeNdtr(a);
+	nb = TpeNdtr(-b);
+	/* both tails exactly 0 (kernels well inside the bounds): log1p(-0) */
+	return na == 0.0 && nb == 0.0 ? -0.0 : log1p(-na - nb);
 }
 
 /* Optuna 3.1's truncnorm.logpdf on standardised values (no -log sigma). */

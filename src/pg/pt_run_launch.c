@@ -36,6 +36,7 @@
 
 PG_FUNCTION_INFO_V1(ptopt_run);
 PG_FUNCTION_INFO_V1(ptopt_start);
+PG_FUNCTION_INFO_V1(ptopt_validate);
 
 #define PTOPT_POLL_MS 100		/* how often a waiting caller looks at its worker */
 
@@ -79,24 +80,13 @@ put_text(PtRunShared *shared, Size *used, const char *text)
 	return off;
 }
 
-/* Validate the arguments, create the segment and launch the worker. */
-static Launched
-launch(FunctionCallInfo fcinfo)
+/* Check every argument of a search; returns the canonical objective name. */
+static char *
+validate(const char *space, const char *strategy, int32 budget, int64 seed, const char *options)
 {
-	char	   *space = PtJsonbToText(PG_GETARG_JSONB_P(0));
-	char	   *strategy = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	int32		budget = PG_GETARG_INT32(2);
-	int64		seed = PG_GETARG_INT64(3);
-	char	   *options = PtJsonbToText(PG_GETARG_JSONB_P(4));
-	char	   *search_path = GetConfigOptionByName("search_path", NULL, false);
 	PtRunPlan  *plan;
 	PtError		err;
 	char	   *volatile objective = NULL;
-	Size		size;
-	Size		used = 0;
-	Launched	l = {0};
-	BackgroundWorker worker = {0};
-	pid_t		pid;
 
 	plan = PtRunPlanCreate(space, strategy, budget, (uint64) seed, options, &err);
 	if (plan == NULL)
@@ -111,6 +101,25 @@ launch(FunctionCallInfo fcinfo)
 	}
 	PG_END_TRY();
 	check_role_can_login();
+	return objective;
+}
+
+/* Validate the arguments, create the segment and launch the worker. */
+static Launched
+launch(FunctionCallInfo fcinfo)
+{
+	char	   *space = PtJsonbToText(PG_GETARG_JSONB_P(0));
+	char	   *strategy = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	int32		budget = PG_GETARG_INT32(2);
+	int64		seed = PG_GETARG_INT64(3);
+	char	   *options = PtJsonbToText(PG_GETARG_JSONB_P(4));
+	char	   *search_path = GetConfigOptionByName("search_path", NULL, false);
+	char	   *objective = validate(space, strategy, budget, seed, options);
+	Size		size;
+	Size		used = 0;
+	Launched	l = {0};
+	BackgroundWorker worker = {0};
+	pid_t		pid;
 
 	size = offsetof(PtRunShared, data) + strlen(space) + strlen(strategy) + strlen(options) +
 		strlen(objective) + strlen(search_path) + 5;
@@ -305,4 +314,16 @@ ptopt_start(PG_FUNCTION_ARGS)
 	run_id = l.shared->run_id;
 	dsm_detach(l.seg);
 	PG_RETURN_INT64(run_id);
+}
+
+/* Check a search's arguments as ptopt_run would, without running it; returns the objective. */
+Datum
+ptopt_validate(PG_FUNCTION_ARGS)
+{
+	char	   *objective = validate(PtJsonbToText(PG_GETARG_JSONB_P(0)),
+									 text_to_cstring(PG_GETARG_TEXT_PP(1)),
+									 PG_GETARG_INT32(2), PG_GETARG_INT64(3),
+									 PtJsonbToText(PG_GETARG_JSONB_P(4)));
+
+	PG_RETURN_TEXT_P(cstring_to_text(objective));
 }
