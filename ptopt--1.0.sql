@@ -104,6 +104,7 @@ CREATE TABLE ptopt.trajectory (
                 CHECK (source IN ('random', 'tpe', 'llm', 'llm_fallback', 'warm_start')),
     status      text NOT NULL CHECK (status IN ('ok', 'refused', 'failed')),
     elapsed_ms  double precision NOT NULL DEFAULT 0,
+    propose_ms  double precision NOT NULL DEFAULT 0,
     tokens_in   integer NOT NULL DEFAULT 0,
     tokens_out  integer NOT NULL DEFAULT 0,
     created_at  timestamptz NOT NULL DEFAULT clock_timestamp(),

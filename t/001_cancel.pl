@@ -5,19 +5,11 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use PtoptNode;
 use Time::HiRes qw(time);
 
-my $node = PostgreSQL::Test::Cluster->new('cancel');
-$node->init;
-$node->append_conf('postgresql.conf', "max_worker_processes = 16");
-$node->start;
-$node->safe_psql('postgres', q{
-	CREATE EXTENSION ptopt;
-	CREATE FUNCTION slow(p jsonb) RETURNS float8 LANGUAGE sql AS $$
-		SELECT pg_sleep(0.05); SELECT (p->>'x')::float8 $$;
-});
-
-my $space = q{'{"x": {"low": 0, "high": 1}}'};
+my $node = PtoptNode::start('cancel');
+my $space = PtoptNode::space();
 
 # Rows written for a labelled run.
 sub rows_of

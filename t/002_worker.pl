@@ -5,17 +5,10 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use PtoptNode;
 
-my $node = PostgreSQL::Test::Cluster->new('worker');
-$node->init;
-$node->append_conf('postgresql.conf', "max_worker_processes = 16\nrestart_after_crash = on");
-$node->start;
-$node->safe_psql('postgres', q{
-	CREATE EXTENSION ptopt;
-	CREATE FUNCTION slow(p jsonb) RETURNS float8 LANGUAGE sql AS $$
-		SELECT pg_sleep(0.05); SELECT (p->>'x')::float8 $$;
-});
-my $space = q{'{"x": {"low": 0, "high": 1}}'};
+my $node = PtoptNode::start('worker', "restart_after_crash = on\n");
+my $space = PtoptNode::space();
 
 # 1. The worker is terminated under a waiting ptopt_run.
 my $bg = $node->background_psql('postgres', on_error_stop => 0);

@@ -50,6 +50,61 @@ expect_clean(const char *json, const char *prefix)
 		  json, prefix ? prefix : "none", err.message);
 }
 
+/*
+ * Deep nesting and long keys (the paths test/fuzz/fuzz_gates walks): json-c
+ * stops at JSON_TOKENER_DEFAULT_DEPTH (32) levels, which also bounds the
+ * recursion of the gate walk, and reports it as malformed JSON; a key of any
+ * length is matched whole and reported truncated to the message buffer.
+ */
+static void
+test_limits(void)
+{
+	static char text[200000];
+	PtError		err;
+	int			wrappers;
+	int			rc;
+	int			i;
+
+	/* 29 wrappers + 2 objects = 31 levels parse; 41 levels do not */
+	for (wrappers = 29; wrappers <= 39; wrappers += 10)
+	{
+		text[0] = '\0';
+		for (i = 0; i < wrappers; i++)
+			strcat(text, "{\"a\": ");
+		strcat(text, "{\"risk\": {\"KillSwitch\": 1}}");
+		for (i = 0; i < wrappers; i++)
+			strcat(text, "}");
+		rc = check(text, NULL, &err);
+		if (wrappers == 29)
+			CHECK(rc == PT_ERR_HARD_GATE &&
+				  strstr(err.message, "a.a.risk.KillSwitch\" is a hard safety gate") != NULL,
+				  "gate found %d objects deep: %s", wrappers + 2, err.message);
+		else
+			CHECK(rc == PT_ERR_INVALID_TEXT &&
+				  strcmp(err.message, "the search space is not valid JSON") == 0 &&
+				  strstr(err.detail, "nesting too deep") != NULL,
+				  "%d objects deep is a clean error: %s", wrappers + 2, err.detail);
+	}
+	memset(text, '[', 5000);
+	memset(text + 5000, ']', 5000);
+	text[10000] = '\0';
+	rc = check(text, NULL, &err);
+	CHECK(rc == PT_ERR_INVALID_TEXT && strstr(err.detail, "nesting too deep") != NULL,
+		  "5000 nested arrays are a clean error: %s", err.detail);
+
+	strcpy(text, "{\"");
+	memset(text + 2, 'k', 150000);
+	strcpy(text + 150002, ".sec.signer\": 1}");
+	rc = check(text, "options", &err);
+	CHECK(rc == PT_ERR_HARD_GATE && strncmp(err.message, "OPT_REFUSED_HARD_GATE: \"kkkk", 28) == 0 &&
+		  strlen(err.message) == PT_ERROR_MESSAGE_MAX - 1 && strlen(err.detail) == PT_ERROR_DETAIL_MAX - 1,
+		  "a 150000-byte gated key is reported, truncated to the message buffer");
+	text[150002] = '\0';
+	strcat(text, "\": {\"sec.signerx\": 1}}");
+	rc = check(text, "options", &err);
+	CHECK(rc == PT_OK, "a 150000-byte key that is not gated passes: %s", err.message);
+}
+
 /* Run every check and print the TAP plan. */
 int
 main(void)
@@ -200,6 +255,8 @@ main(void)
 			  strncmp(err.message, "OPT_REFUSED_HARD_GATE: \"level00_", 32) == 0,
 			  "deep key reported in full: %.60s...", err.message);
 	}
+
+	test_limits();
 
 	CHECK(PtAllocLive() == live0, "no allocation left live (%ld)", PtAllocLive() - live0);
 	return UnitDone();

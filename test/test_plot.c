@@ -1,6 +1,7 @@
 /*
  * test_plot.c — unit tests of the text chart (src/core/plot.c).
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,6 +274,38 @@ main(void)
 	if (t != NULL)
 		check_shape("constant 0", t, 60, 12, 1, -1);
 	PtFree(t);
+
+	/*
+	 * Extreme scores (found by test/fuzz/fuzz_plot): a span beyond DBL_MAX
+	 * made row_of convert NaN to int (undefined), and the y labels printed
+	 * -inf or nan; a single DBL_MAX or subnormal score did the same.
+	 */
+	{
+		/* two scores, then the top and bottom labels expected */
+		static const double extreme[][4] = {
+			{1e308, -1e308, 1e308, -1e308},
+			{1e308, 1.3e160, 1e308, 0},	/* 1.3e160 is 0 at this scale */
+			{DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX / 2},
+			{-DBL_MAX, -DBL_MAX, -DBL_MAX / 2, -DBL_MAX},
+			{4.9406564584124654e-324, 4.9406564584124654e-324, 1, -1},
+			{DBL_MAX, -DBL_MAX, DBL_MAX, -DBL_MAX},
+		};
+
+		for (i = 0; i < (int) (sizeof(extreme) / sizeof(extreme[0])); i++)
+		{
+			char		what[64];
+
+			snprintf(what, sizeof(what), "scores %g and %g", extreme[i][0], extreme[i][1]);
+			t = PtPlotRender(extreme[i], NULL, 2, 0, 0, &err);
+			CHECK(t != NULL && strstr(t, "inf") == NULL && strstr(t, "nan") == NULL,
+				  "%s: drawn with finite labels", what);
+			diag_if(t, err.message);
+			/* labels of -1.798e+308 take 11 columns, one more than the label width */
+			if (t != NULL && extreme[i][1] != -DBL_MAX)
+				check_shape(what, t, 60, 12, extreme[i][2], extreme[i][3]);
+			PtFree(t);
+		}
+	}
 
 	/* bad sizes */
 	CHECK(PtPlotRender(s, ok, 20, 5, 0, &err) == NULL && err.code == PT_ERR_INVALID_PARAMETER &&

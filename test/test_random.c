@@ -11,6 +11,7 @@
 #include "history.h"
 #include "pt_alloc.h"
 #include "pt_error.h"
+#include "run_plan.h"
 #include "space.h"
 #include "strategy.h"
 #include "unit.h"
@@ -314,6 +315,29 @@ test_history(const PtSpace *s)
 		  strcmp(PtTrialStatusName(PT_TRIAL_FAILED), "failed") == 0, "status names");
 }
 
+/*
+ * A random-search plan: NULL options are no options, a NULL strategy is an
+ * unknown one (NULL options reached strlen(NULL) in read_options).
+ */
+static void
+test_plan(void)
+{
+	PtError		err;
+	PtRunPlan  *plan;
+
+	plan = PtRunPlanCreate(space_json, "random", 10, 1, NULL, &err);
+	CHECK(plan != NULL && err.code == PT_OK && strcmp(plan->options_json, "{}") == 0,
+		  "NULL options are {}: %s", err.message);
+	PtRunPlanFree(plan);
+	plan = PtRunPlanCreate(space_json, NULL, 10, 1, "{}", &err);
+	CHECK(plan == NULL && err.code == PT_ERR_INVALID_PARAMETER &&
+		  strcmp(err.message, "unknown strategy \"(null)\"") == 0, "NULL strategy: %s", err.message);
+	/* found by test/fuzz/fuzz_plan: TPE proposed NaN over a subnormal range */
+	plan = PtRunPlanCreate("{\"x\": {\"low\": 0, \"high\": 5e-324}}", "tpe", 10, 1, "{}", &err);
+	CHECK(plan == NULL && err.code == PT_ERR_INVALID_PARAMETER && strstr(err.message, "narrower") != NULL,
+		  "a range narrower than 1e-300 is refused: %s", err.message);
+}
+
 /* Run every check and print the TAP plan. */
 int
 main(void)
@@ -328,6 +352,7 @@ main(void)
 	test_strategy(s);
 	test_distributions(s);
 	test_history(s);
+	test_plan();
 	PtSpaceFree(s);
 	CHECK(PtAllocLive() == live0, "no allocation left live (%ld)", PtAllocLive() - live0);
 	return UnitDone();

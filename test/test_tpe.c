@@ -473,6 +473,37 @@ test_sort_cache(void)
 	free(b);
 }
 
+/* With n_startup_trials 0 the model runs from an empty history (the prior alone). */
+static void
+test_no_startup(void)
+{
+	PtSpace    *s = mixed_space();
+	TestHistory th = {{s, 0, 0, NULL, -1}, s->n_params};
+	PtError		err;
+	PtStrategy *st = PtStrategyCreate("tpe", s, 9, "{\"tpe\": {\"n_startup_trials\": 0}}", &err);
+	double		x[8];
+	bool		ok = st != NULL;
+	bool		valid = true;
+	bool		model = true;
+	int			it;
+
+	for (it = 0; ok && it < 5; it++)
+	{
+		PtProposal	prop = {0};
+
+		prop.x = x;
+		ok = PtStrategyPropose(st, it == 0 ? NULL : &th.h, &prop, NULL, &err) == PT_OK;
+		valid = valid && point_valid(s, x);
+		model = model && prop.reasoning != NULL && strncmp(prop.reasoning, "tpe:", 4) == 0;
+		PtFree(prop.reasoning);
+		th_append(&th, x, mixed_score(x), PT_TRIAL_OK, PT_SOURCE_TPE);
+	}
+	CHECK(ok && valid && model,
+		  "n_startup_trials 0: valid model proposals from no history (NULL), then 1..4 trials");
+	PtStrategyFree(st);
+	th_free(&th);
+}
+
 /* A stop request cancels a suggestion. */
 static bool
 always_stop(void *arg)
@@ -518,6 +549,7 @@ main(void)
 	test_reproducible_and_valid();
 	test_failed_trials();
 	test_cancel();
+	test_no_startup();
 	test_sort_cache();
 	test_branin();
 	CHECK(PtAllocLive() == live0, "no allocation left behind (%ld live)", PtAllocLive() - live0);

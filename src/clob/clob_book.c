@@ -8,8 +8,6 @@
 #include "pt_alloc.h"
 
 #define ASK_NONE (CLOB_PRICE_SCALE + 1)
-#define PRICE_MIN CLOB_TICK_FINE
-#define PRICE_MAX (CLOB_PRICE_SCALE - CLOB_TICK_FINE)
 
 static const char *const reject_names[CLOB_REJ_COUNT] = {
 	"ok",
@@ -43,65 +41,6 @@ ClobRejectName(ClobReject reason)
 	if ((int) reason < 0 || reason >= CLOB_REJ_COUNT)
 		return "unknown";
 	return reject_names[reason];
-}
-
-/* True when a price lies in a fine-tick region. */
-static inline bool
-fine_region(int32_t price)
-{
-	return price < CLOB_FINE_BELOW || price > CLOB_FINE_ABOVE;
-}
-
-/* Check a price: bounds [0.001, 0.999], then the grid of its region. */
-ClobReject
-ClobPriceCheck(int32_t price)
-{
-	if (price < PRICE_MIN || price > PRICE_MAX)
-		return CLOB_REJ_PRICE_BOUNDS;
-	if (price % CLOB_TICK_COARSE == 0)
-		return CLOB_OK;
-	if (price % CLOB_TICK_FINE == 0 && fine_region(price))
-		return CLOB_OK;
-	return CLOB_REJ_INVALID_TICK;
-}
-
-/* The tick at a price. */
-int32_t
-ClobTickAt(int32_t price)
-{
-	return fine_region(price) ? CLOB_TICK_FINE : CLOB_TICK_COARSE;
-}
-
-/* Round down onto the grid. */
-int32_t
-ClobPriceFloor(int32_t price)
-{
-	int32_t		p;
-
-	if (price < PRICE_MIN)
-		return PRICE_MIN;
-	if (price > PRICE_MAX)
-		price = PRICE_MAX;
-	p = price - price % CLOB_TICK_FINE;
-	if (!fine_region(p))
-		p -= p % CLOB_TICK_COARSE;
-	return p < PRICE_MIN ? PRICE_MIN : p;
-}
-
-/* Round up onto the grid. */
-int32_t
-ClobPriceCeil(int32_t price)
-{
-	int32_t		p;
-
-	if (price > PRICE_MAX)
-		return PRICE_MAX;
-	if (price < PRICE_MIN)
-		price = PRICE_MIN;
-	p = price + (CLOB_TICK_FINE - price % CLOB_TICK_FINE) % CLOB_TICK_FINE;
-	if (!fine_region(p) && p % CLOB_TICK_COARSE != 0)
-		p += CLOB_TICK_COARSE - p % CLOB_TICK_COARSE;
-	return p > PRICE_MAX ? PRICE_MAX : p;
 }
 
 /* The taker fee in micro-pUSD. */

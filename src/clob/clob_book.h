@@ -175,15 +175,67 @@ typedef struct ClobBook
 /* The reason's short name ("post_only_would_cross"). */
 extern const char *ClobRejectName(ClobReject reason);
 
-/* Check a price of a token: tick grid (0.01, 0.001 beyond 0.96/0.04) and bounds. */
-extern ClobReject ClobPriceCheck(int32_t price);
+#define CLOB_PRICE_MIN CLOB_TICK_FINE	/* 0.001 */
+#define CLOB_PRICE_MAX (CLOB_PRICE_SCALE - CLOB_TICK_FINE)	/* 0.999 */
+
+/* True when a price lies in a fine-tick region (below 0.04 or above 0.96). */
+static inline bool
+ClobFineRegion(int32_t price)
+{
+	return price < CLOB_FINE_BELOW || price > CLOB_FINE_ABOVE;
+}
+
+/* Check a price of a token: bounds [0.001, 0.999], then the grid of its region. */
+static inline ClobReject
+ClobPriceCheck(int32_t price)
+{
+	if (price < CLOB_PRICE_MIN || price > CLOB_PRICE_MAX)
+		return CLOB_REJ_PRICE_BOUNDS;
+	if (price % CLOB_TICK_COARSE == 0)
+		return CLOB_OK;
+	if (price % CLOB_TICK_FINE == 0 && ClobFineRegion(price))
+		return CLOB_OK;
+	return CLOB_REJ_INVALID_TICK;
+}
 
 /* The tick at a price (100 or 10 units). */
-extern int32_t ClobTickAt(int32_t price);
+static inline int32_t
+ClobTickAt(int32_t price)
+{
+	return ClobFineRegion(price) ? CLOB_TICK_FINE : CLOB_TICK_COARSE;
+}
 
-/* Round a price down / up onto the grid, clamped to [0.001, 0.999]. */
-extern int32_t ClobPriceFloor(int32_t price);
-extern int32_t ClobPriceCeil(int32_t price);
+/* Round a price down onto the grid, clamped to [0.001, 0.999]. */
+static inline int32_t
+ClobPriceFloor(int32_t price)
+{
+	int32_t		p;
+
+	if (price < CLOB_PRICE_MIN)
+		return CLOB_PRICE_MIN;
+	if (price > CLOB_PRICE_MAX)
+		price = CLOB_PRICE_MAX;
+	p = price - price % CLOB_TICK_FINE;
+	if (!ClobFineRegion(p))
+		p -= p % CLOB_TICK_COARSE;
+	return p < CLOB_PRICE_MIN ? CLOB_PRICE_MIN : p;
+}
+
+/* Round a price up onto the grid, clamped to [0.001, 0.999]. */
+static inline int32_t
+ClobPriceCeil(int32_t price)
+{
+	int32_t		p;
+
+	if (price > CLOB_PRICE_MAX)
+		return CLOB_PRICE_MAX;
+	if (price < CLOB_PRICE_MIN)
+		price = CLOB_PRICE_MIN;
+	p = price + (CLOB_TICK_FINE - price % CLOB_TICK_FINE) % CLOB_TICK_FINE;
+	if (!ClobFineRegion(p) && p % CLOB_TICK_COARSE != 0)
+		p += CLOB_TICK_COARSE - p % CLOB_TICK_COARSE;
+	return p > CLOB_PRICE_MAX ? CLOB_PRICE_MAX : p;
+}
 
 /*
  * The V2 taker fee in micro-pUSD: round5(shares * rate * (p (1 - p))^exp)

@@ -19,6 +19,8 @@
 #define CLOB_DEFAULT_HOLDOUT_SEEDS 4
 #define CLOB_MAX_SEEDS 64
 #define CLOB_HOLDOUT_SEED_OFFSET 1000000
+#define CLOB_MAX_TAPE_BYTES (512.0 * 1048576.0)	/* cached worlds of one session */
+#define CLOB_RANGE_SLACK 1e-9			/* relative rounding accepted at a parameter's bounds */
 #define CLOB_FILLS_TARGET 20.0		/* maker fills per seed below which the score is docked */
 
 /*
@@ -51,6 +53,13 @@ typedef struct ClobScoreParts
 	double		mean_maker_fills;
 	const char *invalid_reason;
 } ClobScoreParts;
+
+/* The last trial's per-seed metrics (training seeds first); returns their count. */
+extern int	ClobSessionSeedMetrics(const ClobSession *session, const ClobSeedMetrics **metrics,
+								   int *n_train);
+
+/* Bytes held by the session's cached tapes and how many tapes are cached. */
+extern size_t ClobSessionTapeBytes(const ClobSession *session, int *n_tapes);
 
 /* The score of BACKTEST.md section 7 over n seeds' metrics. */
 extern double ClobScore(const ClobSeedMetrics *m, int n, ClobScoreParts *parts);

@@ -19,8 +19,8 @@
 
 static const ClobParamInfo tunables[CLOB_N_PARAMS] = {
 	{"mm.half_spread_min_ticks", I, 1, 10, false, 1, 2, "Smallest half-spread the maker quotes, in ticks."},
-	{"mm.c_vol", F, 0, 5, false, 0, 1.2, "Half-spread added per unit of mid volatility over the markout horizon."},
-	{"mm.c_tox", F, 0, 10, false, 0, 2.0, "Half-spread in ticks added per unit of taker flow imbalance (toxicity)."},
+	{"mm.c_vol", F, 0, 5, false, 0, 1.2, "Half-spread added per unit of the mid's one-minute volatility."},
+	{"mm.c_tox", F, 0, 10, false, 0, 2.0, "Half-spread in ticks per unit of toxicity: taker flow imbalance plus the maker's own adverse markouts in ticks."},
 	{"mm.gamma_skew", F, 0, 2, false, 0, 0.5, "Inventory aversion: how far the reservation price moves against inventory."},
 	{"mm.base_size_pusd", F, 5, 500, true, 0, 50, "Notional of each quote in pUSD."},
 	{"mm.layers", I, 1, 5, false, 1, 2, "Number of price levels quoted on each side."},
@@ -33,7 +33,7 @@ static const ClobParamInfo tunables[CLOB_N_PARAMS] = {
 	{"signal.vol_hl_short_s", F, 1, 120, true, 0, 10, "Half-life in seconds of the fast volatility estimate."},
 	{"signal.vol_hl_long_s", F, 60, 3600, true, 0, 900, "Half-life in seconds of the slow volatility estimate."},
 	{"signal.flow_hl_s", F, 10, 600, true, 0, 120, "Half-life in seconds of the taker flow imbalance."},
-	{"signal.markout_horizon_s", F, 1, 900, true, 0, 300, "Horizon in seconds of the volatility used for spreads and of the adverse-selection measure."},
+	{"signal.markout_horizon_s", F, 1, 900, true, 0, 300, "Horizon in seconds at which the maker marks out its own fills (its toxicity signal) and of the adverse-selection metric."},
 	{"signal.event_jump_ticks", I, 2, 30, false, 1, 8, "Mid move in ticks within five seconds that counts as a news event."},
 	{"signal.event_cooloff_s", F, 0, 600, false, 0, 60, "Seconds the maker stays out of the market after a news event."},
 	{"signal.trend_flow_z", F, 0.5, 5, false, 0, 1.5, "Flow imbalance z-score beyond which fair value leans with the flow."},
@@ -172,6 +172,11 @@ ClobParamsParse(const char *params_json, double *values, PtError *err)
 			rc = PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "parameter \"%s\" must be an integer", key);
 			goto done;
 		}
+		/* Within rounding of a bound (a log-scale sample of the low end) is the bound. */
+		if (v < p->low && v >= p->low - CLOB_RANGE_SLACK * fmax(1.0, fabs(p->low)))
+			v = p->low;
+		if (v > p->high && v <= p->high + CLOB_RANGE_SLACK * fmax(1.0, fabs(p->high)))
+			v = p->high;
 		if (v < p->low || v > p->high)
 		{
 			rc = PtErrorSet(err, PT_ERR_INVALID_PARAMETER,

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -40,17 +41,25 @@ struct ClobSession
 	ClobSim    *sim;
 };
 
-/* A JSON number with a stable short form; null when not finite. */
+/* A JSON number in its shortest form that reads back exactly; null when not finite. */
 static struct json_object *
 num(double v)
 {
 	char		buf[40];
+	int			prec;
 
 	if (!isfinite(v))
 		return NULL;
 	if (v == 0)
 		v = 0;					/* no "-0" */
-	snprintf(buf, sizeof(buf), "%.10g", v);
+	for (prec = 15; prec < 17; prec++)
+	{
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (prec == 17)
+		snprintf(buf, sizeof(buf), "%.17g", v);
 	return json_object_new_double_s(v, buf);
 }
 
@@ -72,7 +81,7 @@ apply_overrides(struct json_object *over, ClobScenario *sc, PtError *err)
 		if (i == n)
 		{
 			PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "unknown scenario setting \"%s\"", key);
-			PtErrorHint(err, "The scenario settings are listed in BENCHMARKS.md and BACKTEST.md.");
+			PtErrorHint(err, "BENCHMARKS.md (section CLOB V2 backtest) lists the scenario settings.");
 			return PT_ERR_INVALID_PARAMETER;
 		}
 		if (!json_object_is_type(val, json_type_int) && !json_object_is_type(val, json_type_double))
@@ -237,6 +246,29 @@ ClobSessionCreate(const char *options_json, const char *policy_json, PtError *er
 			: (uint64_t) s->base_seed + CLOB_HOLDOUT_SEED_OFFSET + (uint64_t) (i - s->n_train);
 	}
 
+	/* Refuse sessions whose cached worlds would not fit a backend's memory. */
+	{
+		double		bytes = 0;
+
+		for (i = 0; i < s->n_train + s->n_hold; i++)
+		{
+			const ClobScenario *c = &s->sc[i];
+			double		per_s = 4.0 * c->bg_rate + c->noise_rate + c->inf_rate +
+				c->jump_rate_h / 3600.0 * c->inf_burst;
+
+			bytes += c->window_s * per_s * sizeof(ClobEvent) +
+				c->window_s / (c->grid_ms / 1000.0) * sizeof(float);
+		}
+		if (bytes > CLOB_MAX_TAPE_BYTES)
+		{
+			PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+					   "the backtest worlds would need about %.0f MB, more than the limit of %.0f MB",
+					   bytes / 1048576.0, CLOB_MAX_TAPE_BYTES / 1048576.0);
+			PtErrorHint(err, "Use fewer seeds, a shorter window_s or lower agent rates.");
+			goto fail;
+		}
+	}
+
 	rc = ClobPolicyParse(policy_json, s->jurisdiction, &s->policy, &s->policy_json, err);
 	if (rc != PT_OK)
 		goto fail;
@@ -273,6 +305,32 @@ ClobSessionFree(ClobSession *s)
 	PtFree(s->policy_json);
 	PtFree(s->jurisdiction);
 	PtFree(s);
+}
+
+/* The last trial's per-seed metrics. */
+int
+ClobSessionSeedMetrics(const ClobSession *s, const ClobSeedMetrics **metrics, int *n_train)
+{
+	*metrics = s->metrics;
+	*n_train = s->n_train;
+	return s->n_train + s->n_hold;
+}
+
+/* Bytes held by the cached tapes. */
+size_t
+ClobSessionTapeBytes(const ClobSession *s, int *n_tapes)
+{
+	size_t		total = 0;
+	int			i;
+
+	*n_tapes = 0;
+	for (i = 0; i < 2 * CLOB_MAX_SEEDS; i++)
+		if (s->have[i])
+		{
+			total += ClobTapeBytes(&s->tape[i]);
+			(*n_tapes)++;
+		}
+	return total;
 }
 
 /* Free what a result holds. */
@@ -339,6 +397,8 @@ metrics_json(const ClobSeedMetrics *m, int n)
 		a[21] += x->halts_seen;
 		a[22] += x->start_cash;
 		a[23] += x->end_inventory_shares;
+		a[24] += (double) x->kill_cancelled;
+		a[25] += x->killed_s;
 		for (k = 0; k < CLOB_REJ_COUNT; k++)
 			rej[k] += (double) x->rejects[k];
 		for (k = 0; k < CLOB_N_MARKOUTS; k++)
@@ -400,6 +460,8 @@ metrics_json(const ClobSeedMetrics *m, int n)
 	json_object_object_add(sub, "seeds", json_object_new_int(seeds_killed));
 	add_num(sub, "rate", (double) seeds_killed / n);
 	json_object_object_add(sub, "trips", json_object_new_int(trips));
+	add_num(sub, "orders_cancelled", a[24]);
+	add_num(sub, "off_s", a[25]);
 	json_object_object_add(sub, "time_s", first_kill >= 0 ? num(first_kill) : NULL);
 	if (seeds_killed > 0)
 	{

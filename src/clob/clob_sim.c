@@ -17,10 +17,16 @@
 #define NEVER INT64_MAX
 #define US 1000000LL
 #define FILL_CAP_MIN 4096
-#define MID_RING 8
+#define MID_RING 16
+#define VOL_DIFF_S 10				/* volatility from 10 s mid changes (less bid-ask bounce) */
+#define VOL_HORIZON_S 60.0			/* sigma is the mid's standard deviation over a minute */
+#define TOX_WEIGHT 0.1				/* weight of each fill in the own-markout toxicity */
 #define JUMP_LOOKBACK_S 5
 #define INIT_VOL_RATE 100.0			/* (0.1 tick)^2 per second, in units^2 */
-#define LEAN_MAX_TICKS 3.0
+#define LEAN_MAX_TICKS 3.0			/* fair value leans with the flow by at most this */
+#define LEAN_SIGMAS 0.5				/* ... and by half a sigma */
+#define SKEW_U_MAX 1.5				/* inventory beyond 1.5 caps skews no further */
+#define EXT_SCAN_LEVELS 64			/* levels searched for the book without our orders */
 #define AT_CAP_FRAC 0.95
 #define FLATTEN_TICKS 5
 
@@ -53,6 +59,7 @@ typedef struct MmRec
 	int64_t		rem;
 	uint32_t	gen;
 	int32_t		next_free;
+	int32_t		act_pos;		/* index in the active list */
 } MmRec;
 
 typedef struct MmOp
@@ -111,6 +118,10 @@ struct ClobSim
 	int32_t		quote[2][CLOB_MAX_LAYERS];
 	int32_t		resting[CLOB_MM_RECORDS];	/* records with an order in the book */
 	int32_t		n_resting;
+	int32_t		active[CLOB_MM_RECORDS];	/* records not free */
+	int32_t		n_active;
+	int32_t		ext_bid;		/* the book without our orders, as last seen */
+	int32_t		ext_ask;
 	int32_t		orphans;
 	OpQueue		subq;
 	OpQueue		canq;
@@ -125,15 +136,17 @@ struct ClobSim
 	double		vol_taker;
 
 	/* signals */
-	double		vs;
-	double		vl;
-	double		tau_s;
-	double		tau_l;
+	double		vs;				/* variance rate (units^2 per s), fast */
+	double		vl;				/* and slow */
+	double		a_s;			/* per-second decay factors */
+	double		a_l;
+	double		tox_as;			/* own markout at the horizon, ticks (+ = adverse) */
+	int32_t		mk_next;		/* next fill whose markout is due */
+	int64_t		hz_us;
 	double		ff;
 	double		fa;
 	double		fn;
 	double		tau_f;
-	int64_t		vol_t;
 	int64_t		flow_t;
 	double		ext_mid;
 	bool		have_mid;
@@ -316,6 +329,8 @@ rec_alloc(ClobSim *s)
 	if (r < 0)
 		return -1;
 	s->free_rec = s->rec[r].next_free;
+	s->rec[r].act_pos = s->n_active;
+	s->active[s->n_active++] = r;
 	s->rec[r].gen++;
 	s->rec[r].book_idx = -1;
 	s->rec[r].layer = -1;
@@ -347,6 +362,12 @@ rec_free(ClobSim *s, int32_t r)
 		s->quote[x->side][x->layer] = -1;
 	if (x->book_idx >= 0)
 		resting_drop(s, r);
+	{
+		int32_t		last = s->active[--s->n_active];
+
+		s->active[x->act_pos] = last;
+		s->rec[last].act_pos = x->act_pos;
+	}
 	x->state = REC_FREE;
 	x->book_idx = -1;
 	x->layer = -1;
@@ -420,11 +441,15 @@ rec_cancel(ClobSim *s, int32_t r)
 static void
 cancel_all(ClobSim *s)
 {
-	int32_t		r;
+	int32_t		i;
 
-	for (r = 0; r < CLOB_MM_RECORDS; r++)
+	for (i = 0; i < s->n_active; i++)
+	{
+		int32_t		r = s->active[i];
+
 		if (s->rec[r].state == REC_INFLIGHT || s->rec[r].state == REC_LIVE)
 			rec_cancel(s, r);
+	}
 	s->orphans = 0;
 }
 
@@ -453,7 +478,7 @@ ext_best(const ClobSim *s, int side, int64_t *sz)
 	int32_t		p = side == CLOB_BUY ? b->best_bid : b->best_ask;
 	int			guard;
 
-	for (guard = 0; guard < 64; guard++)
+	for (guard = 0; guard < EXT_SCAN_LEVELS; guard++)
 	{
 		int64_t		ext;
 
@@ -566,12 +591,10 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 		double		room;
 		double		per_share = order_notional(side, price, CLOB_SHARE);
 
-		for (i = 0; i < CLOB_MM_RECORDS; i++)
+		for (i = 0; i < s->n_active; i++)
 		{
-			const MmRec *x = &s->rec[i];
+			const MmRec *x = &s->rec[s->active[i]];
 
-			if (x->state == REC_FREE)
-				continue;
 			open_all += order_notional(x->side, x->price, x->rem);
 			if (x->side == side)
 				open_side += order_notional(x->side, x->price, x->rem);
@@ -591,18 +614,26 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 			}
 			size = fit;
 		}
+		{
+			double		side_total = pos + open_side + order_notional(side, price, size);
+			double		all_total = pos + open_all + order_notional(side, price, size);
+
+			if (side_total > m->exposure_side_peak)
+				m->exposure_side_peak = side_total;
+			if (all_total > m->exposure_total_peak)
+				m->exposure_total_peak = all_total;
+		}
 	}
 
 	/* Balance: cash less NO collateral, less what open orders reserve. */
 	{
 		double		avail = (double) s->cash - (double) (s->q < 0 ? -s->q : 0);
 
-		for (i = 0; i < CLOB_MM_RECORDS; i++)
+		for (i = 0; i < s->n_active; i++)
 		{
-			const MmRec *x = &s->rec[i];
+			const MmRec *x = &s->rec[s->active[i]];
 
-			if (x->state != REC_FREE)
-				avail -= order_collateral(x->side, x->price, x->rem, s->q);
+			avail -= order_collateral(x->side, x->price, x->rem, s->q);
 		}
 		if (avail < order_collateral(side, price, size, s->q))
 		{
@@ -614,6 +645,8 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 	r = rec_alloc(s);
 	if (r < 0)
 		return -1;
+	if (s->killed && !reducing)
+		m->orders_while_killed++;
 	if (!queue_push(&s->subq, s->now + s->lat_entry, r, s->rec[r].gen))
 	{
 		rec_free(s, r);
@@ -657,6 +690,8 @@ observe_book(ClobSim *s)
 	int32_t		ask = ext_best(s, CLOB_SELL, &asz);
 	double		mid;
 
+	s->ext_bid = bid;
+	s->ext_ask = ask;
 	if (bid < 0 || ask < 0)
 		return;
 	mid = 0.5 * (bid + ask);
@@ -664,13 +699,8 @@ observe_book(ClobSim *s)
 	s->have_fv = true;
 	if (s->have_mid && mid != s->ext_mid)
 	{
-		double		dt = (double) (s->now - s->vol_t) / US;
-		double		dm = mid - s->ext_mid;
 		double		ref = s->mid_ring[(s->n_sec + MID_RING - JUMP_LOOKBACK_S) % MID_RING];
 
-		s->vs = decay(s->vs, dt, s->tau_s) + dm * dm;
-		s->vl = decay(s->vl, dt, s->tau_l) + dm * dm;
-		s->vol_t = s->now;
 		if (ref > 0 && fabs(mid - ref) >= s->mm->event_jump_ticks * ClobTickAt((int32_t) mid))
 		{
 			int64_t		until = s->now + (int64_t) (s->mm->event_cooloff_s * US);
@@ -687,26 +717,29 @@ observe_book(ClobSim *s)
 static void
 observe_print(ClobSim *s, int side, int64_t size)
 {
-	double		dt = (double) (s->now - s->flow_t) / US;
+	double		d = decay(1.0, (double) (s->now - s->flow_t) / US, s->tau_f);
 	double		v = (double) size / CLOB_SHARE;
 
-	s->ff = decay(s->ff, dt, s->tau_f) + (side == CLOB_BUY ? v : -v);
-	s->fa = decay(s->fa, dt, s->tau_f) + v;
-	s->fn = decay(s->fn, dt, s->tau_f) + 1.0;
+	s->ff = s->ff * d + (side == CLOB_BUY ? v : -v);
+	s->fa = s->fa * d + v;
+	s->fn = s->fn * d + 1.0;
 	s->flow_t = s->now;
 }
 
 /* Market data reached the strategy's feed handler. */
 static void
-feed_event(ClobSim *s)
+feed_event(ClobSim *s, bool printed)
 {
+	int32_t		old_bid = s->ext_bid;
+	int32_t		old_ask = s->ext_ask;
+
 	if (s->now >= s->feed_gap_lo && s->now < s->feed_gap_hi)
 		return;
-	s->last_feed_t = s->now;
 	if (s->book.best_bid >= 0 && s->book.best_ask <= CLOB_PRICE_SCALE)
 		s->full_mid = (s->book.best_bid + s->book.best_ask) / 2;
 	observe_book(s);
-	if (s->react_t == NEVER)
+	/* React to prints and to moves of the book without our own orders. */
+	if (s->react_t == NEVER && (printed || s->ext_bid != old_bid || s->ext_ask != old_ask))
 		s->react_t = s->now + s->lat_feed;
 }
 
@@ -726,6 +759,13 @@ kill_trip(ClobSim *s, ClobKillReason reason)
 	m->kill_trips++;
 	s->killed = true;
 	s->kill_until = s->now + (int64_t) (s->pol->cooldown_s * US);
+	{
+		int32_t		i;
+
+		for (i = 0; i < s->n_active; i++)
+			if (s->rec[s->active[i]].state == REC_INFLIGHT || s->rec[s->active[i]].state == REC_LIVE)
+				m->kill_cancelled++;
+	}
 	cancel_all(s);
 	if (s->pol->flatten_on_trip && s->q != 0 && s->book.phase == CLOB_PHASE_OPEN)
 	{
@@ -819,11 +859,12 @@ mm_act(ClobSim *s, bool timer)
 	double		r;
 	double		tickd;
 	int32_t		tick;
-	int64_t		base;
-	int64_t		bsz;
-	int64_t		asz;
+	int64_t		base_bid;
+	int64_t		base_ask;
 	int32_t		ext_bid;
 	int32_t		ext_ask;
+	int32_t		bmax;
+	int32_t		amin;
 	int32_t		bid_px[CLOB_MAX_LAYERS];
 	int32_t		ask_px[CLOB_MAX_LAYERS];
 	int64_t		bid_sz[CLOB_MAX_LAYERS];
@@ -846,15 +887,17 @@ mm_act(ClobSim *s, bool timer)
 	if (mask != 0 && s->halt_mask == 0)
 		s->m->halts_seen++;
 	s->halt_mask = mask;
+	if (mask & HALT_RESTART)
+		return;					/* the engine answers 425 to cancels too */
 
 	if (s->orphans > 0)
 	{
 		int32_t		i;
 
 		s->orphans = 0;
-		for (i = 0; i < CLOB_MM_RECORDS; i++)
-			if (s->rec[i].state == REC_LIVE && s->rec[i].layer < 0)
-				rec_cancel(s, i);
+		for (i = 0; i < s->n_active; i++)
+			if (s->rec[s->active[i]].state == REC_LIVE && s->rec[s->active[i]].layer < 0)
+				rec_cancel(s, s->active[i]);
 	}
 
 	if (mask != 0 || ttr < (int64_t) (mm->halt_before_s * US) || s->now < s->cool_until ||
@@ -866,17 +909,13 @@ mm_act(ClobSim *s, bool timer)
 
 	/* Signals at this instant. */
 	{
-		double		dv = (double) (s->now - s->vol_t) / US;
-		double		df = (double) (s->now - s->flow_t) / US;
-		double		rs = decay(s->vs, dv, s->tau_s) / s->tau_s;
-		double		rl = decay(s->vl, dv, s->tau_l) / s->tau_l;
-		double		fa = decay(s->fa, df, s->tau_f);
+		double		d = decay(1.0, (double) (s->now - s->flow_t) / US, s->tau_f);
 
-		sigma = sqrt((rs > rl ? rs : rl) * mm->markout_horizon_s);
-		if (fa > 1e-9)
+		sigma = sqrt((s->vs > s->vl ? s->vs : s->vl) * VOL_HORIZON_S);
+		if (s->fa * d > 1e-9)
 		{
-			imb = decay(s->ff, df, s->tau_f) / fa;
-			z = imb * sqrt(decay(s->fn, df, s->tau_f));
+			imb = s->ff / s->fa;	/* the decay cancels in the ratio */
+			z = imb * sqrt(s->fn * d);
 		}
 	}
 	fv = s->fv;
@@ -884,32 +923,35 @@ mm_act(ClobSim *s, bool timer)
 	tickd = tick;
 	if (fabs(z) > mm->trend_flow_z)
 	{
-		double		lean = 0.5 * sigma;
+		double		lean = LEAN_SIGMAS * sigma;
 
 		if (lean > LEAN_MAX_TICKS * tickd)
 			lean = LEAN_MAX_TICKS * tickd;
 		fv += imb > 0 ? lean : -lean;
 	}
-	u = (double) s->q / CLOB_SHARE * (fv / CLOB_PRICE_SCALE) / mm->q_max_pusd;
-	r = fv - mm->gamma_skew * (sigma > tickd ? sigma : tickd) * (u > 1.5 ? 1.5 : u < -1.5 ? -1.5 : u);
-	delta = mm->c_vol * sigma + mm->c_tox * fabs(imb) * tickd;
+	/* Inventory as notional at risk: YES held costs p a share, NO held 1 - p. */
+	u = (double) s->q / CLOB_SHARE * (s->q >= 0 ? fv : CLOB_PRICE_SCALE - fv) / CLOB_PRICE_SCALE
+		/ mm->q_max_pusd;
+	r = fv - mm->gamma_skew * (sigma > tickd ? sigma : tickd) *
+		(u > SKEW_U_MAX ? SKEW_U_MAX : u < -SKEW_U_MAX ? -SKEW_U_MAX : u);
+	delta = mm->c_vol * sigma + mm->c_tox * (fabs(imb) + (s->tox_as > 0 ? s->tox_as : 0)) * tickd;
 	if (delta < mm->half_spread_min_ticks * tickd)
 		delta = mm->half_spread_min_ticks * tickd;
 	reduce_only = ttr < (int64_t) (mm->reduce_only_s * US) ||
 		fv < mm->price_band_lo * CLOB_PRICE_SCALE || fv > mm->price_band_hi * CLOB_PRICE_SCALE;
 
-	base = (int64_t) (mm->base_size_pusd / (fv / CLOB_PRICE_SCALE) * CLOB_SHARE);
-	base -= base % CLOB_SIZE_QUANTUM;
-	ext_bid = ext_best(s, CLOB_BUY, &bsz);
-	ext_ask = ext_best(s, CLOB_SELL, &asz);
+	base_bid = (int64_t) (mm->base_size_pusd / (fv / CLOB_PRICE_SCALE) * CLOB_SHARE);
+	base_ask = (int64_t) (mm->base_size_pusd / (1.0 - fv / CLOB_PRICE_SCALE) * CLOB_SHARE);
+	ext_bid = s->ext_bid;
+	ext_ask = s->ext_ask;
 
+	bmax = ClobPriceFloor((int32_t) floor(fv - mm->min_edge_ticks * tickd));
+	amin = ClobPriceCeil((int32_t) ceil(fv + mm->min_edge_ticks * tickd));
 	for (k = 0; k < mm->layers; k++)
 	{
 		double		off = delta + (double) k * mm->layer_step_ticks * tickd;
 		int32_t		b = ClobPriceFloor((int32_t) floor(r - off));
 		int32_t		a = ClobPriceCeil((int32_t) ceil(r + off));
-		int32_t		bmax = ClobPriceFloor((int32_t) floor(fv - mm->min_edge_ticks * tickd));
-		int32_t		amin = ClobPriceCeil((int32_t) ceil(fv + mm->min_edge_ticks * tickd));
 
 		if (b > bmax)
 			b = bmax;
@@ -921,8 +963,8 @@ mm_act(ClobSim *s, bool timer)
 			a = ClobPriceCeil(ext_bid + 1);
 		bid_px[k] = b;
 		ask_px[k] = a;
-		bid_sz[k] = base;
-		ask_sz[k] = base;
+		bid_sz[k] = base_bid;
+		ask_sz[k] = base_ask;
 	}
 
 	/* Inventory: shrink the side that adds risk past the soft cap; reduce-only. */
@@ -941,7 +983,11 @@ mm_act(ClobSim *s, bool timer)
 				rs[k] = 0;
 			}
 			if (s->q != 0)
-				rs[0] = absq < base ? absq : base;
+			{
+				int64_t		cap = grow == CLOB_BUY ? base_ask : base_bid;
+
+				rs[0] = absq < cap ? absq : cap;
+			}
 		}
 		else if (au > mm->q_soft_frac)
 		{
@@ -964,11 +1010,12 @@ mm_act(ClobSim *s, bool timer)
 
 		/* Taker exit: cross the spread to get back under the soft cap. */
 		if (mm->allow_taker_exit && !reduce_only && au > mm->q_soft_frac &&
-			s->now >= s->exit_next_t && !post_only)
+			s->now >= s->exit_next_t && s->book.phase == CLOB_PHASE_OPEN)
 		{
 			int			side = s->q > 0 ? CLOB_SELL : CLOB_BUY;
-			int64_t		sz = (int64_t) ((au - mm->q_soft_frac) * mm->q_max_pusd /
-										(fv / CLOB_PRICE_SCALE) * CLOB_SHARE);
+			double		per_share = (s->q > 0 ? fv : CLOB_PRICE_SCALE - fv) / CLOB_PRICE_SCALE;
+			int64_t		sz = (int64_t) ((au - mm->q_soft_frac) * mm->q_max_pusd / per_share
+										* CLOB_SHARE);
 			int32_t		limit = side == CLOB_SELL
 				? (ext_bid >= 0 ? ClobPriceFloor(ext_bid - tick) : -1)
 				: (ext_ask >= 0 ? ClobPriceCeil(ext_ask + tick) : -1);
@@ -995,14 +1042,7 @@ record_fill(ClobSim *s, int64_t signed_size, int32_t price, bool maker)
 	FillRec    *f;
 
 	if (s->n_fills == s->fill_cap)
-	{
-		FillRec    *nf = PtRealloc(s->fills, sizeof(FillRec) * (size_t) s->fill_cap * 2);
-
-		if (nf == NULL)
-			return;				/* markouts then cover the fills kept */
-		s->fills = nf;
-		s->fill_cap *= 2;
-	}
+		return;					/* sized for a fill per event: cannot happen in practice */
 	f = &s->fills[s->n_fills++];
 	f->t = s->now;
 	f->signed_size = signed_size;
@@ -1136,11 +1176,13 @@ phase_change(ClobSim *s)
 	s->book.phase = to;
 	if (to == CLOB_PHASE_CLOSED)
 	{
-		int32_t		r;
+		int32_t		i;
 
 		/* The exchange cancels every resting order at the close. */
-		for (r = 0; r < CLOB_MM_RECORDS; r++)
+		for (i = s->n_active - 1; i >= 0; i--)
 		{
+			int32_t		r = s->active[i];
+
 			if (s->rec[r].state == REC_LIVE || s->rec[r].state == REC_CANCELLING)
 			{
 				if (s->rec[r].book_idx >= 0)
@@ -1172,14 +1214,43 @@ sample_second(ClobSim *s)
 	s->mid_s[s->n_sec] = s->full_mid;
 	s->eq_s[s->n_sec] = eq;
 	s->mid_ring[s->n_sec % MID_RING] = s->have_mid ? s->ext_mid : 0;
+	if (s->n_sec >= VOL_DIFF_S)
+	{
+		double		m1 = s->mid_ring[s->n_sec % MID_RING];
+		double		m0 = s->mid_ring[(s->n_sec - VOL_DIFF_S) % MID_RING];
+
+		if (m0 > 0 && m1 > 0)
+		{
+			double		x = (m1 - m0) * (m1 - m0) / VOL_DIFF_S;
+
+			s->vs = s->a_s * s->vs + (1.0 - s->a_s) * x;
+			s->vl = s->a_l * s->vl + (1.0 - s->a_l) * x;
+		}
+	}
+	/* The strategy's own markouts come due: its measure of toxicity. */
+	while (s->mk_next < s->n_fills && s->fills[s->mk_next].t + s->hz_us <= s->now)
+	{
+		const FillRec *f = &s->fills[s->mk_next++];
+
+		if (f->maker)
+		{
+			double		at_fill = s->mid_s[f->t / US];
+			double		move = (s->full_mid - at_fill) / ClobTickAt(s->full_mid);
+
+			s->tox_as = (1.0 - TOX_WEIGHT) * s->tox_as +
+				TOX_WEIGHT * (f->signed_size > 0 ? -move : move);
+		}
+	}
 	if (eq > s->peak_eq_s)
 		s->peak_eq_s = eq;
 	if (s->peak_eq_s - eq > s->max_dd)
 		s->max_dd = s->peak_eq_s - eq;
-	inv = fabs((double) s->q / CLOB_SHARE * mark / CLOB_PRICE_SCALE);
+	inv = fabs((double) s->q / CLOB_SHARE * (s->q >= 0 ? mark : CLOB_PRICE_SCALE - mark)
+			   / CLOB_PRICE_SCALE);
 	s->inv_sum += inv;
 	if (inv > s->inv_max)
 		s->inv_max = inv;
+
 	if (inv >= AT_CAP_FRAC * s->mm->q_max_pusd)
 		s->atcap_s++;
 	for (i = 0; i < s->n_resting; i++)
@@ -1191,12 +1262,14 @@ sample_second(ClobSim *s)
 	}
 	if (has_bid && has_ask)
 		s->uptime_s++;
+	if (s->killed && s->now < s->kill_until)
+		s->m->killed_s += 1.0;
 	s->n_sec++;
 	s->next_sample += US;
 }
 
-/* A tape event reaches the book. */
-static void
+/* A tape event reaches the book; true when it printed a trade. */
+static bool
 play_event(ClobSim *s, const ClobEvent *e)
 {
 	ClobOrderReq req;
@@ -1217,7 +1290,7 @@ play_event(ClobSim *s, const ClobEvent *e)
 			req.ref = e->aux;
 			ClobBookSubmit(b, &req, s->now, &res);
 			s->add_map[e->aux] = res.resting;
-			return;
+			return false;
 		case CLOB_EV_CANCEL:
 			{
 				int32_t		idx = s->add_map[e->aux];
@@ -1225,7 +1298,7 @@ play_event(ClobSim *s, const ClobEvent *e)
 				if (idx >= 0 && b->orders[idx].live && b->orders[idx].owner == CLOB_OWNER_BACKGROUND
 					&& b->orders[idx].ref == e->aux)
 					(void) ClobBookCancel(b, idx);
-				return;
+				return false;
 			}
 		case CLOB_EV_NOISE:
 			req.side = e->side;
@@ -1247,14 +1320,14 @@ play_event(ClobSim *s, const ClobEvent *e)
 				req.price = e->aux;
 			}
 			else
-				return;
+				return false;
 			req.token = CLOB_YES;
 			req.type = CLOB_FAK;
 			req.post_only = false;
 			req.owner = CLOB_OWNER_INFORMED;
 			break;
 		default:
-			return;
+			return false;
 	}
 	req.size = (int64_t) e->size_cs * CLOB_SIZE_QUANTUM;
 	req.expire_us = 0;
@@ -1266,7 +1339,9 @@ play_event(ClobSim *s, const ClobEvent *e)
 
 		if (!(s->now >= s->feed_gap_lo && s->now < s->feed_gap_hi))
 			observe_print(s, side, res.filled);
+		return true;
 	}
+	return false;
 }
 
 /* Reset the run state for a tape. */
@@ -1295,6 +1370,16 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	}
 	if (!ClobSimReserve(s, tape->n_adds, tape->max_live_bg))
 		return false;
+	if (s->fill_cap < tape->n_events + FILL_CAP_MIN)
+	{
+		int32_t		cap = tape->n_events + FILL_CAP_MIN;
+		FillRec    *nf = PtRealloc(s->fills, sizeof(FillRec) * (size_t) cap);
+
+		if (nf == NULL)
+			return false;
+		s->fills = nf;
+		s->fill_cap = cap;
+	}
 
 	ClobBookReset(&s->book);
 	s->book.min_size = (int64_t) llround(sc->min_size * CLOB_SHARE);
@@ -1338,6 +1423,9 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 		s->rec[i].layer = -1;
 	}
 	s->free_rec = 0;
+	s->n_active = 0;
+	s->ext_bid = -1;
+	s->ext_ask = -1;
 	for (i = 0; i < 2; i++)
 		for (k = 0; k < CLOB_MAX_LAYERS; k++)
 			s->quote[i][k] = -1;
@@ -1355,13 +1443,16 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	s->vol_maker = 0;
 	s->vol_taker = 0;
 
-	s->tau_s = mm->vol_hl_short_s / M_LN2;
-	s->tau_l = mm->vol_hl_long_s / M_LN2;
+	s->a_s = exp(-M_LN2 / mm->vol_hl_short_s);
+	s->a_l = exp(-M_LN2 / mm->vol_hl_long_s);
+	s->tox_as = 0;
+	s->mk_next = 0;
+	s->hz_us = (int64_t) (mm->markout_horizon_s * US);
 	s->tau_f = mm->flow_hl_s / M_LN2;
-	s->vs = INIT_VOL_RATE * s->tau_s;
-	s->vl = INIT_VOL_RATE * s->tau_l;
+	s->vs = INIT_VOL_RATE;
+	s->vl = INIT_VOL_RATE;
 	s->ff = s->fa = s->fn = 0;
-	s->vol_t = s->flow_t = 0;
+	s->flow_t = 0;
 	s->have_mid = false;
 	s->have_fv = false;
 	s->ext_mid = 0;
@@ -1570,15 +1661,18 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 		{
 			if (te >= end)
 				break;
+			bool		printed;
+
 			s->now = te;
-			play_event(s, &ev[i]);
+			printed = play_event(s, &ev[i]);
 			i++;
-			if (s->book.best_bid != s->top_bid || s->book.best_ask != s->top_ask ||
-				ev[i - 1].type >= CLOB_EV_NOISE)
+			if (te < s->feed_gap_lo || te >= s->feed_gap_hi)
+				s->last_feed_t = te;
+			if (printed || s->book.best_bid != s->top_bid || s->book.best_ask != s->top_ask)
 			{
 				s->top_bid = s->book.best_bid;
 				s->top_ask = s->book.best_ask;
-				feed_event(s);
+				feed_event(s, printed);
 			}
 		}
 		else

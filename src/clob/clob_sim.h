@@ -107,6 +107,8 @@ typedef struct ClobSeedMetrics
 	double		adverse_selection_cost; /* pUSD, maker fills, at the markout horizon */
 	double		inventory_mean; /* pUSD notional, time average of |q| */
 	double		inventory_max;
+	double		exposure_side_peak; /* position + same-side orders at each send, pUSD */
+	double		exposure_total_peak;	/* position + all orders at each send, pUSD */
 	double		time_at_cap;	/* share of seconds at >= 95% of q_max */
 	double		max_drawdown;	/* pUSD */
 	double		sharpe;			/* per-minute PnL, scaled to the window */
@@ -115,6 +117,9 @@ typedef struct ClobSeedMetrics
 	int			kill_trips;
 	double		kill_time_s;	/* first trip, -1 when none */
 	ClobKillReason kill_reason; /* first trip */
+	int64_t		kill_cancelled; /* strategy orders cancelled by trips */
+	int64_t		orders_while_killed;	/* quotes sent while off (a guard check: 0) */
+	double		killed_s;		/* seconds spent switched off */
 	int			halts_seen;
 	double		end_inventory_shares;
 	double		start_cash;

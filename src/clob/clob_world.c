@@ -24,6 +24,8 @@
 #define MAX_SIZE_CS 10000000		/* 100000 shares */
 #define NOISE_AR_TAU_S 5.0			/* correlation time of the consensus noise */
 #define US_PER_S 1000000.0
+#define BG_MAX_OFFSET 50				/* ticks a background order may sit behind the consensus */
+#define BG_CANCEL_STAGGER_S 0.001		/* cancels of one re-centring, staggered by offset */
 
 static const ClobSettingInfo settings[] = {
 	SETTING(window_s, 60, 172800, "Length of the simulated window in seconds."),
@@ -109,17 +111,17 @@ preset_calm(ClobScenario *s)
 	s->pub_lag_ms = 2000;
 	s->pub_noise_ticks = 0.3;
 	s->bg_rate = 1.5;
-	s->bg_geom_rho = 0.45;
-	s->bg_size_median = 40;
+	s->bg_geom_rho = 0.5;
+	s->bg_size_median = 20;
 	s->bg_size_sigma = 0.8;
-	s->bg_life_s = 20;
+	s->bg_life_s = 6;
 	s->bg_requote_ticks = 3;
-	s->noise_rate = 0.3;
-	s->noise_size_median = 40;
-	s->noise_size_sigma = 1.0;
+	s->noise_rate = 0.35;
+	s->noise_size_median = 25;
+	s->noise_size_sigma = 1.2;
 	s->noise_slip_ticks = 3;
 	s->noise_no_share = 0.3;
-	s->inf_rate = 0.05;
+	s->inf_rate = 0.1;
 	s->inf_edge_ticks = 1.0;
 	s->inf_size_median = 80;
 	s->inf_size_sigma = 0.7;
@@ -158,11 +160,14 @@ ClobScenarioPreset(const char *name, ClobScenario *s)
 	}
 	else if (strcmp(name, "toxic") == 0)
 	{
-		s->inf_rate = 0.25;
-		s->inf_edge_ticks = 0.5;
-		s->inf_size_median = 120;
-		s->pub_lag_ms = 5000;
-		s->jump_rate_h = 2;
+		s->k0 = 0.003;
+		s->jump_rate_h = 30;
+		s->jump_a = 0.12;
+		s->inf_rate = 0.3;
+		s->inf_edge_ticks = 0.3;
+		s->inf_size_median = 150;
+		s->pub_lag_ms = 8000;
+		s->pub_noise_ticks = 0.5;
 	}
 	else if (strcmp(name, "thin") == 0)
 	{
@@ -434,17 +439,17 @@ ClobWorldGenerate(const ClobScenario *s, uint64_t seed, ClobTape *tape, PtError 
 			int32_t		j;
 			int64_t		t_us = (int64_t) llround(t * US_PER_S);
 
-			while (offset < 50 && PtRngUniform(&rng) < s->bg_geom_rho)
+			while (offset < BG_MAX_OFFSET && PtRngUniform(&rng) < s->bg_geom_rho)
 				offset++;
 			if (side == CLOB_BUY)
 			{
-				price = ClobPriceFloor((int32_t) ceil(m) - 1);
-				price -= (offset - 1) * ClobTickAt(price);
+				price = ClobPriceFloor((int32_t) floor(m));
+				price -= offset * ClobTickAt(price);
 			}
 			else
 			{
-				price = ClobPriceCeil((int32_t) floor(m) + 1);
-				price += (offset - 1) * ClobTickAt(price);
+				price = ClobPriceCeil((int32_t) ceil(m));
+				price += offset * ClobTickAt(price);
 			}
 			tick = ClobTickAt(price);
 			far = (offset + s->bg_requote_ticks) * tick;
@@ -459,7 +464,7 @@ ClobWorldGenerate(const ClobScenario *s, uint64_t seed, ClobTape *tape, PtError 
 					if (side == CLOB_BUY ? (mj <= price || mj - price > far)
 						: (mj >= price || price - mj > far))
 					{
-						t_end = j * dt + 0.001 * (1 + offset);
+						t_end = j * dt + BG_CANCEL_STAGGER_S * (1 + offset);
 						break;
 					}
 				}

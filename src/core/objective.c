@@ -14,7 +14,7 @@
 static const PtObjectiveOps *const builtin_objectives[] = {
 	&PtBraninObjective,
 	&PtQuadraticObjective,
-	/* CLOB: add &PtClobObjective here (objective_clob.c). */
+	&PtClobObjective,
 };
 
 #define PT_N_OBJECTIVES ((int) (sizeof(builtin_objectives) / sizeof(builtin_objectives[0])))

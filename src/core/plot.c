@@ -12,6 +12,7 @@
  *               1    3   5
  *               • score   ━ best so far
  */
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -105,18 +106,26 @@ column_of(int i, int n, int width)
 	return (int) (((long long) i * (width - 1) * 2 + (n - 1)) / (2LL * (n - 1)));
 }
 
-/* The row (0 = top) of value v on a scale from ymax (top) to ymin (bottom). */
+/*
+ * The row (0 = top) of value v on a scale from ymax (top) to ymin (bottom).
+ * The span ymax - ymin can exceed DBL_MAX (scores of -1e308 and 1e308): it
+ * is then taken in halves.  r is clamped before the conversion to int, which
+ * is undefined for a value out of range.
+ */
 static int
 row_of(double v, double ymin, double ymax, int height)
 {
-	double		r = (ymax - v) / (ymax - ymin) * (height - 1);
-	int			row = (int) floor(r + 0.5);
+	double		r;
 
-	if (row < 0)
-		row = 0;
-	if (row > height - 1)
-		row = height - 1;
-	return row;
+	if (isfinite(ymax - ymin))
+		r = (ymax - v) / (ymax - ymin) * (height - 1);
+	else
+		r = (ymax / 2 - v / 2) / (ymax / 2 - ymin / 2) * (height - 1);
+	if (!(r > 0))
+		return 0;
+	if (r >= height - 1)
+		return height - 1;
+	return (int) floor(r + 0.5);
 }
 
 /* Put text into a tick line at column col if the cells are free (with one blank on each side). */
@@ -257,10 +266,12 @@ PtPlotRender(const double *score, const unsigned char *ok, int n,
 	}
 	if (ymax == ymin)
 	{
-		double		half = ymax != 0 ? fabs(ymax) * 0.5 : 1.0;
+		double		half = fabs(ymax) * 0.5;
 
-		ymin -= half;
-		ymax += half;
+		if (half == 0)
+			half = 1.0;			/* 0, or a subnormal whose half rounds to 0 */
+		ymin = fmax(ymin - half, -DBL_MAX);	/* no overflow to -inf near -DBL_MAX */
+		ymax = fmin(ymax + half, DBL_MAX);
 	}
 
 	/* Draw: the best-so-far step line first, then the dots over it. */
@@ -312,9 +323,20 @@ PtPlotRender(const double *score, const unsigned char *ok, int n,
 
 		if (labelled)
 		{
-			double		v = ymax - (ymax - ymin) * r / (height - 1);
+			double		half_span = ymax / 2 - ymin / 2;	/* finite when ymax - ymin is not */
+			double		v;
 
-			if (fabs(v) < (ymax - ymin) * 1e-12)
+			if (isfinite((ymax - ymin) * r))
+				v = ymax - (ymax - ymin) * r / (height - 1);
+			else
+			{
+				/* near DBL_MAX: a weighted mean, which cannot overflow */
+				double		t = (double) r / (height - 1);
+
+				v = ymax * (1 - t) + ymin * t;
+			}
+
+			if (fabs(v) < half_span * 2e-12)
 				v = 0;			/* no "-1.2e-17" or "-0" for a row at zero */
 			len = snprintf(line, line_cap, "%*.4g %s", PT_PLOT_LABEL_WIDTH, v, GLYPH_TICK);
 		}

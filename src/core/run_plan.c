@@ -181,7 +181,8 @@ PtRunPlanCreate(const char *space_json, const char *strategy, int budget, uint64
 	}
 	if (!PtStrategyExists(strategy))
 	{
-		PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "unknown strategy \"%s\"", strategy);
+		PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "unknown strategy \"%.*s\"",
+				   PT_ERROR_MESSAGE_MAX / 2, strategy != NULL ? strategy : "(null)");
 		PtErrorHint(err, "Known strategies: %s.", PtStrategyNameList());
 		return NULL;
 	}
@@ -194,7 +195,14 @@ PtRunPlanCreate(const char *space_json, const char *strategy, int budget, uint64
 	plan->budget = budget;
 	plan->seed = seed;
 	plan->strategy = PtStrdup(strategy);
-	plan->options_json = PtStrdup(options_json);
+	/* NULL options are no options (read_options would strlen(NULL)). */
+	plan->options_json = PtStrdup(options_json != NULL ? options_json : "{}");
+	if (plan->strategy == NULL || plan->options_json == NULL)
+	{
+		PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
+		PtRunPlanFree(plan);
+		return NULL;
+	}
 	plan->space = PtSpaceParse(space_json, err);
 	if (plan->space == NULL || read_options(plan, err) != PT_OK)
 	{
@@ -202,7 +210,7 @@ PtRunPlanCreate(const char *space_json, const char *strategy, int budget, uint64
 		return NULL;
 	}
 	/* The strategy checks its own options (options.tpe) when it is created. */
-	probe = PtStrategyCreate(strategy, plan->space, seed, options_json, err);
+	probe = PtStrategyCreate(strategy, plan->space, seed, plan->options_json, err);
 	if (probe == NULL)
 	{
 		PtRunPlanFree(plan);

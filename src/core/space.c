@@ -28,6 +28,8 @@
 #define PT_GRID_STEPS_MAX 9007199254740992.0	/* 2^53: steps of a grid, so k stays exact */
 #define PT_STEP_TOLERANCE 1e-9		/* relative slack when testing grid membership */
 #define PT_NAME_SHOWN_MAX 40		/* bytes of an over-long name shown in a message */
+#define PT_FLOAT_ABS_MAX 1e300		/* float bounds: the samplers' sums and widths stay finite */
+#define PT_FLOAT_RANGE_MIN 1e-300	/* float high - low: TPE's bandwidths stay above 0 */
 
 #define PT_SPACE_HINT_KEYS \
 	"Allowed keys: type, low, high, log, step, choices, default, description."
@@ -531,6 +533,13 @@ parse_numeric(PtParam *p, struct json_object *spec, PtError *err)
 	if (!isfinite(range))
 		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
 						  "parameter \"%s\": the range from low (%s) to high (%s) is too wide", pn, a, b);
+	if (!is_int && (fabs(p->low) > PT_FLOAT_ABS_MAX || fabs(p->high) > PT_FLOAT_ABS_MAX))
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "parameter \"%s\": float bounds must lie within -1e300 and 1e300", pn);
+	if (!is_int && range < PT_FLOAT_RANGE_MIN)
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+						  "parameter \"%s\": the range from low (%s) to high (%s) is narrower than 1e-300",
+						  pn, a, b);
 
 	v = spec_get(spec, "log");
 	if (v != NULL)

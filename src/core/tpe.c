@@ -55,6 +55,8 @@ typedef struct TpeState
 	double	   *obs_above;
 	double	   *cand;			/* n_ei_candidates x n_params */
 	double	   *weights[2][3];	/* l and g mixture weights, logs, running sums */
+	TpeParzen	l;				/* the estimators, refitted every suggestion */
+	TpeParzen	g;
 	/* sorted columns, kept across suggestions */
 	TpeColumn  *cols;			/* n_params; used for continuous parameters */
 	const PtHistory *synced_history;
@@ -93,6 +95,8 @@ tpe_free(void *vstate)
 	PtFree(st->cand);
 	for (j = 0; j < 6; j++)
 		PtFree(st->weights[j / 3][j % 3]);
+	TpeParzenFree(&st->l);
+	TpeParzenFree(&st->g);
 	PtFree(st);
 }
 
@@ -110,6 +114,8 @@ TpeCreate(const PtSpace *space, uint64_t seed, const TpeOptions *opt, PtError *e
 		goto oom;
 	st->space = space;
 	st->opt = *opt;
+	TpeParzenInit(&st->l);
+	TpeParzenInit(&st->g);
 	PtRngSeed(&st->rng, opt->has_seed ? opt->seed : seed);
 	st->dims = PtCalloc(width, sizeof(TpeDim));
 	st->cols = PtCalloc(width, sizeof(TpeColumn));
@@ -328,10 +334,10 @@ suggest(TpeState *st, const PtHistory *history, const int *cols, int n_cols,
 {
 	const TpeDim *dims[PT_SPACE_MAX_PARAMS];
 	const int  *g_orders[1];
-	TpeParzenParams pp;
+	TpeParzenParams pp = {0};
 	TpeParzenParams pp_g;
-	TpeParzen	l;
-	TpeParzen	g;
+	TpeParzen  *l = &st->l;
+	TpeParzen  *g = &st->g;
 	int			n_above = n_usable - n_below;
 	double		best_score = -INFINITY;
 	int			best_c = 0;
@@ -356,22 +362,19 @@ suggest(TpeState *st, const PtHistory *history, const int *cols, int n_cols,
 	gather(st, history, st->above, n_above, cols, n_cols, st->obs_above);
 	g_orders[0] = n_cols == 1 && column_order(st, cols[0], n_usable, n_above, st->order) ?
 		st->order : NULL;
-	rc = TpeParzenBuild(&l, dims, n_cols, st->obs_below, n_cols, n_below, &pp, NULL, err);
+	rc = TpeParzenBuild(l, dims, n_cols, st->obs_below, n_cols, n_below, &pp, NULL, err);
 	if (rc != PT_OK)
 		return rc;
-	rc = TpeParzenBuild(&g, dims, n_cols, st->obs_above, n_cols, n_above, &pp_g,
+	rc = TpeParzenBuild(g, dims, n_cols, st->obs_above, n_cols, n_above, &pp_g,
 						g_orders[0] != NULL ? g_orders : NULL, err);
 	if (rc != PT_OK)
-	{
-		TpeParzenFree(&l);
 		return rc;
-	}
 	for (c = 0; c < st->opt.n_ei_candidates; c++)
-		TpeParzenSample(&l, &st->rng, st->cand + (size_t) c * n_cols);
+		TpeParzenSample(l, &st->rng, st->cand + (size_t) c * n_cols);
 	for (c = 0; c < st->opt.n_ei_candidates; c++)
 	{
 		const double *x = st->cand + (size_t) c * n_cols;
-		double		score = TpeParzenLogPdf(&l, x) - TpeParzenLogPdf(&g, x);
+		double		score = TpeParzenLogPdf(l, x) - TpeParzenLogPdf(g, x);
 
 		/* the first maximum wins, as numpy's argmax */
 		if (c == 0 || score > best_score)
@@ -381,8 +384,6 @@ suggest(TpeState *st, const PtHistory *history, const int *cols, int n_cols,
 		}
 	}
 	memcpy(best, st->cand + (size_t) best_c * n_cols, sizeof(double) * (size_t) n_cols);
-	TpeParzenFree(&l);
-	TpeParzenFree(&g);
 	return PT_OK;
 }
 

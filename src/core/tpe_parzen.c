@@ -144,6 +144,67 @@ TpeMixtureWeights(int n, double prior_weight, double *w, double *log_w, double *
 		cum_w[k] /= sum;
 }
 
+/* Grow *p to hold n elements of elem bytes; *cap counts elements.  False when out of memory. */
+static bool
+reserve(void **p, size_t *cap, size_t n, size_t elem)
+{
+	void	   *q;
+
+	if (n <= *cap && *p != NULL)
+		return true;
+	q = PtRealloc(*p, elem * (n > 0 ? n : 1));
+	if (q == NULL)
+		return false;
+	*p = q;
+	*cap = n;
+	return true;
+}
+
+/* Room for nk kernels over n_dims parameters in the shared arrays. */
+static bool
+reserve_estimator(TpeParzen *pe, size_t nk, int n_dims)
+{
+	size_t		cap = pe->cap;
+	size_t		c;
+
+	if (n_dims > pe->cap_dims)
+	{
+		TpeKernels *k = PtRealloc(pe->kernels, sizeof(TpeKernels) * (size_t) n_dims);
+
+		if (k == NULL)
+			return false;
+		memset(k + pe->cap_dims, 0, sizeof(TpeKernels) * (size_t) (n_dims - pe->cap_dims));
+		pe->kernels = k;
+		pe->cap_dims = n_dims;
+	}
+	if (nk + 2 <= cap && pe->weights != NULL)
+		return true;
+	/* every per-kernel array shares one capacity: nk + 2 covers ext */
+	cap = nk + 2 > 2 * cap ? nk + 2 : 2 * cap;
+	c = pe->cap;
+	if (!reserve((void **) &pe->weights, &c, cap, sizeof(double)))
+		return false;
+#define RESERVE_SAME(field) \
+	do { c = pe->cap; if (!reserve((void **) &pe->field, &c, cap, sizeof(*pe->field))) return false; } while (0)
+	RESERVE_SAME(log_weights);
+	RESERVE_SAME(cum_weights);
+	RESERVE_SAME(scratch);
+	RESERVE_SAME(ev_mu);
+	RESERVE_SAME(ev_inv_sigma);
+	RESERVE_SAME(ev_const);
+	RESERVE_SAME(ext);
+#undef RESERVE_SAME
+	pe->cap = cap;
+	return true;
+}
+
+/* An empty estimator. */
+void
+TpeParzenInit(TpeParzen *pe)
+{
+	memset(pe, 0, sizeof(*pe));
+}
+
 /* The estimator's weights: shared ones copied, or computed. */
 static void
 build_weights(TpeParzen *pe, const TpeParzenParams *params)
@@ -169,26 +230,28 @@ build_categorical(TpeParzen *pe, TpeKernels *kern, const TpeDim *dim, const doub
 	int			nc = dim->n_choices;
 	int			nk = pe->n_kernels;
 	double		value = prior_weight / (pe->n_obs + 1);
-	int			i;
+	size_t		total = (size_t) nk * (size_t) nc;
+	size_t		i;
+	int			k;
 	int			c;
 
-	kern->probs = PtMalloc(sizeof(double) * (size_t) nk * (size_t) nc);
-	if (kern->probs == NULL)
+	if (!reserve((void **) &kern->probs, &kern->cap_probs, pe->cap * (size_t) nc, sizeof(double)))
 		return PT_ERR_OUT_OF_MEMORY;
-	for (i = 0; i < nk * nc; i++)
+	kern->has_order = false;
+	for (i = 0; i < total; i++)
 		kern->probs[i] = value;
-	for (i = 0; i < pe->n_obs; i++)
+	for (k = 0; k < pe->n_obs; k++)
 	{
-		c = (int) obs[(size_t) i * stride];
+		c = (int) obs[(size_t) k * stride];
 		if (c < 0)
 			c = 0;
 		if (c >= nc)
 			c = nc - 1;
-		kern->probs[(size_t) i * nc + c] += 1.0;
+		kern->probs[(size_t) k * nc + c] += 1.0;
 	}
-	for (i = 0; i < nk; i++)
+	for (k = 0; k < nk; k++)
 	{
-		double	   *row = kern->probs + (size_t) i * nc;
+		double	   *row = kern->probs + (size_t) k * nc;
 		double		sum = 0.0;
 
 		for (c = 0; c < nc; c++)
@@ -200,23 +263,22 @@ build_categorical(TpeParzen *pe, TpeKernels *kern, const TpeDim *dim, const doub
 }
 
 /*
- * Bandwidths from the gaps between sorted means (independent mode).  idx is
- * the sorting permutation: given (known), or computed here.
+ * Bandwidths from the gaps between sorted means (independent mode): the
+ * larger gap to a neighbour, the bounds padding the ends; without
+ * consider_endpoints the outermost kernels use their inner gap only.
  */
-static int
-gap_sigmas(const double *mus, int nk, double low, double high, bool endpoints, int *idx,
-		   bool known, double *sigmas)
+static void
+gap_sigmas(TpeParzen *pe, const TpeKernels *kern, double low, double high, bool endpoints,
+		   double *sigmas)
 {
-	double	   *ext = PtMalloc(sizeof(double) * (size_t) (nk + 2));
+	int			nk = pe->n_kernels;
+	const int  *idx = kern->order;
+	double	   *ext = pe->ext;
 	int			p;
 
-	if (ext == NULL)
-		return PT_ERR_OUT_OF_MEMORY;
-	if (!known)
-		TpeArgsort(mus, nk, idx);
 	ext[0] = low;
 	for (p = 0; p < nk; p++)
-		ext[p + 1] = mus[idx[p]];
+		ext[p + 1] = kern->mus[idx[p]];
 	ext[nk + 1] = high;
 	for (p = 0; p < nk; p++)
 	{
@@ -233,8 +295,6 @@ gap_sigmas(const double *mus, int nk, double low, double high, bool endpoints, i
 		}
 		sigmas[idx[p]] = s;
 	}
-	PtFree(ext);
-	return PT_OK;
 }
 
 /* Numerical kernels (Optuna's _calculate_numerical_params). */
@@ -247,14 +307,23 @@ build_numerical(TpeParzen *pe, TpeKernels *kern, const TpeDim *dim, const double
 	double		range = dim->high - dim->low;
 	double		minsigma;
 	double		maxsigma = 1.0 * range;
+	size_t		c;
 	int			i;
-	int			rc;
 
-	kern->mus = PtMalloc(sizeof(double) * (size_t) nk);
-	kern->sigmas = PtMalloc(sizeof(double) * (size_t) nk);
-	kern->log_p_accept = PtMalloc(sizeof(double) * (size_t) nk);
-	if (kern->mus == NULL || kern->sigmas == NULL || kern->log_p_accept == NULL)
+	c = kern->cap;
+	if (!reserve((void **) &kern->mus, &c, pe->cap, sizeof(double)))
 		return PT_ERR_OUT_OF_MEMORY;
+	c = kern->cap;
+	if (!reserve((void **) &kern->sigmas, &c, pe->cap, sizeof(double)))
+		return PT_ERR_OUT_OF_MEMORY;
+	c = kern->cap;
+	if (!reserve((void **) &kern->log_p_accept, &c, pe->cap, sizeof(double)))
+		return PT_ERR_OUT_OF_MEMORY;
+	c = kern->cap;
+	if (!reserve((void **) &kern->order, &c, pe->cap, sizeof(int)))
+		return PT_ERR_OUT_OF_MEMORY;
+	kern->cap = c;
+
 	for (i = 0; i < n; i++)
 		kern->mus[i] = obs[(size_t) i * stride];
 	kern->mus[n] = 0.5 * (dim->low + dim->high);
@@ -264,20 +333,18 @@ build_numerical(TpeParzen *pe, TpeKernels *kern, const TpeDim *dim, const double
 		double		sigma0 = TPE_SIGMA0_MAGNITUDE *
 			pow((double) (n > 1 ? n : 1), -1.0 / (pe->n_dims + 4));
 
+		kern->has_order = false;
 		for (i = 0; i < nk; i++)
 			kern->sigmas[i] = sigma0 * range;
 	}
 	else
 	{
-		kern->order = PtMalloc(sizeof(int) * (size_t) nk);
-		if (kern->order == NULL)
-			return PT_ERR_OUT_OF_MEMORY;
 		if (order != NULL)
 			memcpy(kern->order, order, sizeof(int) * (size_t) nk);
-		rc = gap_sigmas(kern->mus, nk, dim->low, dim->high, params->consider_endpoints,
-						kern->order, order != NULL, kern->sigmas);
-		if (rc != PT_OK)
-			return rc;
+		else
+			TpeArgsort(kern->mus, nk, kern->order);
+		kern->has_order = true;
+		gap_sigmas(pe, kern, dim->low, dim->high, params->consider_endpoints, kern->sigmas);
 	}
 
 	if (params->consider_magic_clip)
@@ -295,31 +362,81 @@ build_numerical(TpeParzen *pe, TpeKernels *kern, const TpeDim *dim, const double
 	return PT_OK;
 }
 
-/* Fold one continuous parameter's kernels, sorted by mu, for TpeParzenLogPdf. */
+/* Fold one numerical parameter's kernels, sorted by mu, in blocks, for TpeParzenLogPdf. */
 static int
 build_fast_1d(TpeParzen *pe)
 {
 	const TpeKernels *kern = &pe->kernels[0];
 	int			nk = pe->n_kernels;
+	size_t		nb = (size_t) (nk + TPE_BLOCK - 1) / TPE_BLOCK;
+	size_t		c;
 	int			p;
+	int			b;
 
-	pe->ev_mu = PtMalloc(sizeof(double) * (size_t) nk);
-	pe->ev_inv_sigma = PtMalloc(sizeof(double) * (size_t) nk);
-	pe->ev_const = PtMalloc(sizeof(double) * (size_t) nk);
-	if (pe->ev_mu == NULL || pe->ev_inv_sigma == NULL || pe->ev_const == NULL)
-		return PT_ERR_OUT_OF_MEMORY;
+	if (nb > pe->cap_blocks)
+	{
+		size_t		cap = nb > 2 * pe->cap_blocks ? nb : 2 * pe->cap_blocks;
+
+		c = pe->cap_blocks;
+		if (!reserve((void **) &pe->blk_lo, &c, cap, sizeof(double)))
+			return PT_ERR_OUT_OF_MEMORY;
+		c = pe->cap_blocks;
+		if (!reserve((void **) &pe->blk_hi, &c, cap, sizeof(double)))
+			return PT_ERR_OUT_OF_MEMORY;
+		c = pe->cap_blocks;
+		if (!reserve((void **) &pe->blk_cmax, &c, cap, sizeof(double)))
+			return PT_ERR_OUT_OF_MEMORY;
+		c = pe->cap_blocks;
+		if (!reserve((void **) &pe->blk_inv_min, &c, cap, sizeof(double)))
+			return PT_ERR_OUT_OF_MEMORY;
+		c = pe->cap_blocks;
+		if (!reserve((void **) &pe->blk_log_inv_max, &c, cap, sizeof(double)))
+			return PT_ERR_OUT_OF_MEMORY;
+		c = pe->cap_blocks;
+		if (!reserve((void **) &pe->blk_live, &c, cap, 1))
+			return PT_ERR_OUT_OF_MEMORY;
+		pe->cap_blocks = cap;
+	}
 	for (p = 0; p < nk; p++)
 	{
-		int			k = kern->order != NULL ? kern->order[p] : p;
+		int			k = kern->has_order ? kern->order[p] : p;
 
 		pe->ev_mu[p] = kern->mus[k];
 		pe->ev_inv_sigma[p] = 1.0 / kern->sigmas[k];
-		pe->ev_const[p] = pe->log_weights[k] - TPE_NORM_LOG_C - kern->log_p_accept[k];
+		pe->ev_const[p] = pe->log_weights[k] - kern->log_p_accept[k];
+		if (pe->dims[0]->q == 0.0)
+			pe->ev_const[p] -= TPE_NORM_LOG_C;
 	}
+	pe->n_blocks = (int) nb;
+	for (b = 0; b < pe->n_blocks; b++)
+	{
+		int			end = (b + 1) * TPE_BLOCK < nk ? (b + 1) * TPE_BLOCK : nk;
+		double		lo = INFINITY;
+		double		hi = -INFINITY;
+		double		cmax = -INFINITY;
+		double		inv_min = INFINITY;
+		double		inv_max = 0.0;
+
+		/* not assuming sorted means: without an order they are not */
+		for (p = b * TPE_BLOCK; p < end; p++)
+		{
+			lo = pe->ev_mu[p] < lo ? pe->ev_mu[p] : lo;
+			hi = pe->ev_mu[p] > hi ? pe->ev_mu[p] : hi;
+			cmax = pe->ev_const[p] > cmax ? pe->ev_const[p] : cmax;
+			inv_min = pe->ev_inv_sigma[p] < inv_min ? pe->ev_inv_sigma[p] : inv_min;
+			inv_max = pe->ev_inv_sigma[p] > inv_max ? pe->ev_inv_sigma[p] : inv_max;
+		}
+		pe->blk_lo[b] = lo;
+		pe->blk_hi[b] = hi;
+		pe->blk_cmax[b] = cmax;
+		pe->blk_inv_min[b] = inv_min;
+		pe->blk_log_inv_max[b] = log(inv_max);
+	}
+	pe->fast_1d = true;
 	return PT_OK;
 }
 
-/* Build an estimator. */
+/* Build (or rebuild) an estimator. */
 int
 TpeParzenBuild(TpeParzen *pe, const TpeDim *const *dims, int n_dims,
 			   const double *obs, int obs_stride, int n_obs,
@@ -328,18 +445,13 @@ TpeParzenBuild(TpeParzen *pe, const TpeDim *const *dims, int n_dims,
 	int			j;
 	int			rc = PT_OK;
 
-	memset(pe, 0, sizeof(*pe));
 	pe->n_dims = n_dims;
 	pe->dims = dims;
 	pe->n_obs = n_obs;
 	pe->n_kernels = n_obs + 1;
-	pe->weights = PtMalloc(sizeof(double) * (size_t) pe->n_kernels);
-	pe->log_weights = PtMalloc(sizeof(double) * (size_t) pe->n_kernels);
-	pe->cum_weights = PtMalloc(sizeof(double) * (size_t) pe->n_kernels);
-	pe->scratch = PtMalloc(sizeof(double) * (size_t) pe->n_kernels);
-	pe->kernels = PtCalloc((size_t) (n_dims > 0 ? n_dims : 1), sizeof(TpeKernels));
-	if (pe->weights == NULL || pe->log_weights == NULL || pe->cum_weights == NULL ||
-		pe->scratch == NULL || pe->kernels == NULL)
+	pe->fast_1d = false;
+	pe->n_blocks = 0;
+	if (!reserve_estimator(pe, (size_t) pe->n_kernels, n_dims > 0 ? n_dims : 1))
 		rc = PT_ERR_OUT_OF_MEMORY;
 	else
 		build_weights(pe, params);
@@ -353,54 +465,61 @@ TpeParzenBuild(TpeParzen *pe, const TpeDim *const *dims, int n_dims,
 			rc = build_numerical(pe, &pe->kernels[j], dims[j], obs + j, obs_stride, params,
 								 orders != NULL ? orders[j] : NULL);
 	}
-	if (rc == PT_OK && n_dims == 1 && !dims[0]->categorical && dims[0]->q == 0.0)
+	if (rc == PT_OK && n_dims == 1 && !dims[0]->categorical)
 		rc = build_fast_1d(pe);
 	if (rc != PT_OK)
-	{
-		TpeParzenFree(pe);
 		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory building a TPE estimator");
-	}
 	return PT_OK;
 }
 
+/* 2^(j/64), j = 0..63, correctly rounded. */
+static const double exp2_64[64] = {
+	0x1.0000000000000p+0, 0x1.02c9a3e778061p+0, 0x1.059b0d3158574p+0, 0x1.0874518759bc8p+0,
+	0x1.0b5586cf9890fp+0, 0x1.0e3ec32d3d1a2p+0, 0x1.11301d0125b51p+0, 0x1.1429aaea92de0p+0,
+	0x1.172b83c7d517bp+0, 0x1.1a35beb6fcb75p+0, 0x1.1d4873168b9aap+0, 0x1.2063b88628cd6p+0,
+	0x1.2387a6e756238p+0, 0x1.26b4565e27cddp+0, 0x1.29e9df51fdee1p+0, 0x1.2d285a6e4030bp+0,
+	0x1.306fe0a31b715p+0, 0x1.33c08b26416ffp+0, 0x1.371a7373aa9cbp+0, 0x1.3a7db34e59ff7p+0,
+	0x1.3dea64c123422p+0, 0x1.4160a21f72e2ap+0, 0x1.44e086061892dp+0, 0x1.486a2b5c13cd0p+0,
+	0x1.4bfdad5362a27p+0, 0x1.4f9b2769d2ca7p+0, 0x1.5342b569d4f82p+0, 0x1.56f4736b527dap+0,
+	0x1.5ab07dd485429p+0, 0x1.5e76f15ad2148p+0, 0x1.6247eb03a5585p+0, 0x1.6623882552225p+0,
+	0x1.6a09e667f3bcdp+0, 0x1.6dfb23c651a2fp+0, 0x1.71f75e8ec5f74p+0, 0x1.75feb564267c9p+0,
+	0x1.7a11473eb0187p+0, 0x1.7e2f336cf4e62p+0, 0x1.82589994cce13p+0, 0x1.868d99b4492edp+0,
+	0x1.8ace5422aa0dbp+0, 0x1.8f1ae99157736p+0, 0x1.93737b0cdc5e5p+0, 0x1.97d829fde4e50p+0,
+	0x1.9c49182a3f090p+0, 0x1.a0c667b5de565p+0, 0x1.a5503b23e255dp+0, 0x1.a9e6b5579fdbfp+0,
+	0x1.ae89f995ad3adp+0, 0x1.b33a2b84f15fbp+0, 0x1.b7f76f2fb5e47p+0, 0x1.bcc1e904bc1d2p+0,
+	0x1.c199bdd85529cp+0, 0x1.c67f12e57d14bp+0, 0x1.cb720dcef9069p+0, 0x1.d072d4a07897cp+0,
+	0x1.d5818dcfba487p+0, 0x1.da9e603db3285p+0, 0x1.dfc97337b9b5fp+0, 0x1.e502ee78b3ff6p+0,
+	0x1.ea4afa2a490dap+0, 0x1.efa1bee615a27p+0, 0x1.f50765b6e4540p+0, 0x1.fa7c1819e90d8p+0
+};
+
 /*
- * e^d for -TPE_LSE_CUTOFF <= d <= 0, inline: d = k ln 2 + r with |r| <= ln 2 / 2
- * (Cody-Waite), e^r by its Taylor series to r^13 (truncation < 5e-18), times
- * 2^k built in the exponent bits.  Within a few ulp of libm's exp, at a
- * fraction of the cost; the log density sums thousands of these.
+ * e^d for -TPE_LSE_CUTOFF <= d <= 0, inline and without errno: d = (64 m + j)
+ * ln2/64 + r with |r| <= ln2/128, e^r by a degree-5 polynomial (error below
+ * 4e-17), times 2^(j/64) from the table and 2^m in the exponent bits.
+ * Within 2 ulp of libm's exp; the log densities sum thousands of these.
  */
 static inline double
 exp_tail(double d)
 {
-	const double round_magic = 0x1.8p52;	/* adding it rounds to an integer */
-	const double log2e = 1.44269504088896338700e+00;
-	const double ln2_hi = 6.93147180369123816490e-01;	/* exact times small k */
-	const double ln2_lo = 1.90821492927058770002e-10;
-	double		k = (d * log2e + round_magic) - round_magic;
-	double		r = (d - k * ln2_hi) - k * ln2_lo;
-	double		p;
+	const double shift = 0x1.8p52;	/* adding it rounds to an integer */
+	const double inv_ln2_64 = 92.332482616893656;	/* 64 / ln 2 */
+	const double ln2_hi_64 = 6.93147180369123816490e-01 / 64.0;	/* exact times |k| < 2^12 */
+	const double ln2_lo_64 = 1.90821492927058770002e-10 / 64.0;
+	double		kd = (d * inv_ln2_64 + shift) - shift;
+	double		r = (d - kd * ln2_hi_64) - kd * ln2_lo_64;
+	int64_t		k = (int64_t) kd;
+	int64_t		j = k & 63;
+	int64_t		m = (k - j) / 64;
+	double		p = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0)))));
 	union
 	{
 		double		f;
 		uint64_t	u;
 	}			scale;
 
-	p = 1.0 / 6227020800.0;		/* 1/13! */
-	p = p * r + 1.0 / 479001600.0;
-	p = p * r + 1.0 / 39916800.0;
-	p = p * r + 1.0 / 3628800.0;
-	p = p * r + 1.0 / 362880.0;
-	p = p * r + 1.0 / 40320.0;
-	p = p * r + 1.0 / 5040.0;
-	p = p * r + 1.0 / 720.0;
-	p = p * r + 1.0 / 120.0;
-	p = p * r + 1.0 / 24.0;
-	p = p * r + 1.0 / 6.0;
-	p = p * r + 0.5;
-	p = p * r + 1.0;
-	p = p * r + 1.0;
-	scale.u = (uint64_t) ((int64_t) k + 1023) << 52;
-	return p * scale.f;
+	scale.f = exp2_64[j];
+	scale.u += (uint64_t) m << 52;
+	return scale.f * p;
 }
 
 /* log sum exp(t) given its maximum, skipping terms too small to change the sum. */
@@ -416,7 +535,126 @@ log_sum_exp_tail(const double *t, int n, double max)
 	for (k = 0; k < n; k++)
 	{
 		if (t[k] > floor_)
-			sum += exp(t[k] - max);
+			sum += exp_tail(t[k] - max);
+	}
+	return log(sum) + max;
+}
+
+/*
+ * Evaluate the kernels of block b into t; returns the block's largest term.
+ * Continuous: the truncated-normal logpdf at v.  Stepped (q > 0): the log
+ * mass of [lb, ub] = [v - q/2, v + q/2] within the bounds.
+ */
+static inline double
+eval_block(const TpeParzen *pe, int b, double v, double lb, double ub, double *t)
+{
+	int			end = (b + 1) * TPE_BLOCK < pe->n_kernels ? (b + 1) * TPE_BLOCK : pe->n_kernels;
+	double		max = -INFINITY;
+	int			k;
+
+	if (pe->dims[0]->q == 0.0)
+	{
+		for (k = b * TPE_BLOCK; k < end; k++)
+		{
+			double		z = (v - pe->ev_mu[k]) * pe->ev_inv_sigma[k];
+
+			t[k] = pe->ev_const[k] - 0.5 * z * z;
+			max = t[k] > max ? t[k] : max;
+		}
+	}
+	else
+	{
+		for (k = b * TPE_BLOCK; k < end; k++)
+		{
+			t[k] = pe->ev_const[k] + TpeLogGaussMass((lb - pe->ev_mu[k]) * pe->ev_inv_sigma[k],
+													 (ub - pe->ev_mu[k]) * pe->ev_inv_sigma[k]);
+			max = t[k] > max ? t[k] : max;
+		}
+	}
+	pe->blk_live[b] = 1;
+	return max;
+}
+
+/*
+ * Upper bound of the terms of block b.  Continuous: cmax - (d inv_min)^2 / 2
+ * with d the distance from v to the block's means.  Stepped: a normal mass
+ * of [lb, ub] is at most its width times the density at the nearest point,
+ * and at most 1: cmax + min(0, log((ub - lb) inv_max) - log sqrt(2 pi)
+ * - (d inv_min)^2 / 2) with d the distance from [lb, ub] to the means.
+ */
+static inline double
+block_bound(const TpeParzen *pe, int b, double lb, double ub, double log_width)
+{
+	double		lo = pe->blk_lo[b];
+	double		hi = pe->blk_hi[b];
+	double		d = lb > hi ? lb - hi : (ub < lo ? lo - ub : 0.0);
+	double		z = d * pe->blk_inv_min[b];
+	double		shape;
+
+	if (pe->dims[0]->q == 0.0)
+		return pe->blk_cmax[b] - 0.5 * z * z;
+	shape = log_width + pe->blk_log_inv_max[b] - TPE_NORM_LOG_C - 0.5 * z * z;
+	return pe->blk_cmax[b] + (shape < 0.0 ? shape : 0.0);
+}
+
+/*
+ * log density of one numerical parameter.  A block whose upper bound falls
+ * below the running maximum minus the cut-off holds only terms the sum
+ * skips anyway, so the result is that of evaluating every kernel, summed in
+ * the same order (up to a rounding-level term at the cut-off edge, e^-37 of
+ * the largest).
+ */
+static double
+log_pdf_fast_1d(const TpeParzen *pe, double v)
+{
+	const TpeDim *dim = pe->dims[0];
+	double	   *t = pe->scratch;
+	double		max;
+	double		floor_;
+	double		sum = 0.0;
+	double		lb = v;
+	double		ub = v;
+	double		log_width = 0.0;
+	int			first = 0;
+	int			b;
+	int			k;
+
+	if (v < dim->low || v > dim->high)
+		return -INFINITY;
+	if (dim->q > 0.0)
+	{
+		ub = v + dim->q / 2.0 < dim->high ? v + dim->q / 2.0 : dim->high;
+		lb = v - dim->q / 2.0 > dim->low ? v - dim->q / 2.0 : dim->low;
+		log_width = log(ub - lb);
+	}
+	/* seed the maximum with the block whose means reach v */
+	while (first < pe->n_blocks - 1 && pe->blk_hi[first] < v)
+		first++;
+	for (b = 0; b < pe->n_blocks; b++)
+		pe->blk_live[b] = 0;
+	max = eval_block(pe, first, v, lb, ub, t);
+	for (b = 0; b < pe->n_blocks; b++)
+	{
+		double		m;
+
+		if (b == first || block_bound(pe, b, lb, ub, log_width) <= max - TPE_LSE_CUTOFF)
+			continue;
+		m = eval_block(pe, b, v, lb, ub, t);
+		max = m > max ? m : max;
+	}
+	if (!isfinite(max))
+		return max;
+	floor_ = max - TPE_LSE_CUTOFF;
+	for (b = 0; b < pe->n_blocks; b++)
+	{
+		int			end;
+
+		if (!pe->blk_live[b])
+			continue;
+		end = (b + 1) * TPE_BLOCK < pe->n_kernels ? (b + 1) * TPE_BLOCK : pe->n_kernels;
+		for (k = b * TPE_BLOCK; k < end; k++)
+			if (t[k] > floor_)
+				sum += exp_tail(t[k] - max);
 	}
 	return log(sum) + max;
 }
@@ -446,22 +684,9 @@ TpeParzenLogPdf(const TpeParzen *pe, const double *x)
 		return log(sum);
 	}
 
-	/* one continuous parameter: folded kernels, in mu order so the cut-off branch predicts */
-	if (pe->ev_mu != NULL)
-	{
-		double		v = x[0];
-
-		if (v < pe->dims[0]->low || v > pe->dims[0]->high)
-			return -INFINITY;
-		for (k = 0; k < nk; k++)
-		{
-			double		z = (v - pe->ev_mu[k]) * pe->ev_inv_sigma[k];
-
-			t[k] = pe->ev_const[k] - 0.5 * z * z;
-			max = t[k] > max ? t[k] : max;
-		}
-		return log_sum_exp_tail(t, nk, max);
-	}
+	/* one numerical parameter: folded kernels in blocks, far blocks skipped */
+	if (pe->fast_1d)
+		return log_pdf_fast_1d(pe, x[0]);
 
 	for (k = 0; k < nk; k++)
 		t[k] = 0.0;
@@ -568,22 +793,19 @@ TpeParzenSample(const TpeParzen *pe, PtRng *rng, double *x)
 	}
 }
 
-/* Release an estimator's arrays. */
+/* Release an estimator's arrays; it may be built again after TpeParzenInit. */
 void
 TpeParzenFree(TpeParzen *pe)
 {
 	int			j;
 
-	if (pe->kernels != NULL)
+	for (j = 0; j < pe->cap_dims; j++)
 	{
-		for (j = 0; j < pe->n_dims; j++)
-		{
-			PtFree(pe->kernels[j].mus);
-			PtFree(pe->kernels[j].sigmas);
-			PtFree(pe->kernels[j].log_p_accept);
-			PtFree(pe->kernels[j].probs);
-			PtFree(pe->kernels[j].order);
-		}
+		PtFree(pe->kernels[j].mus);
+		PtFree(pe->kernels[j].sigmas);
+		PtFree(pe->kernels[j].log_p_accept);
+		PtFree(pe->kernels[j].order);
+		PtFree(pe->kernels[j].probs);
 	}
 	PtFree(pe->kernels);
 	PtFree(pe->weights);
@@ -593,5 +815,12 @@ TpeParzenFree(TpeParzen *pe)
 	PtFree(pe->ev_mu);
 	PtFree(pe->ev_inv_sigma);
 	PtFree(pe->ev_const);
+	PtFree(pe->ext);
+	PtFree(pe->blk_lo);
+	PtFree(pe->blk_hi);
+	PtFree(pe->blk_cmax);
+	PtFree(pe->blk_inv_min);
+	PtFree(pe->blk_log_inv_max);
+	PtFree(pe->blk_live);
 	memset(pe, 0, sizeof(*pe));
 }

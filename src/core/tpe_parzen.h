@@ -18,6 +18,7 @@
 #define TPE_SIGMA0_MAGNITUDE 0.2	/* multivariate bandwidth factor (Scott's rule) */
 #define TPE_MAGIC_CLIP_KERNELS 100.0	/* minimum bandwidth range / min(100, 1 + kernels) */
 #define TPE_EPS 1e-12				/* minimum bandwidth without the magic clip */
+#define TPE_BLOCK 16				/* sorted kernels per block of the fast log density */
 
 /* One parameter as TPE sees it: its internal bounds and step. */
 typedef struct TpeDim
@@ -51,13 +52,20 @@ typedef struct TpeParzenParams
 /* The kernels of one parameter. */
 typedef struct TpeKernels
 {
-	double	   *mus;			/* n_kernels; NULL for categorical */
+	double	   *mus;			/* n_kernels (numerical parameters) */
 	double	   *sigmas;
 	double	   *log_p_accept;	/* log mass of [low, high] under each kernel */
+	int		   *order;			/* kernels by ascending mu, when has_order */
+	bool		has_order;		/* independent mode: the bandwidths needed the sort */
 	double	   *probs;			/* categorical: n_kernels x n_choices, rows sum to 1 */
-	int		   *order;			/* kernels by ascending mu (independent mode), or NULL */
+	size_t		cap;			/* capacity of mus, sigmas, log_p_accept, order */
+	size_t		cap_probs;		/* capacity of probs */
 } TpeKernels;
 
+/*
+ * An estimator.  Its arrays are kept between builds and grown when needed,
+ * so refitting every suggestion allocates nothing once the sizes settle.
+ */
 typedef struct TpeParzen
 {
 	int			n_dims;
@@ -69,10 +77,23 @@ typedef struct TpeParzen
 	double	   *cum_weights;	/* for drawing a kernel */
 	TpeKernels *kernels;		/* n_dims */
 	double	   *scratch;		/* n_kernels, for log-density sums */
-	/* one continuous parameter: kernels by ascending mu, folded for a fast log density */
+	/* one numerical parameter: kernels by ascending mu, folded for a fast log density */
+	bool		fast_1d;
 	double	   *ev_mu;
 	double	   *ev_inv_sigma;
-	double	   *ev_const;		/* log w - log sqrt(2 pi) - log_p_accept */
+	double	   *ev_const;		/* log w - log_p_accept (continuous: - log sqrt(2 pi) too) */
+	/* blocks of TPE_BLOCK sorted kernels: bounds that let far blocks be skipped */
+	int			n_blocks;
+	double	   *blk_lo;			/* smallest and largest mu */
+	double	   *blk_hi;
+	double	   *blk_cmax;		/* largest ev_const */
+	double	   *blk_inv_min;	/* 1 / largest sigma */
+	double	   *blk_log_inv_max;	/* log(1 / smallest sigma), for stepped parameters */
+	unsigned char *blk_live;	/* scratch: block evaluated */
+	double	   *ext;			/* scratch: sorted means padded with the bounds */
+	size_t		cap;			/* capacity of the per-kernel arrays */
+	int			cap_dims;		/* capacity of kernels */
+	size_t		cap_blocks;		/* capacity of the per-block arrays */
 } TpeParzen;
 
 /* Describe a parameter for TPE. */
@@ -84,13 +105,18 @@ extern double TpeToInternal(const TpeDim *dim, double value);
 /* An internal value back to the parameter: exp, round to the step, clip (Optuna's _transform_from_uniform). */
 extern double TpeFromInternal(const TpeDim *dim, double value);
 
+/* An empty estimator, ready to build. */
+extern void TpeParzenInit(TpeParzen *pe);
+
 /*
  * Build an estimator over n_dims parameters from n_obs observations:
  * obs[i * obs_stride + j] is observation i of dims[j], internal.  orders is
  * NULL, or per parameter NULL or the permutation of the n_obs + 1 kernel
  * means (the prior, mu = mid-range, is kernel n_obs) in numpy argsort's
- * order, when the caller already knows it.  Returns PT_OK, or
- * PT_ERR_OUT_OF_MEMORY with err set.  Free with TpeParzenFree.
+ * order, when the caller already knows it.  pe must have been through
+ * TpeParzenInit; a built estimator may be built again (its arrays are
+ * reused).  Returns PT_OK, or PT_ERR_OUT_OF_MEMORY with err set.  Release
+ * with TpeParzenFree.
  */
 extern int	TpeParzenBuild(TpeParzen *pe, const TpeDim *const *dims, int n_dims,
 						   const double *obs, int obs_stride, int n_obs,

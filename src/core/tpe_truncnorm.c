@@ -4,8 +4,8 @@
  * The tails follow Optuna's _truncnorm.py (itself from SciPy): the log CDF
  * switches to an asymptotic series below -20, masses are computed in the
  * left tail and mirrored.  The quantile uses Wichura's AS241 inverse normal
- * refined by Newton steps on the log CDF instead of Optuna's 100-step
- * bisection: the same value to about 1e-12, at a fraction of the cost.
+ * (relative accuracy about 1e-16) instead of Optuna's 100-step bisection of
+ * the log CDF: the same value to about 1e-14, at a fraction of the cost.
  */
 #include <float.h>
 #include <math.h>
@@ -14,7 +14,6 @@
 
 #define TPE_NDTRI_LIMIT 100.0		/* Optuna's bisection range [-100, 100] */
 #define TPE_BISECT_STEPS 100		/* Optuna's bisection steps (far-tail fallback) */
-#define TPE_NEWTON_STEPS 2			/* refinements of the AS241 start */
 #define TPE_EXP_FLOOR -700.0		/* below this, exp(y) is too close to underflow */
 #define TPE_NDTR_ZERO_BELOW -8.6	/* 0.5 + 0.5 erf(a / sqrt 2) is exactly 0 below this */
 
@@ -218,33 +217,17 @@ ndtri_exp_bisect(double y)
 	return m;
 }
 
-/* The z with log Phi(z) = y: AS241 from exp(y), then Newton steps on log Phi. */
+/* The z with log Phi(z) = y: AS241 at exp(y), with the complement from expm1. */
 double
 TpeNdtriExp(double y)
 {
 	double		z;
-	int			i;
 
 	if (isnan(y))
 		return NAN;
 	if (y < TPE_EXP_FLOOR)
 		return ndtri_exp_bisect(y);
 	z = TpeNdtri(exp(y), -expm1(y));
-	if (!isfinite(z))
-		return z > 0 ? TPE_NDTRI_LIMIT : -TPE_NDTRI_LIMIT;
-	for (i = 0; i < TPE_NEWTON_STEPS; i++)
-	{
-		double		lc = TpeLogNdtr(z);
-		double		slope = exp(-(z * z) / 2.0 - TPE_NORM_LOG_C - lc);	/* d log Phi / dz */
-		double		step;
-
-		if (!(slope > 0.0) || !isfinite(slope))
-			break;
-		step = (lc - y) / slope;
-		if (!isfinite(step))
-			break;
-		z -= step;
-	}
 	if (z > TPE_NDTRI_LIMIT)
 		z = TPE_NDTRI_LIMIT;
 	if (z < -TPE_NDTRI_LIMIT)

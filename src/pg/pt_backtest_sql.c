@@ -177,6 +177,8 @@ ptopt_backtest(PG_FUNCTION_ARGS)
 		rc = ClobSessionRun(session, params, PtPgStop(), &result, &err);
 		if (rc != PT_OK)
 			PtRaise(&err);
+		if (result.envelope_json == NULL)
+			elog(ERROR, "the backtest returned no envelope");
 		envelope = pstrdup(result.envelope_json);
 	}
 	PG_FINALLY();

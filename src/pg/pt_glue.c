@@ -4,6 +4,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -42,10 +43,38 @@ PtSqlState(PtErrorCode code)
 	return ERRCODE_INTERNAL_ERROR;
 }
 
+/* Replace every byte that does not start a valid character of the database encoding with '?'. */
+void
+PtMakeValidText(char *s)
+{
+	int			encoding = GetDatabaseEncoding();
+	int			left = (int) strlen(s);
+
+	while (left > 0)
+	{
+		int			len = pg_encoding_verifymbchar(encoding, s, left);
+
+		if (len <= 0)
+		{
+			*s = '?';
+			len = 1;
+		}
+		s += len;
+		left -= len;
+	}
+}
+
 /* Raise a core error as an ERROR (a cancel goes through CHECK_FOR_INTERRUPTS). */
 void
-PtRaise(const PtError *err)
+PtRaise(const PtError *error)
 {
+	PtError		copy = *error;
+	PtError    *err = &copy;
+
+	/* Core cuts long names at a byte count, which can split a character. */
+	PtMakeValidText(err->message);
+	PtMakeValidText(err->detail);
+	PtMakeValidText(err->hint);
 	if (err->code == PT_ERR_CANCELLED)
 	{
 		CHECK_FOR_INTERRUPTS();

@@ -16,7 +16,10 @@
 #define ERRCODE_PTOPT_HARD_GATE MAKE_SQLSTATE('P','T','0','0','1')
 
 /* Raise a core error as a PostgreSQL ERROR with its SQLSTATE; PT_ERR_CANCELLED runs CHECK_FOR_INTERRUPTS. */
-extern void PtRaise(const PtError *err) pg_attribute_noreturn();
+extern void PtRaise(const PtError *error) pg_attribute_noreturn();
+
+/* Replace bytes that are not valid characters of the database encoding with '?', in place. */
+extern void PtMakeValidText(char *s);
 
 /* The SQLSTATE a core error code maps to. */
 extern int	PtSqlState(PtErrorCode code);

@@ -265,12 +265,22 @@ check_worker_end(Launched *l)
 	PtRunPhase	phase = current_phase(shared);
 
 	if (phase == PT_PHASE_FAILED)
+	{
+		/* The worker's texts were cut to fit the segment, perhaps inside a character. */
+		char	   *message = pstrdup(shared->error_message);
+		char	   *detail = pstrdup(shared->error_detail);
+		char	   *hint = pstrdup(shared->error_hint);
+
+		PtMakeValidText(message);
+		PtMakeValidText(detail);
+		PtMakeValidText(hint);
 		ereport(ERROR,
 				(errcode(shared->error_sqlstate),
-				 errmsg("%s", shared->error_message),
-				 shared->error_detail[0] ? errdetail("%s", shared->error_detail) : 0,
-				 shared->error_hint[0] ? errhint("%s", shared->error_hint) : 0,
+				 errmsg("%s", message),
+				 detail[0] ? errdetail("%s", detail) : 0,
+				 hint[0] ? errhint("%s", hint) : 0,
 				 shared->run_id ? errcontext("ptopt run %lld", (long long) shared->run_id) : 0));
+	}
 	if (phase == PT_PHASE_STARTING || phase == PT_PHASE_RUNNING)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),

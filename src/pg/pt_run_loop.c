@@ -16,6 +16,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "portability/instr_time.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
@@ -183,12 +184,15 @@ run_iteration(RunState *st, int iter)
 	PtRunBest	best = {0};
 	char	   *params;
 	instr_time	start;
+	instr_time	proposed;
 	instr_time	elapsed;
 	int			rc;
 	bool		improved;
 
 	INSTR_TIME_SET_CURRENT(start);
 	propose(st, iter, &proposal);
+	INSTR_TIME_SET_CURRENT(proposed);
+	INSTR_TIME_SUBTRACT(proposed, start);
 	params = PtTakeString(PtSpacePointToJson(st->plan->space, st->x, st->plan->fixed_json, &err));
 	if (params == NULL)
 	{
@@ -227,6 +231,7 @@ run_iteration(RunState *st, int iter)
 		/* A failed iteration keeps its message in the report. */
 		StringInfoData report;
 
+		PtMakeValidText(err.message);
 		initStringInfo(&report);
 		appendStringInfoString(&report, "{\"error\": ");
 		escape_json(&report, err.message);
@@ -237,6 +242,7 @@ run_iteration(RunState *st, int iter)
 	row.source = PtSourceName(proposal.source);
 	row.status = PtTrialStatusName(trial.status);
 	row.elapsed_ms = INSTR_TIME_GET_MILLISEC(elapsed);
+	row.propose_ms = INSTR_TIME_GET_MILLISEC(proposed);
 	row.tokens_in = proposal.tokens_in;
 	row.tokens_out = proposal.tokens_out;
 	st->tokens_in += proposal.tokens_in;

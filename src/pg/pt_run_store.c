@@ -60,10 +60,10 @@ PtStoreInsertRun(const PtRunRow *row)
 void
 PtStoreInsertIteration(const PtIterationRow *row)
 {
-	Oid			types[11] = {INT8OID, INT4OID, JSONBOID, FLOAT8OID, JSONBOID, TEXTOID,
-	TEXTOID, TEXTOID, FLOAT8OID, INT4OID, INT4OID};
-	Datum		values[11];
-	char		nulls[12] = "           ";
+	Oid			types[12] = {INT8OID, INT4OID, JSONBOID, FLOAT8OID, JSONBOID, TEXTOID,
+	TEXTOID, TEXTOID, FLOAT8OID, FLOAT8OID, INT4OID, INT4OID};
+	Datum		values[12];
+	char		nulls[13] = "            ";
 	int			rc;
 
 	values[0] = Int64GetDatum(row->run_id);
@@ -76,13 +76,14 @@ PtStoreInsertIteration(const PtIterationRow *row)
 	values[6] = CStringGetTextDatum(row->source);
 	values[7] = CStringGetTextDatum(row->status);
 	values[8] = Float8GetDatum(row->elapsed_ms);
-	values[9] = Int32GetDatum((int32) row->tokens_in);
-	values[10] = Int32GetDatum((int32) row->tokens_out);
+	values[9] = Float8GetDatum(row->propose_ms);
+	values[10] = Int32GetDatum((int32) row->tokens_in);
+	values[11] = Int32GetDatum((int32) row->tokens_out);
 	rc = SPI_execute_with_args("INSERT INTO ptopt.trajectory"
 							   " (run_id, iter, params, score, report, reasoning, source, status,"
-							   "  elapsed_ms, tokens_in, tokens_out)"
-							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-							   11, types, values, nulls, false, 0);
+							   "  elapsed_ms, propose_ms, tokens_in, tokens_out)"
+							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+							   12, types, values, nulls, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "could not insert into ptopt.trajectory: %s", SPI_result_code_string(rc));
 }

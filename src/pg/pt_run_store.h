@@ -34,7 +34,8 @@ typedef struct PtIterationRow
 	const char *reasoning;		/* or NULL */
 	const char *source;
 	const char *status;
-	double		elapsed_ms;
+	double		elapsed_ms;		/* propose + evaluate */
+	double		propose_ms;		/* the strategy's share */
 	long		tokens_in;
 	long		tokens_out;
 } PtIterationRow;
