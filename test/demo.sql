@@ -15,7 +15,7 @@ SELECT run_id, strategy, iterations, round(best_score::numeric, 5) AS best_score
        round(holdout_score::numeric, 5) AS holdout_score, status
   FROM ptopt_run('{"mm.half_spread_min_ticks": {"type": "int", "low": 1, "high": 10},
                    "mm.c_vol": {"type": "float", "low": 0, "high": 5},
-                   "mm.gamma_skew": {"type": "float", "low": 0, "high": 2},
+                   "risk.inventory.q_max_pusd": {"type": "float", "low": 20, "high": 2000, "log": true},
                    "mm.base_size_pusd": {"type": "float", "low": 5, "high": 500, "log": true},
                    "mm.layers": {"type": "int", "low": 1, "high": 5}}',
                  'tpe', 40, 1, '{"label": "demo"}');
@@ -26,6 +26,7 @@ SELECT t.iter, round(t.score::numeric, 5) AS score,
        round((t.params->>'mm.c_vol')::numeric, 2) AS c_vol,
        round((t.params->>'mm.base_size_pusd')::numeric, 1) AS size_pusd,
        t.params->>'mm.layers' AS layers,
+       round((t.params->>'risk.inventory.q_max_pusd')::numeric) AS q_max,
        round((t.report #>> '{metrics,net_pnl}')::numeric, 2) AS net_pnl,
        t.source
   FROM ptopt.trajectory t JOIN ptopt.runs r USING (run_id)
