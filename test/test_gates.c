@@ -118,6 +118,17 @@ main(void)
 	char		key[256];
 	char		upper[256];
 
+	{
+		char		found[16];
+
+		CHECK(PtGateFindKey("{\"a\": [{\"B\": {\"Risk.KillSwitch\": 1}}]}", key, sizeof(key), &err) == PT_ERR_HARD_GATE &&
+			  strcmp(key, "a.B.Risk.KillSwitch") == 0, "PtGateFindKey reports the path as written (%s)", key);
+		CHECK(PtGateFindKey("{\"risk.inventory.q_soft_frac\": 1}", key, sizeof(key), &err) == PT_OK && key[0] == '\0',
+			  "PtGateFindKey leaves key empty when nothing is gated");
+		CHECK(PtGateFindKey("{\"sec.signer.eip712_domain_version\": 1}", found, sizeof(found), &err) == PT_ERR_HARD_GATE &&
+			  strlen(found) == sizeof(found) - 1, "PtGateFindKey truncates to the buffer (%s)", found);
+		CHECK(PtGateFindKey("{\"x\": ", key, sizeof(key), &err) == PT_ERR_INVALID_TEXT, "PtGateFindKey: bad JSON is 22P02");
+	}
 	CHECK(n == 5, "five gate families (%d)", n);
 	CHECK(strcmp(fam[0].family, "risk.killswitch") == 0, "first family is risk.killswitch");
 	CHECK(strcmp(fam[0].covers, "trip thresholds, cooldown, force-trip flags") == 0, "killswitch covers");

@@ -11,6 +11,7 @@
  */
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -46,6 +47,8 @@ typedef struct GateWalk
 	GatePath	path;			/* full path: prefix, then keys */
 	size_t		rel_start;		/* where the path relative to the prefix begins */
 	const char *where;
+	char	   *key_out;		/* where to copy the gated key path, or NULL */
+	size_t		key_size;
 	PtError    *err;
 } GateWalk;
 
@@ -142,6 +145,8 @@ check_path(GateWalk *w)
 		shown = w->path.buf + w->rel_start;
 	else
 		shown = w->path.buf;	/* the prefix itself is gated */
+	if (w->key_out != NULL && w->key_size > 0)
+		snprintf(w->key_out, w->key_size, "%s", shown);
 	PtErrorSet(w->err, PT_ERR_HARD_GATE,
 			   "OPT_REFUSED_HARD_GATE: \"%.*s\" is a hard safety gate",
 			   PT_GATE_KEY_MAX, shown);
@@ -196,10 +201,10 @@ walk_value(GateWalk *w, struct json_object *v)
 	return check_path(w);
 }
 
-/* Scan JSON text for a gated key. */
-int
-PtGateCheckJson(const char *json_text, const char *prefix,
-				const char *where, PtError *err)
+/* Walk JSON text for a gated key; on a hit fill err and, when asked, key_out. */
+static int
+gate_check(const char *json_text, const char *prefix, const char *where,
+		   char *key_out, size_t key_size, PtError *err)
 {
 	struct json_object *root;
 	GateWalk	w;
@@ -218,6 +223,8 @@ PtGateCheckJson(const char *json_text, const char *prefix,
 		return err->code;
 	memset(&w, 0, sizeof(w));
 	w.where = where;
+	w.key_out = key_out;
+	w.key_size = key_size;
 	w.err = err;
 	if (prefix != NULL && prefix[0] != '\0')
 	{
@@ -232,4 +239,20 @@ PtGateCheckJson(const char *json_text, const char *prefix,
 	PtFree(w.path.buf);
 	json_object_put(root);
 	return rc;
+}
+
+/* Scan JSON text for a gated key (see gates.h). */
+int
+PtGateCheckJson(const char *json_text, const char *prefix, const char *where, PtError *err)
+{
+	return gate_check(json_text, prefix, where, NULL, 0, err);
+}
+
+/* Scan JSON text for a gated key and copy its path into key_out (see gates.h). */
+int
+PtGateFindKey(const char *json_text, char *key_out, size_t key_size, PtError *err)
+{
+	if (key_out != NULL && key_size > 0)
+		key_out[0] = '\0';
+	return gate_check(json_text, NULL, "the value", key_out, key_size, err);
 }

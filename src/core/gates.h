@@ -41,4 +41,10 @@ extern const char *PtGateMatchKey(const char *dotted_key);
 extern int	PtGateCheckJson(const char *json_text, const char *prefix,
 							const char *where, PtError *err);
 
+/*
+ * PtGateCheckJson with no prefix that also copies the gated key path into
+ * key_out (truncated to key_size) when it returns PT_ERR_HARD_GATE.
+ */
+extern int	PtGateFindKey(const char *json_text, char *key_out, size_t key_size, PtError *err);
+
 #endif							/* PTOPT_GATES_H */

@@ -48,19 +48,14 @@ ptopt_gated_key(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *value = PG_GETARG_JSONB_P(0);
 	PtError		err;
-	char	   *start;
-	char	   *end;
+	char		key[PT_GATE_KEY_MAX + 1];
 
-	if (PtGateCheckJson(PtJsonbToText(value), NULL, "the value", &err) == PT_OK)
+	if (PtGateFindKey(PtJsonbToText(value), key, sizeof(key), &err) == PT_OK)
 		PG_RETURN_NULL();
 	if (err.code != PT_ERR_HARD_GATE)
 		PtRaise(&err);
-	/* The message quotes the key: OPT_REFUSED_HARD_GATE: "<key>" is ... */
-	start = strchr(err.message, '"');
-	end = start ? strrchr(err.message, '"') : NULL;
-	if (start == NULL || end == start)
-		elog(ERROR, "unexpected gate message \"%s\"", err.message);
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(start + 1, end - start - 1));
+	PtMakeValidText(key);
+	PG_RETURN_TEXT_P(cstring_to_text(key));
 }
 
 /* BEFORE INSERT OR UPDATE trigger: refuse a row whose named jsonb columns carry a gated key. */
