@@ -120,6 +120,7 @@ bench_one(const char *label, const char *options, const char *params, int trials
 	return 0;
 }
 
+/* Measure the backtest: arguments are the trial count, then options and params as JSON. */
 int
 main(int argc, char **argv)
 {

@@ -119,6 +119,7 @@ run(const char *strategy, const char *objective, uint64_t seed, int budget)
 	PtHistoryFree(h);
 }
 
+/* Print the regret of ptopt random and TPE for the driver in tpe_bench.py. */
 int
 main(int argc, char **argv)
 {

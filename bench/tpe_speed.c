@@ -111,6 +111,7 @@ time_case(int d, int n, double min_seconds, const char *options, int *reps_out)
 	return elapsed * 1000.0 / reps;
 }
 
+/* Print the time per TPE suggestion for the driver in tpe_bench.py. */
 int
 main(int argc, char **argv)
 {

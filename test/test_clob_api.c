@@ -440,6 +440,7 @@ test_random_params(void)
 	ClobSessionFree(s);
 }
 
+/* Run every check and print the TAP plan. */
 int
 main(void)
 {

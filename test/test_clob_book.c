@@ -264,6 +264,7 @@ test_fee(void)
 	CHECK(ClobTakerFee(SH(100), 5000, 0.0, 1.0) == 0, "zero rate, zero fee");
 }
 
+/* Run every check and print the TAP plan. */
 int
 main(void)
 {

@@ -343,6 +343,7 @@ test_economics(void)
 		  killed_seeds(&large), killed_seeds(&small));
 }
 
+/* Run every check and print the TAP plan. */
 int
 main(void)
 {

@@ -172,6 +172,7 @@ test_fine_ticks(void)
 	CHECK(fine > 100, "%d background orders sit on the 0.001 grid beyond 0.96 / 0.04", fine);
 }
 
+/* Run every check and print the TAP plan. */
 int
 main(void)
 {

@@ -511,6 +511,7 @@ always_stop(void *arg)
 	return true;
 }
 
+/* A stop request makes propose return PT_ERR_CANCELLED. */
 static void
 test_cancel(void)
 {
@@ -540,6 +541,7 @@ test_cancel(void)
 	th_free(&th);
 }
 
+/* Run every check and print the TAP plan. */
 int
 main(void)
 {

@@ -391,6 +391,7 @@ check_case(json_object *c, const PtParam *params, int n_params)
 	free(above_t);
 }
 
+/* Run every check and print the TAP plan. */
 int
 main(void)
 {
