@@ -27,7 +27,10 @@ all install installcheck:
 	@exit 1
 endif
 
-.PHONY: deps demo test unittest tap
+# PGXS does not track headers: rebuild every object when any header changes.
+$(OBJS): $(wildcard src/core/*.h src/clob/*.h src/pg/*.h)
+
+.PHONY: deps demo test unittest
 
 # Install what is missing from Debian's packages (as root; a no-op when all is there).
 deps:

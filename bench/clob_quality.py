@@ -60,6 +60,7 @@ def conn():
         _conn = psycopg2.connect("")
         _conn.autocommit = True
         with _conn.cursor() as cur:
+            cur.execute("CREATE EXTENSION IF NOT EXISTS ptopt")  # done by the parent first
             cur.execute("SET ptopt.progress_notices = off")
     return _conn
 
@@ -86,7 +87,7 @@ def optuna_objective(trial):
 def ptopt_scores(strategy, seed, budget):
     """Scores of every iteration of one ptopt_run (None for a failed one), and the run id."""
     with conn().cursor() as cur:
-        cur.execute("SELECT run_id, status, iterations FROM ptopt_run(%s::jsonb, %s, %s, %s, %s::jsonb)",
+        cur.execute("SELECT run_id, status, iterations FROM ptopt_run(%s::jsonb, %s::text, %s, %s, %s::jsonb)",
                     (json.dumps(SPACE), strategy, budget, seed, json.dumps({"backtest": BACKTEST})))
         run_id, status, iters = cur.fetchone()
         if status != "done" or iters != budget:

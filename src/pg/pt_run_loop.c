@@ -36,6 +36,8 @@
 #include "run_plan.h"
 #include "strategy.h"
 
+#define PT_RUN_SYNC_MS 1000		/* how often the run row follows the trajectory */
+
 /* What the loop holds between iterations; core objects are freed in run_state_free. */
 typedef struct RunState
 {
@@ -46,11 +48,7 @@ typedef struct RunState
 	PtObjective *objective;
 	PtHistory  *history;
 	double	   *x;
-	char	   *best_params;	/* TopMemoryContext */
-	bool		has_holdout;
-	double		best_holdout;
-	long		tokens_in;
-	long		tokens_out;
+	instr_time	synced;			/* when the run row was last brought up to date */
 } RunState;
 
 /* Wake the caller waiting on this run. */
@@ -119,6 +117,7 @@ run_setup(RunState *st)
 	row.seed = shared->seed;
 	row.budget = shared->budget;
 	st->run_id = PtStoreInsertRun(&row);
+	INSTR_TIME_SET_CURRENT(st->synced);
 	snprintf(appname, sizeof(appname), "%s%lld", PT_WORKER_APPNAME, (long long) st->run_id);
 	SetConfigOption("application_name", appname, PGC_USERSET, PGC_S_SESSION);
 	commit_step();
@@ -181,13 +180,12 @@ run_iteration(RunState *st, int iter)
 	PtError		err;
 	PtTrial		trial = {0};
 	PtIterationRow row = {0};
-	PtRunBest	best = {0};
 	char	   *params;
 	instr_time	start;
 	instr_time	proposed;
 	instr_time	elapsed;
+	instr_time	now;
 	int			rc;
-	bool		improved;
 
 	INSTR_TIME_SET_CURRENT(start);
 	propose(st, iter, &proposal);
@@ -245,8 +243,6 @@ run_iteration(RunState *st, int iter)
 	row.propose_ms = INSTR_TIME_GET_MILLISEC(proposed);
 	row.tokens_in = proposal.tokens_in;
 	row.tokens_out = proposal.tokens_out;
-	st->tokens_in += proposal.tokens_in;
-	st->tokens_out += proposal.tokens_out;
 
 	PG_TRY();
 	{
@@ -261,28 +257,17 @@ run_iteration(RunState *st, int iter)
 	}
 	PG_END_TRY();
 
-	improved = (st->history->best == st->history->n - 1);
-	if (improved)
+	/*
+	 * The run row follows at most once a second: a waiting ptopt_run holds a
+	 * snapshot, so every version of a row updated per iteration would stay.
+	 */
+	INSTR_TIME_SET_CURRENT(now);
+	INSTR_TIME_SUBTRACT(now, st->synced);
+	if (INSTR_TIME_GET_MILLISEC(now) >= PT_RUN_SYNC_MS)
 	{
-		if (st->best_params)
-			pfree(st->best_params);
-		st->best_params = MemoryContextStrdup(TopMemoryContext, params);
-		st->has_holdout = eval.has_holdout;
-		st->best_holdout = eval.holdout_score;
+		PtStoreSyncRun(st->run_id, NULL, NULL);
+		INSTR_TIME_SET_CURRENT(st->synced);
 	}
-	best.iterations = iter;
-	best.has_best = (st->history->best >= 0);
-	if (best.has_best)
-	{
-		best.best_score = st->history->trials[st->history->best].score;
-		best.best_iter = st->history->trials[st->history->best].iter;
-		best.best_params_json = st->best_params;
-		best.has_holdout = st->has_holdout;
-		best.holdout_score = st->best_holdout;
-	}
-	best.tokens_in = st->tokens_in;
-	best.tokens_out = st->tokens_out;
-	PtStoreUpdateBest(st->run_id, &best);
 	commit_step();
 
 	PtStrategyObserve(st->strategy, st->history, &st->history->trials[st->history->n - 1]);
@@ -294,7 +279,7 @@ static void
 run_finish(RunState *st, const char *status, const char *error)
 {
 	begin_step();
-	PtStoreFinishRun(st->run_id, status, error);
+	PtStoreSyncRun(st->run_id, status, error);
 	commit_step();
 }
 

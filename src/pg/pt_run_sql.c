@@ -97,7 +97,7 @@ ptopt_wait(PG_FUNCTION_ARGS)
 		{
 			/* Look again: the worker may have finished between the two reads. */
 			if (strcmp(visible_status(run_id), "running") == 0)
-				PtStoreFinishRun(run_id, "failed", "the worker exited before the run ended");
+				PtStoreSyncRun(run_id, "failed", "the worker exited before the run ended");
 			break;
 		}
 		if (deadline != 0 && GetCurrentTimestamp() >= deadline)

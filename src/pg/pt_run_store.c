@@ -88,37 +88,9 @@ PtStoreInsertIteration(const PtIterationRow *row)
 		elog(ERROR, "could not insert into ptopt.trajectory: %s", SPI_result_code_string(rc));
 }
 
-/* Record the iteration count and the best so far. */
+/* Bring a running run's row up to date from its trajectory, and close it when status is given. */
 void
-PtStoreUpdateBest(int64 run_id, const PtRunBest *best)
-{
-	Oid			types[8] = {INT8OID, INT4OID, FLOAT8OID, INT4OID, JSONBOID, FLOAT8OID, INT8OID, INT8OID};
-	Datum		values[8];
-	char		nulls[9] = "        ";
-	int			rc;
-
-	values[0] = Int64GetDatum(run_id);
-	values[1] = Int32GetDatum(best->iterations);
-	values[2] = Float8GetDatum(best->best_score);
-	values[3] = Int32GetDatum(best->best_iter);
-	values[4] = jsonb_or_null(best->has_best ? best->best_params_json : NULL, &nulls[4]);
-	if (!best->has_best)
-		nulls[2] = nulls[3] = 'n';
-	values[5] = Float8GetDatum(best->holdout_score);
-	nulls[5] = best->has_holdout ? ' ' : 'n';
-	values[6] = Int64GetDatum(best->tokens_in);
-	values[7] = Int64GetDatum(best->tokens_out);
-	rc = SPI_execute_with_args("UPDATE ptopt.runs SET iterations = $2, best_score = $3, best_iter = $4,"
-							   " best_params = $5, holdout_score = $6, tokens_in = $7, tokens_out = $8"
-							   " WHERE run_id = $1",
-							   8, types, values, nulls, false, 0);
-	if (rc != SPI_OK_UPDATE)
-		elog(ERROR, "could not update ptopt.runs: %s", SPI_result_code_string(rc));
-}
-
-/* Close a run. */
-void
-PtStoreFinishRun(int64 run_id, const char *status, const char *error)
+PtStoreSyncRun(int64 run_id, const char *status, const char *error)
 {
 	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
 	Datum		values[3];
@@ -126,11 +98,24 @@ PtStoreFinishRun(int64 run_id, const char *status, const char *error)
 	int			rc;
 
 	values[0] = Int64GetDatum(run_id);
-	values[1] = CStringGetTextDatum(status);
+	values[1] = text_or_null(status, &nulls[1]);
 	values[2] = text_or_null(error, &nulls[2]);
-	rc = SPI_execute_with_args("UPDATE ptopt.runs SET status = $2, error = $3,"
-							   " finished_at = clock_timestamp()"
-							   " WHERE run_id = $1 AND status = 'running'",
+	rc = SPI_execute_with_args("UPDATE ptopt.runs r"
+							   " SET iterations = s.n, tokens_in = s.tin, tokens_out = s.tout,"
+							   "     best_score = b.score, best_iter = b.iter, best_params = b.params,"
+							   "     holdout_score = CASE WHEN jsonb_typeof(b.report -> 'holdout_score') = 'number'"
+							   "                          THEN (b.report ->> 'holdout_score')::float8 END,"
+							   "     status = coalesce($2, r.status),"
+							   "     error = CASE WHEN $2 IS NULL THEN r.error ELSE $3 END,"
+							   "     finished_at = CASE WHEN $2 IS NULL THEN r.finished_at ELSE clock_timestamp() END"
+							   " FROM (SELECT count(*)::integer AS n, coalesce(sum(t.tokens_in), 0)::bigint AS tin,"
+							   "              coalesce(sum(t.tokens_out), 0)::bigint AS tout"
+							   "         FROM ptopt.trajectory t WHERE t.run_id = $1) s"
+							   " LEFT JOIN LATERAL (SELECT t.score, t.iter, t.params, t.report"
+							   "                      FROM ptopt.trajectory t"
+							   "                     WHERE t.run_id = $1 AND t.status = 'ok'"
+							   "                     ORDER BY t.score DESC NULLS LAST, t.iter LIMIT 1) b ON true"
+							   " WHERE r.run_id = $1 AND r.status = 'running'",
 							   3, types, values, nulls, false, 0);
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "could not update ptopt.runs: %s", SPI_result_code_string(rc));

@@ -40,30 +40,18 @@ typedef struct PtIterationRow
 	long		tokens_out;
 } PtIterationRow;
 
-typedef struct PtRunBest
-{
-	int			iterations;
-	bool		has_best;
-	double		best_score;
-	int			best_iter;
-	const char *best_params_json;
-	bool		has_holdout;
-	double		holdout_score;
-	long		tokens_in;
-	long		tokens_out;
-} PtRunBest;
-
 /* Insert a run row with status running; returns its run_id. */
 extern int64 PtStoreInsertRun(const PtRunRow *row);
 
 /* Insert one trajectory row. */
 extern void PtStoreInsertIteration(const PtIterationRow *row);
 
-/* Record the iteration count and the best so far on the run row. */
-extern void PtStoreUpdateBest(int64 run_id, const PtRunBest *best);
-
-/* Close a run: status, finished_at, and the error text (or NULL). */
-extern void PtStoreFinishRun(int64 run_id, const char *status, const char *error);
+/*
+ * Bring a running run's row up to date from its trajectory (iterations, best
+ * score, iteration, parameters and held-out score, tokens).  With a status it
+ * also closes the run: status, finished_at and the error text (or NULL).
+ */
+extern void PtStoreSyncRun(int64 run_id, const char *status, const char *error);
 
 /* The run's status, or NULL when the run is not visible to this role. */
 extern char *PtStoreRunStatus(int64 run_id);
