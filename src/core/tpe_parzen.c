@@ -177,10 +177,10 @@ reserve_estimator(TpeParzen *pe, size_t nk, int n_dims)
 		pe->kernels = k;
 		pe->cap_dims = n_dims;
 	}
-	if (nk + 2 <= cap && pe->weights != NULL)
+	if (nk + TPE_BLOCK + 2 <= cap && pe->weights != NULL)
 		return true;
-	/* every per-kernel array shares one capacity: nk + 2 covers ext */
-	cap = nk + 2 > 2 * cap ? nk + 2 : 2 * cap;
+	/* every per-kernel array shares one capacity: nk + 2 covers ext, + TPE_BLOCK the padding */
+	cap = nk + TPE_BLOCK + 2 > 2 * cap ? nk + TPE_BLOCK + 2 : 2 * cap;
 	c = pe->cap;
 	if (!reserve((void **) &pe->weights, &c, cap, sizeof(double)))
 		return false;
@@ -407,6 +407,13 @@ build_fast_1d(TpeParzen *pe)
 		if (pe->dims[0]->q == 0.0)
 			pe->ev_const[p] -= TPE_NORM_LOG_C;
 	}
+	/* pad the last block with kernels whose terms are -inf */
+	for (p = nk; (size_t) p < nb * TPE_BLOCK; p++)
+	{
+		pe->ev_mu[p] = 0.0;
+		pe->ev_inv_sigma[p] = 0.0;
+		pe->ev_const[p] = -INFINITY;
+	}
 	pe->n_blocks = (int) nb;
 	for (b = 0; b < pe->n_blocks; b++)
 	{
@@ -541,37 +548,42 @@ log_sum_exp_tail(const double *t, int n, double max)
 }
 
 /*
- * Evaluate the kernels of block b into t; returns the block's largest term.
- * Continuous: the truncated-normal logpdf at v.  Stepped (q > 0): the log
- * mass of [lb, ub] = [v - q/2, v + q/2] within the bounds.
+ * Terms of block b at v into t[0..TPE_BLOCK-1]; returns the block's largest.
+ * Continuous: the truncated-normal logpdf at v, over the whole block (the
+ * arrays are padded past the last kernel with terms of -inf).  Stepped
+ * (q > 0): the log mass of [lb, ub] = [v - q/2, v + q/2] within the bounds,
+ * -inf past the last kernel.
  */
 static inline double
-eval_block(const TpeParzen *pe, int b, double v, double lb, double ub, double *t)
+eval_block(const TpeParzen *pe, int b, double v, double lb, double ub, double *restrict t)
 {
-	int			end = (b + 1) * TPE_BLOCK < pe->n_kernels ? (b + 1) * TPE_BLOCK : pe->n_kernels;
+	const double *restrict mu = pe->ev_mu + (size_t) b * TPE_BLOCK;
+	const double *restrict inv = pe->ev_inv_sigma + (size_t) b * TPE_BLOCK;
+	const double *restrict cst = pe->ev_const + (size_t) b * TPE_BLOCK;
 	double		max = -INFINITY;
 	int			k;
 
 	if (pe->dims[0]->q == 0.0)
 	{
-		for (k = b * TPE_BLOCK; k < end; k++)
+		for (k = 0; k < TPE_BLOCK; k++)
 		{
-			double		z = (v - pe->ev_mu[k]) * pe->ev_inv_sigma[k];
+			double		z = (v - mu[k]) * inv[k];
 
-			t[k] = pe->ev_const[k] - 0.5 * z * z;
-			max = t[k] > max ? t[k] : max;
+			t[k] = cst[k] - 0.5 * z * z;
 		}
 	}
 	else
 	{
-		for (k = b * TPE_BLOCK; k < end; k++)
-		{
-			t[k] = pe->ev_const[k] + TpeLogGaussMass((lb - pe->ev_mu[k]) * pe->ev_inv_sigma[k],
-													 (ub - pe->ev_mu[k]) * pe->ev_inv_sigma[k]);
-			max = t[k] > max ? t[k] : max;
-		}
+		int			n = pe->n_kernels - b * TPE_BLOCK;
+
+		n = n < TPE_BLOCK ? n : TPE_BLOCK;
+		for (k = 0; k < n; k++)
+			t[k] = cst[k] + TpeLogGaussMass((lb - mu[k]) * inv[k], (ub - mu[k]) * inv[k]);
+		for (; k < TPE_BLOCK; k++)
+			t[k] = -INFINITY;
 	}
-	pe->blk_live[b] = 1;
+	for (k = 0; k < TPE_BLOCK; k++)
+		max = t[k] > max ? t[k] : max;
 	return max;
 }
 
@@ -598,26 +610,262 @@ block_bound(const TpeParzen *pe, int b, double lb, double ub, double log_width)
 }
 
 /*
- * log density of one numerical parameter.  A block whose upper bound falls
- * below the running maximum minus the cut-off holds only terms the sum
- * skips anyway, so the result is that of evaluating every kernel, summed in
- * the same order (up to a rounding-level term at the cut-off edge, e^-37 of
- * the largest).
+ * Sum exp(t[k] - max) over one block's terms above max - TPE_LSE_CUTOFF,
+ * branch-free: terms below are clamped into exp_tail's range and masked.
+ */
+/* Two doubles, and their bits, for code gcc turns into SSE2 (or scalar pairs elsewhere). */
+typedef double v2d __attribute__((vector_size(16)));
+typedef int64_t v2i __attribute__((vector_size(16)));
+typedef uint64_t v2u __attribute__((vector_size(16)));
+
+/*
+ * exp_tail on two lanes, bit for bit: k from the bits of d 64/ln2 + shift
+ * (no integer conversion), 2^m added to the table's exponent bits as
+ * (k - j) << 46.
+ */
+static inline v2d
+exp_tail_v2(v2d d)
+{
+	const v2d	shift = {0x1.8p52, 0x1.8p52};
+	const v2d	inv_ln2_64 = {92.332482616893656, 92.332482616893656};
+	const v2d	ln2_hi_64 = {6.93147180369123816490e-01 / 64.0, 6.93147180369123816490e-01 / 64.0};
+	const v2d	ln2_lo_64 = {1.90821492927058770002e-10 / 64.0, 1.90821492927058770002e-10 / 64.0};
+	const v2d	one = {1.0, 1.0};
+	const v2d	c2 = {0.5, 0.5};
+	const v2d	c3 = {1.0 / 6.0, 1.0 / 6.0};
+	const v2d	c4 = {1.0 / 24.0, 1.0 / 24.0};
+	const v2d	c5 = {1.0 / 120.0, 1.0 / 120.0};
+	const v2u	shift_bits = {0x4338000000000000ULL, 0x4338000000000000ULL};
+	v2d			sh = d * inv_ln2_64 + shift;
+	v2d			kd = sh - shift;
+	v2d			r = (d - kd * ln2_hi_64) - kd * ln2_lo_64;
+	v2u			k = (v2u) sh - shift_bits;
+	v2u			j = k & 63;
+	v2d			p = one + r * (one + r * (c2 + r * (c3 + r * (c4 + r * c5))));
+	v2d			tab = {exp2_64[j[0]], exp2_64[j[1]]};
+	v2u			scale = (v2u) tab + ((k - j) << 46);
+
+	return (v2d) scale * p;
+}
+
+/*
+ * Sum exp(t[k] - max) over one block's terms above max - TPE_LSE_CUTOFF,
+ * two at a time: terms below are clamped into exp_tail's range and masked.
+ */
+static inline __attribute__((always_inline)) double
+sum_block(const double *restrict t, double max)
+{
+	const v2d	mx = {max, max};
+	const v2d	floor_ = {max - TPE_LSE_CUTOFF, max - TPE_LSE_CUTOFF};
+	const v2d	lo = {-TPE_LSE_CUTOFF, -TPE_LSE_CUTOFF};
+	v2d			s0 = {0.0, 0.0};
+	v2d			s1 = {0.0, 0.0};
+	int			k;
+
+	for (k = 0; k < TPE_BLOCK; k += 4)
+	{
+		v2d			t0;
+		v2d			t1;
+		v2d			d0;
+		v2d			d1;
+		v2i			live0;
+		v2i			live1;
+		v2i			in0;
+		v2i			in1;
+
+		memcpy(&t0, t + k, sizeof(t0));
+		memcpy(&t1, t + k + 2, sizeof(t1));
+		live0 = t0 > floor_;
+		live1 = t1 > floor_;
+		d0 = t0 - mx;
+		d1 = t1 - mx;
+		in0 = d0 > lo;
+		in1 = d1 > lo;
+		d0 = (v2d) (((v2i) d0 & in0) | ((v2i) lo & ~in0));
+		d1 = (v2d) (((v2i) d1 & in1) | ((v2i) lo & ~in1));
+		s0 += (v2d) ((v2i) exp_tail_v2(d0) & live0);
+		s1 += (v2d) ((v2i) exp_tail_v2(d1) & live1);
+	}
+	s0 += s1;
+	return s0[0] + s0[1];
+}
+
+/* Four doubles, and their bits: AVX2 in the avx2 clone, SSE2 pairs otherwise. */
+typedef double v4d __attribute__((vector_size(32)));
+typedef int64_t v4i __attribute__((vector_size(32)));
+typedef uint64_t v4u __attribute__((vector_size(32)));
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define TPE_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define TPE_CLONES
+#endif
+
+/* exp_tail on four lanes, bit for bit (see exp_tail_v2); by pointer, as 32-byte vectors by value change the ABI. */
+static inline __attribute__((always_inline)) void
+exp_tail_v4(const v4d *dp, v4d *out)
+{
+	v4d			d = *dp;
+	const v4d	shift = {0x1.8p52, 0x1.8p52, 0x1.8p52, 0x1.8p52};
+	const double ci = 92.332482616893656;
+	const double ch = 6.93147180369123816490e-01 / 64.0;
+	const double cl = 1.90821492927058770002e-10 / 64.0;
+	const v4d	inv_ln2_64 = {ci, ci, ci, ci};
+	const v4d	ln2_hi_64 = {ch, ch, ch, ch};
+	const v4d	ln2_lo_64 = {cl, cl, cl, cl};
+	const v4d	one = {1.0, 1.0, 1.0, 1.0};
+	const v4d	c2 = {0.5, 0.5, 0.5, 0.5};
+	const v4d	c3 = {1.0 / 6.0, 1.0 / 6.0, 1.0 / 6.0, 1.0 / 6.0};
+	const v4d	c4 = {1.0 / 24.0, 1.0 / 24.0, 1.0 / 24.0, 1.0 / 24.0};
+	const v4d	c5 = {1.0 / 120.0, 1.0 / 120.0, 1.0 / 120.0, 1.0 / 120.0};
+	const uint64_t sb = 0x4338000000000000ULL;
+	const v4u	shift_bits = {sb, sb, sb, sb};
+	v4d			sh = d * inv_ln2_64 + shift;
+	v4d			kd = sh - shift;
+	v4d			r = (d - kd * ln2_hi_64) - kd * ln2_lo_64;
+	v4u			k = (v4u) sh - shift_bits;
+	v4u			j = k & 63;
+	v4d			p = one + r * (one + r * (c2 + r * (c3 + r * (c4 + r * c5))));
+	v4d			tab = {exp2_64[j[0]], exp2_64[j[1]], exp2_64[j[2]], exp2_64[j[3]]};
+	v4u			scale = (v4u) tab + ((k - j) << 46);
+
+	*out = (v4d) scale * p;
+}
+
+/*
+ * The continuous case of log_pdf_fast_1d in one pass, four kernels at a
+ * time: block first, then every block whose bound reaches the running
+ * maximum minus the cut-off.  Each block's terms are computed in registers,
+ * its maximum taken, the running sum (per lane) rescaled when the maximum
+ * grows, and exp(t - max) added for the terms above the cut-off.
+ */
+TPE_CLONES static double
+log_pdf_cont_1d(const TpeParzen *pe, double v, int first)
+{
+	const v4d	vv = {v, v, v, v};
+	const v4d	half = {0.5, 0.5, 0.5, 0.5};
+	const double cut = -TPE_LSE_CUTOFF;
+	const v4d	lo = {cut, cut, cut, cut};
+	v4d			acc = {0.0, 0.0, 0.0, 0.0};
+	double		max = -INFINITY;
+	int			i;
+	int			b;
+
+	for (i = -1; i < pe->n_blocks; i++)
+	{
+		const double *mu;
+		const double *inv;
+		const double *cst;
+		v4d			t[TPE_BLOCK / 4];
+		v4d			bm;
+		v4d			mx;
+		v4d			floor_;
+		double		m;
+		int			q;
+
+		b = i < 0 ? first : i;
+		if (i >= 0)
+		{
+			double		d;
+			double		z;
+
+			if (b == first)
+				continue;
+			d = v > pe->blk_hi[b] ? v - pe->blk_hi[b] :
+				(v < pe->blk_lo[b] ? pe->blk_lo[b] - v : 0.0);
+			z = d * pe->blk_inv_min[b];
+			if (pe->blk_cmax[b] - 0.5 * z * z <= max - TPE_LSE_CUTOFF)
+				continue;
+		}
+		mu = pe->ev_mu + (size_t) b * TPE_BLOCK;
+		inv = pe->ev_inv_sigma + (size_t) b * TPE_BLOCK;
+		cst = pe->ev_const + (size_t) b * TPE_BLOCK;
+		for (q = 0; q < TPE_BLOCK / 4; q++)
+		{
+			v4d			a;
+			v4d			s;
+			v4d			c;
+			v4d			z;
+
+			memcpy(&a, mu + 4 * q, sizeof(a));
+			memcpy(&s, inv + 4 * q, sizeof(s));
+			memcpy(&c, cst + 4 * q, sizeof(c));
+			z = (vv - a) * s;
+			t[q] = c - half * z * z;
+		}
+		bm = t[0];
+		for (q = 1; q < TPE_BLOCK / 4; q++)
+		{
+			v4i			gt = t[q] > bm;
+
+			bm = (v4d) (((v4i) t[q] & gt) | ((v4i) bm & ~gt));
+		}
+		m = bm[0];
+		m = bm[1] > m ? bm[1] : m;
+		m = bm[2] > m ? bm[2] : m;
+		m = bm[3] > m ? bm[3] : m;
+		if (m <= max - TPE_LSE_CUTOFF)
+			continue;
+		if (m > max)
+		{
+			double		d = max - m;
+
+			if (d > -TPE_LSE_CUTOFF)
+			{
+				double		e = exp_tail(d);
+				const v4d	ev = {e, e, e, e};
+
+				acc *= ev;
+			}
+			else
+			{
+				const v4d	zero = {0.0, 0.0, 0.0, 0.0};
+
+				acc = zero;
+			}
+			max = m;
+		}
+		mx = (v4d) {max, max, max, max};
+		floor_ = (v4d) {max - TPE_LSE_CUTOFF, max - TPE_LSE_CUTOFF,
+			max - TPE_LSE_CUTOFF, max - TPE_LSE_CUTOFF};
+		for (q = 0; q < TPE_BLOCK / 4; q++)
+		{
+			v4i			live = t[q] > floor_;
+			v4d			d = t[q] - mx;
+			v4i			in = d > lo;
+			v4d			e;
+
+			d = (v4d) (((v4i) d & in) | ((v4i) lo & ~in));
+			exp_tail_v4(&d, &e);
+			acc += (v4d) ((v4i) e & live);
+		}
+	}
+	if (!isfinite(max))
+		return max;
+	return log((acc[0] + acc[1]) + (acc[2] + acc[3])) + max;
+}
+
+/*
+ * log density of one numerical parameter, one pass with an online
+ * log-sum-exp: the block whose means reach v goes first and sets the
+ * running maximum; a block whose upper bound falls below that maximum minus
+ * the cut-off holds only terms the sum skips anyway.  When a block raises
+ * the maximum the sum so far is rescaled (terms that fall below the new
+ * cut-off stay in: each is under e^-37 of the largest, as the cut-off
+ * allows).
  */
 static double
 log_pdf_fast_1d(const TpeParzen *pe, double v)
 {
 	const TpeDim *dim = pe->dims[0];
-	double	   *t = pe->scratch;
+	double		t[TPE_BLOCK];
 	double		max;
-	double		floor_;
-	double		sum = 0.0;
+	double		sum;
 	double		lb = v;
 	double		ub = v;
 	double		log_width = 0.0;
 	int			first = 0;
 	int			b;
-	int			k;
 
 	if (v < dim->low || v > dim->high)
 		return -INFINITY;
@@ -630,9 +878,10 @@ log_pdf_fast_1d(const TpeParzen *pe, double v)
 	/* seed the maximum with the block whose means reach v */
 	while (first < pe->n_blocks - 1 && pe->blk_hi[first] < v)
 		first++;
-	for (b = 0; b < pe->n_blocks; b++)
-		pe->blk_live[b] = 0;
+	if (dim->q == 0.0)
+		return log_pdf_cont_1d(pe, v, first);
 	max = eval_block(pe, first, v, lb, ub, t);
+	sum = isfinite(max) ? sum_block(t, max) : 0.0;
 	for (b = 0; b < pe->n_blocks; b++)
 	{
 		double		m;
@@ -640,22 +889,19 @@ log_pdf_fast_1d(const TpeParzen *pe, double v)
 		if (b == first || block_bound(pe, b, lb, ub, log_width) <= max - TPE_LSE_CUTOFF)
 			continue;
 		m = eval_block(pe, b, v, lb, ub, t);
-		max = m > max ? m : max;
+		if (m <= max - TPE_LSE_CUTOFF)
+			continue;
+		if (m > max)
+		{
+			double		d = max - m;
+
+			sum = d > -TPE_LSE_CUTOFF ? sum * exp_tail(d) : 0.0;
+			max = m;
+		}
+		sum += sum_block(t, max);
 	}
 	if (!isfinite(max))
 		return max;
-	floor_ = max - TPE_LSE_CUTOFF;
-	for (b = 0; b < pe->n_blocks; b++)
-	{
-		int			end;
-
-		if (!pe->blk_live[b])
-			continue;
-		end = (b + 1) * TPE_BLOCK < pe->n_kernels ? (b + 1) * TPE_BLOCK : pe->n_kernels;
-		for (k = b * TPE_BLOCK; k < end; k++)
-			if (t[k] > floor_)
-				sum += exp_tail(t[k] - max);
-	}
 	return log(sum) + max;
 }
 
