@@ -392,9 +392,6 @@ build_fast_1d(TpeParzen *pe)
 		c = pe->cap_blocks;
 		if (!reserve((void **) &pe->blk_log_inv_max, &c, cap, sizeof(double)))
 			return PT_ERR_OUT_OF_MEMORY;
-		c = pe->cap_blocks;
-		if (!reserve((void **) &pe->blk_live, &c, cap, 1))
-			return PT_ERR_OUT_OF_MEMORY;
 		pe->cap_blocks = cap;
 	}
 	for (p = 0; p < nk; p++)
@@ -1067,6 +1064,5 @@ TpeParzenFree(TpeParzen *pe)
 	PtFree(pe->blk_cmax);
 	PtFree(pe->blk_inv_min);
 	PtFree(pe->blk_log_inv_max);
-	PtFree(pe->blk_live);
 	memset(pe, 0, sizeof(*pe));
 }

@@ -89,7 +89,6 @@ typedef struct TpeParzen
 	double	   *blk_cmax;		/* largest ev_const */
 	double	   *blk_inv_min;	/* 1 / largest sigma */
 	double	   *blk_log_inv_max;	/* log(1 / smallest sigma), for stepped parameters */
-	unsigned char *blk_live;	/* scratch: block evaluated */
 	double	   *ext;			/* scratch: sorted means padded with the bounds */
 	size_t		cap;			/* capacity of the per-kernel arrays */
 	int			cap_dims;		/* capacity of kernels */

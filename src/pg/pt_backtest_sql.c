@@ -14,6 +14,7 @@
 #include "gates.h"
 #include "pt_glue.h"
 #include "pt_policy.h"
+#include "space.h"
 
 PG_FUNCTION_INFO_V1(ptopt_params);
 PG_FUNCTION_INFO_V1(ptopt_default_space);
@@ -37,23 +38,19 @@ kind_name(ClobParamKind kind)
 	return "float";
 }
 
-/* A number as JSON text: integers without a fraction, others in shortest round-trip form. */
+/* A parameter value as JSON text: booleans as such, numbers in shortest round-trip form. */
 static void
 append_number(StringInfo buf, double v, ClobParamKind kind)
 {
-	if (kind == CLOB_PARAM_BOOL)
-		appendStringInfoString(buf, v != 0 ? "true" : "false");
-	else if (kind == CLOB_PARAM_INT)
-		appendStringInfo(buf, "%.0f", v);
-	else
-	{
-		char		num[64];
+	char		num[PT_DOUBLE_TEXT_MAX];
 
-		snprintf(num, sizeof(num), "%.15g", v);
-		if (strtod(num, NULL) != v)
-			snprintf(num, sizeof(num), "%.17g", v);
-		appendStringInfoString(buf, num);
+	if (kind == CLOB_PARAM_BOOL)
+	{
+		appendStringInfoString(buf, v != 0 ? "true" : "false");
+		return;
 	}
+	PtFormatDouble(v, num, sizeof(num));
+	appendStringInfoString(buf, num);
 }
 
 /* One row per tunable parameter, then one per gated setting. */

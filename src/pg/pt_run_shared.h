@@ -68,7 +68,7 @@ typedef struct PtRunShared
 	char		data[FLEXIBLE_ARRAY_MEMBER];
 } PtRunShared;
 
-/* Text input number off of a shared segment. */
+/* The NUL-terminated input text at offset off of a shared segment's data area. */
 #define PtSharedText(shared, off) ((const char *) (shared)->data + (off))
 
 /* The worker's entry point (pt_worker.c), named in the BackgroundWorker struct. */
