@@ -84,6 +84,14 @@ extern int	ClobCheckParams(const char *params_json, PtError *err);
 extern int	ClobSessionRun(ClobSession *session, const char *params_json,
 						   const PtStop *stop, ClobResult *out, PtError *err);
 
+/*
+ * Run one trial from values already checked: one per tunable parameter, in
+ * the order of ClobTunableParams (bools as 0 or 1).  The typed path the
+ * run loop takes; ClobSessionRun parses JSON and then calls this.
+ */
+extern int	ClobSessionRunValues(ClobSession *session, const double *values,
+								 const PtStop *stop, ClobResult *out, PtError *err);
+
 /* Free what a result holds. */
 extern void ClobResultClear(ClobResult *result);
 

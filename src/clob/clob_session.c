@@ -578,12 +578,26 @@ write_summary(const ClobSession *s, const ClobScoreParts *tp, const ClobScorePar
 		snprintf(buf + used, len - used, ".");
 }
 
-/* Run one trial. */
+/* Run one trial from a parameter set given as JSON object text. */
 int
 ClobSessionRun(ClobSession *s, const char *params_json, const PtStop *stop, ClobResult *out,
 			   PtError *err)
 {
 	double		values[CLOB_N_PARAMS];
+	int			rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = ClobParamsParse(params_json, values, err);
+	if (rc != PT_OK)
+		return rc;
+	return ClobSessionRunValues(s, values, stop, out, err);
+}
+
+/* Run one trial from checked values, one per tunable parameter in table order. */
+int
+ClobSessionRunValues(ClobSession *s, const double *values, const PtStop *stop, ClobResult *out,
+					 PtError *err)
+{
 	ClobMmParams mm;
 	ClobScoreParts tp;
 	ClobScoreParts hp;
@@ -595,9 +609,6 @@ ClobSessionRun(ClobSession *s, const char *params_json, const PtStop *stop, Clob
 	int			rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = ClobParamsParse(params_json, values, err);
-	if (rc != PT_OK)
-		return rc;
 	ClobMmParamsFromValues(values, &mm);
 
 	for (i = 0; i < n; i++)
