@@ -43,8 +43,10 @@ SELECT t.status, count(*) > 0 AS some, bool_and(t.score IS NULL) AS no_score,
 SELECT try($$SELECT ptopt_run('{"a": {"low": 0, "high": 1}}', 'random', 3, 0, '{"objective": "my_text"}')$$);
 SELECT try($$SELECT ptopt_run('{"a": {"low": 0, "high": 1}}', 'random', 3, 0, '{"objective": "my_missing"}')$$);
 SELECT try($$SELECT ptopt_run('{"a": {"low": 0, "high": 1}}', 'random', 3, 0, '{"objective": "bad name!"}')$$);
-SELECT r.iterations, r.status, r.best_score IS NULL AS no_best
-  FROM ptopt_run('{"a": {"low": 0, "high": 1}}', 'random', 3, 0, '{"objective": "my_noscore", "label": "sql noscore"}') r;
+-- A run whose every iteration failed ends failed, with the reason, and ptopt_run says so.
+SELECT try($$SELECT ptopt_run('{"a": {"low": 0, "high": 1}}', 'random', 3, 0, '{"objective": "my_noscore", "label": "sql noscore"}')$$);
+SELECT r.iterations, r.status, r.best_score IS NULL AS no_best, r.error
+  FROM ptopt.runs r WHERE r.label = 'sql noscore';
 SELECT DISTINCT t.status, t.report->>'error' AS error
   FROM ptopt.trajectory t JOIN ptopt.runs r USING (run_id) WHERE r.label = 'sql noscore';
 

@@ -22,11 +22,14 @@ is($node->safe_psql('postgres',
 	q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'ptopt worker'}),
 	't', 'worker terminated');
 $bg->query_until(qr/after/, "\\echo after\n");
-like($bg->{stderr}, qr/ptopt worker exited before the run ended/, 'caller told the worker died');
+like($bg->{stderr}, qr/ERROR:  the ptopt worker was terminated \(pg_terminate_backend or a server shutdown\)/,
+	'caller told why the worker stopped, not an internal error');
 $bg->quit;
 my $id = $node->safe_psql('postgres', q{SELECT run_id FROM ptopt.runs WHERE label = 'killed'});
 is($node->safe_psql('postgres', "SELECT status FROM ptopt_wait($id)"), 'failed',
-	'ptopt_wait marks the orphaned run failed');
+	'the terminated run is marked failed');
+like($node->safe_psql('postgres', "SELECT error FROM ptopt.runs WHERE run_id = $id"),
+	qr/terminated/, 'with the reason in runs.error');
 cmp_ok($node->safe_psql('postgres', "SELECT count(*) FROM ptopt.trajectory WHERE run_id = $id"),
 	'>=', 3, 'its iterations survive');
 
@@ -40,6 +43,8 @@ my $kept = $node->safe_psql('postgres', "SELECT count(*) FROM ptopt.trajectory W
 cmp_ok($kept, '>=', 3, 'iterations survive a restart');
 is($node->safe_psql('postgres', "SELECT status FROM ptopt_wait($id)"), 'failed',
 	'the interrupted run is marked failed');
+like($node->safe_psql('postgres', "SELECT error FROM ptopt.runs WHERE run_id = $id"),
+	qr/terminated|server restarted/, 'with the reason');
 is($node->safe_psql('postgres', "SELECT iterations = $kept FROM ptopt.runs WHERE run_id = $id"), 't',
 	'the run row agrees with the surviving rows');
 
@@ -54,6 +59,8 @@ $node->poll_query_until('postgres', 'SELECT 1', '1') or die "server did not come
 cmp_ok($node->safe_psql('postgres', "SELECT count(*) FROM ptopt.trajectory WHERE run_id = $id"),
 	'>=', 3, 'committed iterations survive a crash');
 is($node->safe_psql('postgres', "SELECT status FROM ptopt_wait($id)"), 'failed', 'crashed run marked failed');
+like($node->safe_psql('postgres', "SELECT error FROM ptopt.runs WHERE run_id = $id"),
+	qr/reset every backend after a crash/, 'the crash is the reason given');
 
 # 4. After all that, searches still work.
 is($node->safe_psql('postgres', qq{

@@ -52,10 +52,13 @@ pgbin=$(pg_config --bindir)
 pgxs_dir=$(dirname "$(dirname "$(dirname "$(pg_config --pgxs)")")")
 for t in t/*.pl; do
 	[ -e "$t" ] || continue
+	# The tests run as user postgres from a copy of t/, so the checkout may be anywhere
+	# (a clone in /root is not readable by postgres).
 	tapdir=$(mktemp -d /tmp/ptopt-tap.XXXXXX)
-	chown postgres "$tapdir"
+	cp -r t "$tapdir/t"
+	chown -R postgres "$tapdir"
 	out="$log_dir/$(basename "$t").log"
-	runuser -u postgres -- env PATH="$pgbin:$PATH" TESTDIR="$tapdir" \
+	runuser -u postgres -- env -C "$tapdir" PATH="$pgbin:$PATH" TESTDIR="$tapdir" \
 		PG_REGRESS="$pgxs_dir/src/test/regress/pg_regress" \
 		perl -I "$pgxs_dir/src/test/perl" -I t "$t" >"$out" 2>&1
 	rc=$?

@@ -3,11 +3,15 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "pt_alloc.h"
 #include "pt_glue.h"
@@ -130,4 +134,39 @@ PtTakeString(char *s)
 	copy = pstrdup(s);
 	PtFree(s);
 	return copy;
+}
+
+/* The declared name of argument i of the called function, or "$n" when it has none. */
+static char *
+argument_name(FunctionCallInfo fcinfo, int i)
+{
+	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+	Oid		   *types;
+	char	  **names;
+	char	   *modes;
+	char	   *name = NULL;
+	int			n;
+
+	if (!HeapTupleIsValid(tuple))
+		return psprintf("$%d", i + 1);
+	n = get_func_arg_info(tuple, &types, &names, &modes);
+	if (names != NULL && i < n && names[i] != NULL && names[i][0] != '\0')
+		name = pstrdup(names[i]);
+	ReleaseSysCache(tuple);
+	return name != NULL ? name : psprintf("$%d", i + 1);
+}
+
+/* Raise 22004 naming the first NULL argument, except those whose bit is set in nullable. */
+void
+PtRequireArgs(FunctionCallInfo fcinfo, uint32 nullable)
+{
+	int			i;
+
+	for (i = 0; i < PG_NARGS(); i++)
+		if (PG_ARGISNULL(i) && (i >= 32 || !(nullable & (UINT32_C(1) << i))))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("argument \"%s\" of %s must not be NULL",
+							argument_name(fcinfo, i), get_func_name(fcinfo->flinfo->fn_oid)),
+					 errhint("Leave the argument out to take its default.")));
 }

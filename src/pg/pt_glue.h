@@ -7,6 +7,7 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
 #include "utils/jsonb.h"
 
 #include "pt_error.h"
@@ -32,6 +33,9 @@ extern char *PtJsonbToText(Jsonb *jb);
 
 /* Text JSON (from core) as a jsonb datum; raises 22P02 on malformed text. */
 extern Datum PtTextToJsonb(const char *text);
+
+/* Raise 22004 naming the first NULL argument, except those whose bit is set in nullable. */
+extern void PtRequireArgs(FunctionCallInfo fcinfo, uint32 nullable);
 
 /* Copy a PtMalloc'd string into the current memory context and PtFree it. */
 extern char *PtTakeString(char *s);

@@ -1,145 +1,159 @@
 /*
- * pt_run_launch.c — ptopt_run and ptopt_start: validate, launch a worker, wait on it.
+ * pt_run_launch.c — start a run worker and follow it: the caller's side of the relay.
  *
- * Every bad input errors here, in the caller, before a worker or a run row
- * exists.  ptopt_run then relays the worker's progress as NOTICE lines and
- * returns the summary; a cancel or statement_timeout in the caller is passed
- * on to the worker (SIGINT) before the 57014 error reaches the client.
+ * The caller builds a DSM segment with a shm_toc (inputs, status, a shm_mq),
+ * starts the worker and reads the queue: the worker's NOTICEs are re-thrown
+ * here as they come, its error is re-thrown whole once it has left.  The
+ * worker is stopped (SIGINT, or never started) when the caller errors or is
+ * cancelled while waiting, and when the caller's process exits for any reason
+ * while waiting (a before_shmem_exit callback, which runs on FATAL too).  A
+ * client that went away is noticed within about a second.
  */
 #include "postgres.h"
 
 #include <signal.h>
 
-#include "access/htup_details.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_authid.h"
-#include "executor/spi.h"
-#include "fmgr.h"
-#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "libpq/pqmq.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
-#include "storage/dsm.h"
+#include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
-#include "utils/builtins.h"
-#include "utils/guc.h"
-#include "utils/jsonb.h"
-#include "utils/syscache.h"
+#include "storage/shm_mq.h"
+#include "tcop/tcopprot.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
 
-#include "pt_glue.h"
-#include "pt_objective_sql.h"
-#include "pt_run_shared.h"
-#include "pt_run_store.h"
+#include "pt_run_launch.h"
 #include "pt_settings.h"
-#include "run_plan.h"
 
-PG_FUNCTION_INFO_V1(ptopt_run);
-PG_FUNCTION_INFO_V1(ptopt_start);
-PG_FUNCTION_INFO_V1(ptopt_validate);
+/*
+ * libpq/libpq.h declares this, but includes libpq-be.h, which needs the GSSAPI
+ * headers that a PostgreSQL server-dev install does not always bring.
+ */
+extern bool pq_check_connection(void);
 
-#define PTOPT_POLL_MS 100		/* how often a waiting caller looks at its worker */
+#define PT_POLL_MS 100				/* longest sleep between looks at the queue */
+#define PT_CLIENT_CHECK_MS 1000		/* how often a waiting caller checks its client is still there */
 
-typedef struct Launched
+struct PtLaunched
 {
 	dsm_segment *seg;
-	PtRunShared *shared;
+	PtRunFixed *fixed;
+	shm_mq_handle *mqh;
 	BackgroundWorkerHandle *handle;
-	uint64		progress_seen;
-} Launched;
+	ErrorData  *error;			/* the worker's error, once received */
+	bool		detached;		/* the worker has left the queue */
+};
 
-/* Refuse a role the worker could not connect as (PostgreSQL 15 requires LOGIN). */
+/* The launch this backend is waiting on, which its exit must stop. */
+static PtLaunched *waiting = NULL;
+static bool exit_callback_registered = false;
+
+/* Ask the worker of a launch to stop: cancel it if running, or keep it from starting. */
 static void
-check_role_can_login(void)
+stop_worker(PtLaunched *l)
 {
-	HeapTuple	tuple = SearchSysCache1(AUTHOID, ObjectIdGetDatum(GetUserId()));
-	bool		can_login;
-
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for role %u", GetUserId());
-	can_login = ((Form_pg_authid) GETSTRUCT(tuple))->rolcanlogin;
-	ReleaseSysCache(tuple);
-	if (!can_login)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("role \"%s\" cannot run searches because it cannot log in",
-						GetUserNameFromId(GetUserId(), false)),
-				 errdetail("A search runs in a background worker connected as the calling role."),
-				 errhint("Run it as a role with LOGIN.")));
-}
-
-/* Copy a text into the segment's data area; returns its offset. */
-static Size
-put_text(PtRunShared *shared, Size *used, const char *text)
-{
-	Size		off = *used;
-	Size		len = strlen(text) + 1;
-
-	memcpy(shared->data + off, text, len);
-	*used += len;
-	return off;
-}
-
-/* Check every argument of a search; returns the canonical objective name. */
-static char *
-validate(const char *space, const char *strategy, int32 budget, int64 seed, const char *options)
-{
-	PtRunPlan  *plan;
-	PtError		err;
-	char	   *volatile objective = NULL;
-
-	plan = PtRunPlanCreate(space, strategy, budget, (uint64) seed, options, &err);
-	if (plan == NULL)
-		PtRaise(&err);
-	PG_TRY();
-	{
-		objective = PtObjectiveResolve(plan);
-	}
-	PG_FINALLY();
-	{
-		PtRunPlanFree(plan);
-	}
-	PG_END_TRY();
-	check_role_can_login();
-	return objective;
-}
-
-/* Validate the arguments, create the segment and launch the worker. */
-static Launched
-launch(FunctionCallInfo fcinfo)
-{
-	char	   *space = PtJsonbToText(PG_GETARG_JSONB_P(0));
-	char	   *strategy = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	int32		budget = PG_GETARG_INT32(2);
-	int64		seed = PG_GETARG_INT64(3);
-	char	   *options = PtJsonbToText(PG_GETARG_JSONB_P(4));
-	char	   *search_path = GetConfigOptionByName("search_path", NULL, false);
-	char	   *objective = validate(space, strategy, budget, seed, options);
-	Size		size;
-	Size		used = 0;
-	Launched	l = {0};
-	BackgroundWorker worker = {0};
 	pid_t		pid;
 
-	size = offsetof(PtRunShared, data) + strlen(space) + strlen(strategy) + strlen(options) +
-		strlen(objective) + strlen(search_path) + 5;
-	l.seg = dsm_create(size, 0);
-	l.shared = dsm_segment_address(l.seg);
-	memset(l.shared, 0, size);
-	l.shared->magic = PT_SHARED_MAGIC;
-	SpinLockInit(&l.shared->mutex);
-	l.shared->database_id = MyDatabaseId;
-	l.shared->role_id = GetUserId();
-	l.shared->caller_pgprocno = MyProc->pgprocno;
-	l.shared->budget = budget;
-	l.shared->seed = seed;
-	l.shared->progress_every = Max(1, (budget + ptopt_progress_lines - 1) / ptopt_progress_lines);
-	l.shared->space_off = put_text(l.shared, &used, space);
-	l.shared->strategy_off = put_text(l.shared, &used, strategy);
-	l.shared->options_off = put_text(l.shared, &used, options);
-	l.shared->objective_off = put_text(l.shared, &used, objective);
-	l.shared->search_path_off = put_text(l.shared, &used, search_path);
-	l.shared->phase = PT_PHASE_STARTING;
+	SpinLockAcquire(&l->fixed->mutex);
+	l->fixed->caller_gone = true;
+	SpinLockRelease(&l->fixed->mutex);
+	switch (GetBackgroundWorkerPid(l->handle, &pid))
+	{
+		case BGWH_STARTED:
+			kill(pid, SIGINT);
+			break;
+		case BGWH_NOT_YET_STARTED:
+			TerminateBackgroundWorker(l->handle);
+			break;
+		default:
+			break;
+	}
+}
+
+/* before_shmem_exit: a backend leaving while it waits stops its worker. */
+static void
+caller_exit(int code, Datum arg)
+{
+	if (waiting != NULL)
+		stop_worker(waiting);
+	waiting = NULL;
+}
+
+/* Allocate the segment and lay out the toc: fixed inputs, texts, queue. */
+static PtLaunched *
+create_segment(const PtRunRequest *req, const char *texts[PT_N_TEXTS])
+{
+	PtLaunched *l = MemoryContextAllocZero(TopMemoryContext, sizeof(PtLaunched));
+	shm_toc_estimator e;
+	Size		texts_len = 0;
+	Size		size;
+	shm_toc    *toc;
+	char	   *area;
+	shm_mq	   *mq;
+	int			i;
+
+	for (i = 0; i < PT_N_TEXTS; i++)
+		texts_len += strlen(texts[i]) + 1;
+	shm_toc_initialize_estimator(&e);
+	shm_toc_estimate_chunk(&e, sizeof(PtRunFixed));
+	shm_toc_estimate_chunk(&e, texts_len);
+	shm_toc_estimate_chunk(&e, PT_QUEUE_SIZE);
+	shm_toc_estimate_keys(&e, 3);
+	size = shm_toc_estimate(&e);
+
+	l->seg = dsm_create(size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
+	if (l->seg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("could not start a ptopt worker"),
+				 errdetail("No dynamic shared memory segment is free."),
+				 errhint("Wait for other searches or parallel queries to finish.")));
+	toc = shm_toc_create(PT_SHM_MAGIC, dsm_segment_address(l->seg), size);
+
+	l->fixed = shm_toc_allocate(toc, sizeof(PtRunFixed));
+	memset(l->fixed, 0, sizeof(PtRunFixed));
+	SpinLockInit(&l->fixed->mutex);
+	l->fixed->database_id = MyDatabaseId;
+	l->fixed->role_id = GetUserId();
+	l->fixed->caller_pid = MyProcPid;
+	l->fixed->background = req->background;
+	l->fixed->budget = req->budget;
+	l->fixed->seed = req->seed;
+	l->fixed->progress_every = Max(1, (req->budget + ptopt_progress_lines - 1) / ptopt_progress_lines);
+	l->fixed->progress_notices = ptopt_progress_notices && !req->background;
+	l->fixed->resume_run_id = req->resume_run_id;
+	l->fixed->extra_budget = req->extra_budget;
+	l->fixed->phase = PT_PHASE_STARTING;
+	shm_toc_insert(toc, PT_KEY_FIXED, l->fixed);
+
+	area = shm_toc_allocate(toc, texts_len);
+	texts_len = 0;
+	for (i = 0; i < PT_N_TEXTS; i++)
+	{
+		Size		len = strlen(texts[i]) + 1;
+
+		memcpy(area + texts_len, texts[i], len);
+		l->fixed->text_off[i] = texts_len;
+		texts_len += len;
+	}
+	shm_toc_insert(toc, PT_KEY_TEXTS, area);
+
+	mq = shm_mq_create(shm_toc_allocate(toc, PT_QUEUE_SIZE), PT_QUEUE_SIZE);
+	shm_toc_insert(toc, PT_KEY_QUEUE, mq);
+	shm_mq_set_receiver(mq, MyProc);
+	l->mqh = shm_mq_attach(mq, l->seg, NULL);
+	return l;
+}
+
+/* Register the worker; raises when every slot is taken. */
+static void
+register_worker(PtLaunched *l)
+{
+	BackgroundWorker worker = {0};
 
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_ConsistentState;
@@ -148,192 +162,223 @@ launch(FunctionCallInfo fcinfo)
 	snprintf(worker.bgw_function_name, BGW_MAXLEN, "ptopt_worker_main");
 	snprintf(worker.bgw_name, BGW_MAXLEN, "ptopt worker for PID %d", MyProcPid);
 	snprintf(worker.bgw_type, BGW_MAXLEN, PT_WORKER_TYPE);
-	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(l.seg));
+	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(l->seg));
 	worker.bgw_notify_pid = MyProcPid;
-	if (!RegisterDynamicBackgroundWorker(&worker, &l.handle))
+	if (!RegisterDynamicBackgroundWorker(&worker, &l->handle))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
 				 errmsg("could not start a ptopt worker"),
 				 errdetail("Every background worker slot is in use."),
 				 errhint("Wait for other searches to finish, or raise max_worker_processes.")));
-	if (WaitForBackgroundWorkerStartup(l.handle, &pid) != BGWH_STARTED)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-				 errmsg("could not start a ptopt worker"),
-				 errhint("More details may be available in the server log.")));
+	shm_mq_set_handle(l->mqh, l->handle);
+}
+
+/* Create the segment and start the worker. */
+PtLaunched *
+PtLaunchRun(const PtRunRequest *req)
+{
+	const char *texts[PT_N_TEXTS];
+	PtLaunched *l;
+
+	texts[PT_TEXT_SPACE] = req->space;
+	texts[PT_TEXT_STRATEGY] = req->strategy;
+	texts[PT_TEXT_OPTIONS] = req->options;
+	texts[PT_TEXT_OBJECTIVE] = req->objective;
+	texts[PT_TEXT_SEARCH_PATH] = GetConfigOptionByName("search_path", NULL, false);
+
+	if (!exit_callback_registered)
+	{
+		before_shmem_exit(caller_exit, (Datum) 0);
+		exit_callback_registered = true;
+	}
+	l = create_segment(req, texts);
+	/* The segment lives until PtLaunchRelease, not until the end of this query. */
+	dsm_pin_mapping(l->seg);
+	PG_TRY();
+	{
+		register_worker(l);
+		waiting = l;
+	}
+	PG_CATCH();
+	{
+		dsm_detach(l->seg);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	return l;
 }
 
-/* Relay the progress lines published since the last call as NOTICEs. */
-static void
-relay_progress(Launched *l)
-{
-	PtRunShared *shared = l->shared;
-	PtProgressLine lines[PT_PROGRESS_RING];
-	uint64		first;
-	uint64		last;
-	uint64		i;
-
-	SpinLockAcquire(&shared->mutex);
-	last = shared->n_progress;
-	first = Max(l->progress_seen, last > PT_PROGRESS_RING ? last - PT_PROGRESS_RING : 0);
-	for (i = first; i < last; i++)
-		lines[i - first] = shared->ring[i % PT_PROGRESS_RING];
-	SpinLockRelease(&shared->mutex);
-	l->progress_seen = last;
-	if (!ptopt_progress_notices)
-		return;
-	for (i = 0; i < last - first; i++)
-	{
-		PtProgressLine *p = &lines[i];
-		char		score[64];
-		char		best[64];
-
-		if (p->ok)
-			snprintf(score, sizeof(score), "score %.6g", p->score);
-		else
-			snprintf(score, sizeof(score), "failed");
-		if (p->has_best)
-			snprintf(best, sizeof(best), "best %.6g (iter %d)", p->best, p->best_iter);
-		else
-			snprintf(best, sizeof(best), "no best yet");
-		ereport(NOTICE,
-				(errmsg("ptopt run %lld: iter %d/%d  %s  %s", (long long) shared->run_id,
-						p->iter, shared->budget, score, best)));
-	}
-}
-
 /* The worker's phase. */
-static PtRunPhase
-current_phase(PtRunShared *shared)
+PtRunPhase
+PtLaunchPhase(PtLaunched *l)
 {
 	PtRunPhase	phase;
 
-	SpinLockAcquire(&shared->mutex);
-	phase = shared->phase;
-	SpinLockRelease(&shared->mutex);
+	SpinLockAcquire(&l->fixed->mutex);
+	phase = l->fixed->phase;
+	SpinLockRelease(&l->fixed->mutex);
 	return phase;
 }
 
-/* Wait until the worker has published a run_id (started) or has ended (finished). */
-static void
-wait_worker(Launched *l, bool until_end, bool relay)
+/* The run_id the worker published. */
+int64
+PtLaunchRunId(PtLaunched *l)
 {
-	for (;;)
-	{
-		pid_t		pid;
-		PtRunPhase	phase;
-		bool		stopped;
+	int64		run_id;
 
-		stopped = GetBackgroundWorkerPid(l->handle, &pid) == BGWH_STOPPED;
-		phase = current_phase(l->shared);
-		if (relay)
-			relay_progress(l);
-		if (stopped || (until_end ? phase >= PT_PHASE_DONE : phase != PT_PHASE_STARTING))
-			break;
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 PTOPT_POLL_MS, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
+	SpinLockAcquire(&l->fixed->mutex);
+	run_id = l->fixed->run_id;
+	SpinLockRelease(&l->fixed->mutex);
+	return run_id;
+}
+
+/* Re-throw one relayed message: a NOTICE now, an error kept for when the worker has left. */
+static void
+relay_message(PtLaunched *l, void *data, Size nbytes, MemoryContext keep)
+{
+	StringInfoData msg;
+	ErrorData	edata;
+	char		type;
+
+	msg.data = data;
+	msg.len = (int) nbytes;
+	msg.maxlen = (int) nbytes;
+	msg.cursor = 0;
+	type = pq_getmsgbyte(&msg);
+	if (type != 'E' && type != 'N')
+		return;					/* nothing else is relayed */
+	pq_parse_errornotice(&msg, &edata);
+	if (edata.elevel < ERROR)
+	{
+		ThrowErrorData(&edata);
+		return;
+	}
+	if (l->error == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(keep);
+
+		/* A worker's FATAL is this caller's ERROR; the first error is the one that counts. */
+		edata.elevel = ERROR;
+		l->error = palloc(sizeof(ErrorData));
+		*l->error = edata;
+		l->error->message = edata.message ? pstrdup(edata.message) : NULL;
+		l->error->detail = edata.detail ? pstrdup(edata.detail) : NULL;
+		l->error->hint = edata.hint ? pstrdup(edata.hint) : NULL;
+		l->error->context = edata.context ? pstrdup(edata.context) : NULL;
+		MemoryContextSwitchTo(old);
+	}
+}
+
+/* Turn a client that went away into the FATAL PostgreSQL raises for it. */
+static void
+check_client(TimestampTz *last)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (whereToSendOutput != DestRemote ||
+		!TimestampDifferenceExceeds(*last, now, PT_CLIENT_CHECK_MS))
+		return;
+	*last = now;
+	if (!pq_check_connection())
+	{
+		ClientConnectionLost = true;
+		InterruptPending = true;
 		CHECK_FOR_INTERRUPTS();
 	}
 }
 
-/* Wait as wait_worker does; a cancel or error here stops the worker too. */
+/* Read the queue until the worker has published a run_id or (until_end) has left. */
 static void
-wait_or_stop_worker(Launched *l, bool until_end, bool relay)
+follow_worker(PtLaunched *l, bool until_end)
+{
+	MemoryContext msg_cxt = AllocSetContextCreate(CurrentMemoryContext, "ptopt relay",
+												  ALLOCSET_SMALL_SIZES);
+	MemoryContext keep = CurrentMemoryContext;
+	TimestampTz last_check = GetCurrentTimestamp();
+
+	while (!l->detached)
+	{
+		Size		nbytes;
+		void	   *data;
+		shm_mq_result res = shm_mq_receive(l->mqh, &nbytes, &data, true);
+
+		if (res == SHM_MQ_SUCCESS)
+		{
+			MemoryContext old = MemoryContextSwitchTo(msg_cxt);
+
+			relay_message(l, data, nbytes, keep);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(msg_cxt);
+			continue;
+		}
+		if (res == SHM_MQ_DETACHED)
+		{
+			l->detached = true;
+			break;
+		}
+		if (!until_end && PtLaunchPhase(l) != PT_PHASE_STARTING)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 PT_POLL_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		check_client(&last_check);
+	}
+	MemoryContextDelete(msg_cxt);
+}
+
+/* Raise the worker's error, or say why it left without ending the run. */
+static void
+raise_worker_end(PtLaunched *l)
+{
+	int64		run_id = PtLaunchRunId(l);
+
+	if (l->error != NULL)
+	{
+		if (run_id != 0)
+			l->error->context = l->error->context
+				? psprintf("%s\nptopt run %lld", l->error->context, (long long) run_id)
+				: psprintf("ptopt run %lld", (long long) run_id);
+		ThrowErrorData(l->error);
+	}
+	if (PtLaunchPhase(l) < PT_PHASE_DONE)
+		ereport(ERROR,
+				(errcode(ERRCODE_ADMIN_SHUTDOWN),
+				 errmsg("the ptopt worker exited before the run ended"),
+				 run_id ? errdetail("Run %lld keeps the iterations it wrote and is marked failed the next time ptopt is used.",
+									(long long) run_id) : 0,
+				 errhint("The server log says why the worker stopped.")));
+}
+
+/* Wait for the worker; an error or cancel here stops it. */
+void
+PtLaunchWait(PtLaunched *l, bool until_end)
 {
 	PG_TRY();
 	{
-		wait_worker(l, until_end, relay);
+		follow_worker(l, until_end);
+		if (l->detached)
+			raise_worker_end(l);
 	}
 	PG_CATCH();
 	{
-		pid_t		pid;
-
-		if (GetBackgroundWorkerPid(l->handle, &pid) == BGWH_STARTED)
-			kill(pid, SIGINT);
+		if (!l->detached)
+			stop_worker(l);
+		PtLaunchRelease(l);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 }
 
-/* Raise the worker's error when it failed; note a worker that died without a word. */
-static void
-check_worker_end(Launched *l)
+/* Stop following the worker and detach the segment. */
+void
+PtLaunchRelease(PtLaunched *l)
 {
-	PtRunShared *shared = l->shared;
-	PtRunPhase	phase = current_phase(shared);
-
-	if (phase == PT_PHASE_FAILED)
+	if (waiting == l)
+		waiting = NULL;
+	if (l->seg != NULL)
 	{
-		/* The worker's texts were cut to fit the segment, perhaps inside a character. */
-		char	   *message = pstrdup(shared->error_message);
-		char	   *detail = pstrdup(shared->error_detail);
-		char	   *hint = pstrdup(shared->error_hint);
-
-		PtMakeValidText(message);
-		PtMakeValidText(detail);
-		PtMakeValidText(hint);
-		ereport(ERROR,
-				(errcode(shared->error_sqlstate),
-				 errmsg("%s", message),
-				 detail[0] ? errdetail("%s", detail) : 0,
-				 hint[0] ? errhint("%s", hint) : 0,
-				 shared->run_id ? errcontext("ptopt run %lld", (long long) shared->run_id) : 0));
+		dsm_detach(l->seg);
+		l->seg = NULL;
 	}
-	if (phase == PT_PHASE_STARTING || phase == PT_PHASE_RUNNING)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("ptopt worker exited before the run ended"),
-				 shared->run_id ? errdetail("Run %lld keeps the iterations it wrote; ptopt_wait marks it failed.",
-											(long long) shared->run_id) : 0,
-				 errhint("More details may be available in the server log.")));
-}
-
-/* Run a search in a worker, relay progress, return the summary. */
-Datum
-ptopt_run(PG_FUNCTION_ARGS)
-{
-	Launched	l = launch(fcinfo);
-	TupleDesc	tupdesc;
-	Datum		summary;
-
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "ptopt_run must return a composite type");
-	tupdesc = BlessTupleDesc(tupdesc);
-	wait_or_stop_worker(&l, true, true);
-	check_worker_end(&l);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	summary = PtStoreRunSummary(l.shared->run_id, tupdesc);
-	SPI_finish();
-	dsm_detach(l.seg);
-	PG_RETURN_DATUM(summary);
-}
-
-/* Start a search in a worker and return its run_id once the run row exists. */
-Datum
-ptopt_start(PG_FUNCTION_ARGS)
-{
-	Launched	l = launch(fcinfo);
-	int64		run_id;
-
-	wait_or_stop_worker(&l, false, false);
-	if (current_phase(l.shared) == PT_PHASE_STARTING || l.shared->run_id == 0)
-		check_worker_end(&l);
-	run_id = l.shared->run_id;
-	dsm_detach(l.seg);
-	PG_RETURN_INT64(run_id);
-}
-
-/* Check a search's arguments as ptopt_run would, without running it; returns the objective. */
-Datum
-ptopt_validate(PG_FUNCTION_ARGS)
-{
-	char	   *objective = validate(PtJsonbToText(PG_GETARG_JSONB_P(0)),
-									 text_to_cstring(PG_GETARG_TEXT_PP(1)),
-									 PG_GETARG_INT32(2), PG_GETARG_INT64(3),
-									 PtJsonbToText(PG_GETARG_JSONB_P(4)));
-
-	PG_RETURN_TEXT_P(cstring_to_text(objective));
 }

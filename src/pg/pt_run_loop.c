@@ -19,6 +19,7 @@
 #include "portability/instr_time.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
+#include "storage/procarray.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/json.h"
@@ -48,15 +49,48 @@ typedef struct RunState
 	PtObjective *objective;
 	PtHistory  *history;
 	double	   *x;
+	int			budget;			/* the run's budget (a resume adds to the stored one) */
+	int64		seed;
+	int			first_iter;		/* the first iteration this worker runs */
+	double		elapsed_before;	/* seconds the run had run before this worker took it */
+	instr_time	started;		/* when this worker took the run */
 	instr_time	synced;			/* when the run row was last brought up to date */
+	int			last_failure_code;	/* SQLSTATE of the last failed iteration, or 0 */
+	char		last_failure[256];	/* its message */
 } RunState;
 
 /* Wake the caller waiting on this run. */
 static void
 wake_caller(PtRunShared *shared)
 {
-	if (shared->caller_pgprocno >= 0)
-		SetLatch(&ProcGlobal->allProcs[shared->caller_pgprocno].procLatch);
+	PGPROC	   *proc = BackendPidGetProc(shared->fixed->caller_pid);
+
+	if (proc != NULL)
+		SetLatch(&proc->procLatch);
+}
+
+/* Publish the run's phase (and run_id) to the caller. */
+static void
+publish_phase(RunState *st, PtRunPhase phase)
+{
+	PtRunFixed *fixed = st->shared->fixed;
+
+	SpinLockAcquire(&fixed->mutex);
+	fixed->run_id = st->run_id;
+	fixed->phase = phase;
+	SpinLockRelease(&fixed->mutex);
+	wake_caller(st->shared);
+}
+
+/* Seconds the run has been running, over every worker that ran it. */
+static double
+run_elapsed(RunState *st)
+{
+	instr_time	now;
+
+	INSTR_TIME_SET_CURRENT(now);
+	INSTR_TIME_SUBTRACT(now, st->started);
+	return st->elapsed_before + INSTR_TIME_GET_DOUBLE(now);
 }
 
 /* Start a transaction with an SPI connection and a snapshot. */
@@ -77,26 +111,21 @@ commit_step(void)
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	/* Let autovacuum see what the worker wrote. */
+	pgstat_report_stat(false);
 }
 
-/* Build the plan, the strategy and the objective, and insert the run row. */
+/* Build the plan, the strategy, the history and the objective of a run. */
 static void
-run_setup(RunState *st)
+build_run(RunState *st, const char *space, const char *strategy, const char *options,
+		  const char *objective, const char *policy)
 {
-	PtRunShared *shared = st->shared;
-	const char *space = PtSharedText(shared, shared->space_off);
-	const char *strategy = PtSharedText(shared, shared->strategy_off);
-	const char *options = PtSharedText(shared, shared->options_off);
-	const char *objective = PtSharedText(shared, shared->objective_off);
-	char	   *policy;
-	PtRunRow	row;
 	PtError		err;
-	char		appname[NAMEDATALEN];
 
-	st->plan = PtRunPlanCreate(space, strategy, shared->budget, (uint64) shared->seed, options, &err);
+	st->plan = PtRunPlanCreate(space, strategy, st->budget, (uint64) st->seed, options, &err);
 	if (st->plan == NULL)
 		PtRaise(&err);
-	st->strategy = PtStrategyCreate(strategy, st->plan->space, (uint64) shared->seed, options, &err);
+	st->strategy = PtStrategyCreate(strategy, st->plan->space, (uint64) st->seed, options, &err);
 	if (st->strategy == NULL)
 		PtRaise(&err);
 	st->history = PtHistoryCreate(st->plan->space, &err);
@@ -104,29 +133,95 @@ run_setup(RunState *st)
 		PtRaise(&err);
 	st->x = MemoryContextAllocZero(TopMemoryContext,
 								   sizeof(double) * (st->plan->space->n_params + 1));
-
-	begin_step();
-	policy = PtPolicySnapshot(TopMemoryContext);
 	st->objective = PtObjectiveOpen(objective, options, policy);
+}
+
+/* Insert the run row of a new run and build what it needs. */
+static void
+setup_new_run(RunState *st)
+{
+	PtRunShared *shared = st->shared;
+	const char *space = PtRunSharedText(shared, PT_TEXT_SPACE);
+	const char *strategy = PtRunSharedText(shared, PT_TEXT_STRATEGY);
+	const char *options = PtRunSharedText(shared, PT_TEXT_OPTIONS);
+	const char *objective = PtRunSharedText(shared, PT_TEXT_OBJECTIVE);
+	char	   *policy;
+	PtRunRow	row;
+
+	st->budget = shared->fixed->budget;
+	st->seed = shared->fixed->seed;
+	st->first_iter = 1;
+	policy = PtPolicySnapshot(TopMemoryContext);
+	build_run(st, space, strategy, options, objective, policy);
 	row.label = st->plan->label;
 	row.strategy = strategy;
 	row.objective = objective;
 	row.space_json = space;
 	row.options_json = options;
 	row.policy_json = policy;
-	row.seed = shared->seed;
-	row.budget = shared->budget;
+	row.seed = st->seed;
+	row.budget = st->budget;
 	st->run_id = PtStoreInsertRun(&row);
-	INSTR_TIME_SET_CURRENT(st->synced);
-	snprintf(appname, sizeof(appname), "%s%lld", PT_WORKER_APPNAME, (long long) st->run_id);
-	SetConfigOption("application_name", appname, PGC_USERSET, PGC_S_SESSION);
-	commit_step();
+}
 
-	SpinLockAcquire(&shared->mutex);
-	shared->run_id = st->run_id;
-	shared->phase = PT_PHASE_RUNNING;
-	SpinLockRelease(&shared->mutex);
-	wake_caller(shared);
+/* Append one stored iteration to the history of a resumed run. */
+static void
+restore_trial(void *arg, const PtStoredIteration *it)
+{
+	RunState   *st = (RunState *) arg;
+	PtTrial		trial = {0};
+	PtError		err;
+	char		what[64];
+
+	snprintf(what, sizeof(what), "iteration %d of the stored run", it->iter);
+	if (PtSpacePointFromJson(st->plan->space, it->params_json, st->plan->fixed_json, what,
+							 st->x, &err) != PT_OK)
+		PtRaise(&err);
+	trial.iter = it->iter;
+	trial.x = st->x;
+	trial.status = it->status;
+	trial.score = it->score;
+	trial.source = it->source;
+	trial.summary = (char *) it->summary;
+	trial.reasoning = (char *) it->reasoning;
+	if (PtHistoryAppend(st->history, &trial, &err) != PT_OK)
+		PtRaise(&err);
+	PtStrategyObserve(st->strategy, st->history, &st->history->trials[st->history->n - 1]);
+	st->first_iter = it->iter + 1;
+}
+
+/* Take over a stored run: claim its row, rebuild its state from its trajectory. */
+static void
+setup_resumed_run(RunState *st)
+{
+	PtRunFixed *fixed = st->shared->fixed;
+	PtStoredRun run;
+
+	PtStoreClaimRun(fixed->resume_run_id, fixed->extra_budget, &run);
+	st->run_id = fixed->resume_run_id;
+	st->budget = run.budget;
+	st->seed = run.seed;
+	st->elapsed_before = run.elapsed_s;
+	st->first_iter = 1;
+	build_run(st, run.space_json, run.strategy, run.options_json, run.objective, run.policy_json);
+	PtStoreLoadTrajectory(st->run_id, restore_trial, st);
+}
+
+/* Set up a new or resumed run in a transaction of its own, then tell the caller. */
+static void
+run_setup(RunState *st)
+{
+	INSTR_TIME_SET_CURRENT(st->started);
+	begin_step();
+	PtStoreSweepOrphans();
+	if (st->shared->fixed->resume_run_id != 0)
+		setup_resumed_run(st);
+	else
+		setup_new_run(st);
+	INSTR_TIME_SET_CURRENT(st->synced);
+	pgstat_report_activity(STATE_RUNNING, "ptopt run");
+	commit_step();
+	publish_phase(st, PT_PHASE_RUNNING);
 }
 
 /* Fill the proposal for iteration iter: a warm-start point, or the strategy's. */
@@ -148,27 +243,30 @@ propose(RunState *st, int iter, PtProposal *proposal)
 		PtRaise(&err);
 }
 
-/* Publish a progress line when iter is one the caller should print. */
+/* Send a progress NOTICE (relayed to the caller) when iter is one it should print. */
 static void
 publish_progress(RunState *st, int iter, const PtTrial *trial)
 {
-	PtRunShared *shared = st->shared;
+	PtRunFixed *fixed = st->shared->fixed;
 	const PtHistory *h = st->history;
-	PtProgressLine *line;
+	char		score[64];
+	char		best[64];
 
-	if (!(iter == 1 || iter == shared->budget || iter % shared->progress_every == 0))
+	if (!fixed->progress_notices ||
+		!(iter == st->first_iter || iter == st->budget || iter % fixed->progress_every == 0))
 		return;
-	SpinLockAcquire(&shared->mutex);
-	line = &shared->ring[shared->n_progress % PT_PROGRESS_RING];
-	line->iter = iter;
-	line->ok = (trial->status == PT_TRIAL_OK);
-	line->score = trial->score;
-	line->has_best = (h->best >= 0);
-	line->best = line->has_best ? h->trials[h->best].score : 0;
-	line->best_iter = line->has_best ? h->trials[h->best].iter : 0;
-	shared->n_progress++;
-	SpinLockRelease(&shared->mutex);
-	wake_caller(shared);
+	if (trial->status == PT_TRIAL_OK)
+		snprintf(score, sizeof(score), "score %.6g", trial->score);
+	else
+		snprintf(score, sizeof(score), "%s", PtTrialStatusName(trial->status));
+	if (h->best >= 0)
+		snprintf(best, sizeof(best), "best %.6g (iter %d)", h->trials[h->best].score,
+				 h->trials[h->best].iter);
+	else
+		snprintf(best, sizeof(best), "no best yet");
+	ereport(NOTICE,
+			(errmsg("ptopt run %lld: iter %d/%d  %s  %s", (long long) st->run_id, iter,
+					st->budget, score, best)));
 }
 
 /* Run one iteration: propose, evaluate, write, remember. */
@@ -230,6 +328,8 @@ run_iteration(RunState *st, int iter)
 		StringInfoData report;
 
 		PtMakeValidText(err.message);
+		st->last_failure_code = PtSqlState(err.code);
+		strlcpy(st->last_failure, err.message, sizeof(st->last_failure));
 		initStringInfo(&report);
 		appendStringInfoString(&report, "{\"error\": ");
 		escape_json(&report, err.message);
@@ -265,7 +365,7 @@ run_iteration(RunState *st, int iter)
 	INSTR_TIME_SUBTRACT(now, st->synced);
 	if (INSTR_TIME_GET_MILLISEC(now) >= PT_RUN_SYNC_MS)
 	{
-		PtStoreSyncRun(st->run_id, NULL, NULL);
+		PtStoreSyncRun(st->run_id, NULL, NULL, run_elapsed(st));
 		INSTR_TIME_SET_CURRENT(st->synced);
 	}
 	commit_step();
@@ -274,30 +374,47 @@ run_iteration(RunState *st, int iter)
 	publish_progress(st, iter, &st->history->trials[st->history->n - 1]);
 }
 
-/* Close the run row in a fresh transaction. */
+/* Close the run row in a fresh transaction; a second cancel cannot cut it short. */
 static void
 run_finish(RunState *st, const char *status, const char *error)
 {
+	HOLD_INTERRUPTS();
 	begin_step();
-	PtStoreSyncRun(st->run_id, status, error);
+	PtStoreSyncRun(st->run_id, status, error, run_elapsed(st));
 	commit_step();
+	RESUME_INTERRUPTS();
 }
 
-/* Publish the final phase and error to the caller. */
+/* Raise when the budget ran out and no iteration scored: such a run ends failed. */
 static void
-publish_end(PtRunShared *shared, PtRunPhase phase, ErrorData *edata)
+check_some_scored(RunState *st)
 {
-	SpinLockAcquire(&shared->mutex);
-	shared->phase = phase;
-	if (edata != NULL)
+	if (st->history->n == 0 || PtHistoryCountOk(st->history) > 0)
+		return;
+	ereport(ERROR,
+			(errcode(st->last_failure_code ? st->last_failure_code : ERRCODE_DATA_EXCEPTION),
+			 errmsg("every iteration of the run failed"),
+			 st->last_failure[0] ? errdetail("The last iteration failed with: %s", st->last_failure) : 0,
+			 errhint("Each iteration's report holds its error (report->'error' in ptopt.trajectory).")));
+}
+
+/* Send the caller the reason a terminated worker stopped, as an ERROR of class 57. */
+static void
+send_terminated(const char *reason)
+{
+	PG_TRY();
 	{
-		shared->error_sqlstate = edata->sqlerrcode;
-		strlcpy(shared->error_message, edata->message ? edata->message : "", PT_SHARED_TEXT_MAX);
-		strlcpy(shared->error_detail, edata->detail ? edata->detail : "", PT_SHARED_TEXT_MAX);
-		strlcpy(shared->error_hint, edata->hint ? edata->hint : "", PT_SHARED_TEXT_MAX);
+		ereport(ERROR,
+				(errcode(ERRCODE_ADMIN_SHUTDOWN),
+				 errmsg("%s", reason),
+				 errhint("The iterations already written stay; ptopt_resume continues the run.")));
 	}
-	SpinLockRelease(&shared->mutex);
-	wake_caller(shared);
+	PG_CATCH();
+	{
+		EmitErrorReport();
+		FlushErrorState();
+	}
+	PG_END_TRY();
 }
 
 /* Free the core objects of a run. */
@@ -314,13 +431,36 @@ run_state_free(RunState *st)
 	st->plan = NULL;
 }
 
+/* How a run that stopped with an error ends: its status and the text for runs.error. */
+static const char *
+stop_status(ErrorData *edata, const char **error)
+{
+	if (PtWorkerCallerGone())
+	{
+		*error = NULL;
+		return "cancelled";
+	}
+	if (PtWorkerTerminated())
+	{
+		*error = "the ptopt worker was terminated (pg_terminate_backend or a server shutdown)";
+		return "failed";
+	}
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+	{
+		*error = NULL;
+		return "cancelled";
+	}
+	*error = edata->message;
+	return "failed";
+}
+
 /* Execute the run described by shared. */
 void
 PtRunExecute(PtRunShared *shared)
 {
 	RunState	st = {0};
 	MemoryContext iter_cxt;
-	const char *search_path = PtSharedText(shared, shared->search_path_off);
+	const char *search_path = PtRunSharedText(shared, PT_TEXT_SEARCH_PATH);
 
 	st.shared = shared;
 	iter_cxt = AllocSetContextCreate(TopMemoryContext, "ptopt iteration", ALLOCSET_DEFAULT_SIZES);
@@ -332,37 +472,46 @@ PtRunExecute(PtRunShared *shared)
 		int			iter;
 
 		run_setup(&st);
-		for (iter = 1; iter <= shared->budget; iter++)
+		for (iter = st.first_iter; iter <= st.budget; iter++)
 		{
 			MemoryContext old;
 
 			CHECK_FOR_INTERRUPTS();
+			if (PtWorkerCallerGone())
+				ereport(ERROR,
+						(errcode(ERRCODE_QUERY_CANCELED),
+						 errmsg("the caller of ptopt run %lld has left", (long long) st.run_id)));
 			MemoryContextReset(iter_cxt);
 			old = MemoryContextSwitchTo(iter_cxt);
-			pgstat_report_activity(STATE_RUNNING, "ptopt iteration");
 			run_iteration(&st, iter);
 			MemoryContextSwitchTo(old);
 		}
+		check_some_scored(&st);
 		run_finish(&st, "done", NULL);
 		pgstat_report_activity(STATE_IDLE, NULL);
-		publish_end(shared, PT_PHASE_DONE, NULL);
+		publish_phase(&st, PT_PHASE_DONE);
 	}
 	PG_CATCH();
 	{
 		ErrorData  *edata;
-		bool		cancelled;
+		const char *status;
+		const char *error;
 
+		HOLD_INTERRUPTS();
 		MemoryContextSwitchTo(TopMemoryContext);
 		edata = CopyErrorData();
+		status = stop_status(edata, &error);
+		/* A failure reaches the caller whole through the queue; a cancel needs no message. */
+		if (strcmp(status, "failed") == 0 && !PtWorkerTerminated())
+			EmitErrorReport();
 		FlushErrorState();
 		AbortCurrentTransaction();
-		cancelled = (edata->sqlerrcode == ERRCODE_QUERY_CANCELED);
 		if (st.run_id != 0)
-			run_finish(&st, cancelled ? "cancelled" : "failed", cancelled ? NULL : edata->message);
-		publish_end(shared, cancelled ? PT_PHASE_CANCELLED : PT_PHASE_FAILED, edata);
-		if (!cancelled)
-			ereport(LOG,
-					(errmsg("ptopt run %lld failed: %s", (long long) st.run_id, edata->message)));
+			run_finish(&st, status, error);
+		if (PtWorkerTerminated())
+			send_terminated(error);
+		publish_phase(&st, strcmp(status, "cancelled") == 0 ? PT_PHASE_CANCELLED : PT_PHASE_FAILED);
+		RESUME_INTERRUPTS();
 	}
 	PG_END_TRY();
 	run_state_free(&st);

@@ -1,22 +1,29 @@
 /*
- * pt_run_shared.h — the dynamic shared memory a caller and its run worker share.
+ * pt_run_shared.h — what a caller and its run worker share: a DSM segment with a shm_toc.
  *
- * The caller writes the inputs, launches the worker and waits; the worker
- * publishes the run_id, a ring of progress lines and, at the end, its
- * phase and any error.  Everything after the inputs is guarded by mutex.
+ * The segment holds three entries: the fixed inputs and status (PtRunFixed),
+ * the input texts, and a shm_mq from the worker to the caller.  The worker
+ * redirects its protocol output to the queue (pq_redirect_to_shm_mq), so its
+ * NOTICEs and whole errors reach the caller, which re-throws them; either side
+ * notices the other leave (the queue detaches; the caller's exit callback
+ * signals the worker).  Workers are found by the PID kept in the run row and
+ * in PtRunFixed, never by a name.
  */
 #ifndef PTOPT_PT_RUN_SHARED_H
 #define PTOPT_PT_RUN_SHARED_H
 
 #include "postgres.h"
 
+#include "storage/dsm.h"
+#include "storage/shm_toc.h"
 #include "storage/spin.h"
 
-#define PT_SHARED_MAGIC 0x7074726E		/* "ptrn" */
-#define PT_PROGRESS_RING 64				/* progress lines the caller may lag behind */
-#define PT_SHARED_TEXT_MAX 1024			/* error message, detail and hint */
+#define PT_SHM_MAGIC 0x70746d71			/* "ptmq" */
+#define PT_KEY_FIXED 1
+#define PT_KEY_TEXTS 2
+#define PT_KEY_QUEUE 3
+#define PT_QUEUE_SIZE 65536				/* bytes of relayed NOTICEs and errors in flight */
 #define PT_WORKER_TYPE "ptopt worker"	/* backend_type in pg_stat_activity */
-#define PT_WORKER_APPNAME "ptopt run "	/* application_name prefix, then the run_id */
 
 typedef enum PtRunPhase
 {
@@ -27,54 +34,62 @@ typedef enum PtRunPhase
 	PT_PHASE_FAILED
 } PtRunPhase;
 
-typedef struct PtProgressLine
+/* The texts a run needs, in the order they are laid out in the texts entry. */
+typedef enum PtRunText
 {
-	int			iter;
-	bool		ok;
-	double		score;
-	bool		has_best;
-	double		best;
-	int			best_iter;
-} PtProgressLine;
+	PT_TEXT_SPACE,
+	PT_TEXT_STRATEGY,
+	PT_TEXT_OPTIONS,
+	PT_TEXT_OBJECTIVE,			/* canonical objective name */
+	PT_TEXT_SEARCH_PATH,
+	PT_N_TEXTS
+} PtRunText;
 
-typedef struct PtRunShared
+typedef struct PtRunFixed
 {
-	uint32		magic;
 	slock_t		mutex;
 
 	/* inputs, written before launch */
 	Oid			database_id;
 	Oid			role_id;
-	int			caller_pgprocno;
+	pid_t		caller_pid;
+	bool		background;		/* ptopt_start: the run outlives its caller */
 	int			budget;
 	int64		seed;
-	int			progress_every;	/* a progress line every this many iterations */
-	Size		space_off;		/* offsets of NUL-terminated texts in data[] */
-	Size		strategy_off;
-	Size		options_off;
-	Size		objective_off;	/* canonical objective name */
-	Size		search_path_off;
+	int			progress_every;	/* a progress NOTICE every this many iterations */
+	bool		progress_notices;
+	int64		resume_run_id;	/* 0 for a new run */
+	int			extra_budget;	/* iterations a resume adds */
+	Size		text_off[PT_N_TEXTS];
 
-	/* outputs, under mutex */
+	/* status, under mutex */
 	PtRunPhase	phase;
 	int64		run_id;
-	uint64		n_progress;		/* progress lines published so far */
-	PtProgressLine ring[PT_PROGRESS_RING];
-	int			error_sqlstate;
-	char		error_message[PT_SHARED_TEXT_MAX];
-	char		error_detail[PT_SHARED_TEXT_MAX];
-	char		error_hint[PT_SHARED_TEXT_MAX];
+	bool		caller_gone;	/* the caller left while waiting: stop */
+} PtRunFixed;
 
-	char		data[FLEXIBLE_ARRAY_MEMBER];
+/* The worker's view of its segment. */
+typedef struct PtRunShared
+{
+	dsm_segment *seg;
+	shm_toc    *toc;
+	PtRunFixed *fixed;
+	const char *texts;
 } PtRunShared;
 
-/* The NUL-terminated input text at offset off of a shared segment's data area. */
-#define PtSharedText(shared, off) ((const char *) (shared)->data + (off))
+/* One input text of a run. */
+#define PtRunSharedText(shared, which) ((shared)->texts + (shared)->fixed->text_off[(which)])
 
 /* The worker's entry point (pt_worker.c), named in the BackgroundWorker struct. */
 extern PGDLLEXPORT void ptopt_worker_main(Datum main_arg);
 
 /* Execute the run described by shared, in the worker (pt_run_loop.c). */
 extern void PtRunExecute(PtRunShared *shared);
+
+/* True once the worker has been asked to stop because its caller left (pt_worker.c). */
+extern bool PtWorkerCallerGone(void);
+
+/* True once the worker has been told to terminate (SIGTERM) (pt_worker.c). */
+extern bool PtWorkerTerminated(void);
 
 #endif							/* PTOPT_PT_RUN_SHARED_H */

@@ -1,9 +1,12 @@
 /*
  * pt_run_sql.c — ptopt_wait and ptopt_cancel: following a run from any session.
+ *
+ * A run's worker is the backend whose PID the run row keeps, checked to be a
+ * ptopt worker of this database; never found by a name.
  */
 #include "postgres.h"
 
-#include "catalog/pg_type.h"
+#include "access/xact.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -11,8 +14,10 @@
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "pt_glue.h"
 #include "pt_run_shared.h"
 #include "pt_run_store.h"
 
@@ -32,36 +37,16 @@ visible_status(int64 run_id)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("run %lld does not exist", (long long) run_id),
 				 errdetail("Runs of other roles are not visible.")));
+	SPI_freetuptable(SPI_tuptable);
 	return status;
 }
 
-/* Run a query over the run's worker in pg_stat_activity; returns the one bool it yields. */
+/* True while the run is running: a look at its row, its worker gone being swept first. */
 static bool
-worker_query(int64 run_id, const char *sql)
+still_running(int64 run_id)
 {
-	Oid			types[2] = {TEXTOID, TEXTOID};
-	Datum		values[2];
-	bool		isnull;
-	bool		result;
-	int			rc;
-
-	values[0] = CStringGetTextDatum(psprintf("%s%lld", PT_WORKER_APPNAME, (long long) run_id));
-	values[1] = CStringGetTextDatum(PT_WORKER_TYPE);
-	pgstat_clear_snapshot();
-	rc = SPI_execute_with_args(sql, 2, types, values, NULL, false, 1);
-	if (rc != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "could not read pg_stat_activity: %s", SPI_result_code_string(rc));
-	result = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	return !isnull && result;
-}
-
-/* True when a worker for this run is alive. */
-static bool
-worker_alive(int64 run_id)
-{
-	return worker_query(run_id,
-						"SELECT count(*) > 0 FROM pg_catalog.pg_stat_activity"
-						" WHERE application_name = $1 AND backend_type = $2");
+	PtStoreSweepOrphans();
+	return strcmp(visible_status(run_id), "running") == 0;
 }
 
 /* Wait for a run to end or the timeout to pass; return its summary. */
@@ -72,9 +57,15 @@ ptopt_wait(PG_FUNCTION_ARGS)
 	TimestampTz deadline = 0;
 	TupleDesc	tupdesc;
 	Datum		summary;
+	MemoryContext poll_cxt;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("run_id must not be NULL")));
+	PtRequireArgs(fcinfo, 1u << 1);
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+				 errmsg("ptopt_wait cannot run in a REPEATABLE READ or SERIALIZABLE transaction"),
+				 errdetail("This transaction's snapshot would never see the run end."),
+				 errhint("Call ptopt_wait in a READ COMMITTED transaction.")));
 	run_id = PG_GETARG_INT64(0);
 	if (!PG_ARGISNULL(1))
 	{
@@ -87,20 +78,17 @@ ptopt_wait(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "ptopt_wait must return a composite type");
 	tupdesc = BlessTupleDesc(tupdesc);
+	poll_cxt = AllocSetContextCreate(CurrentMemoryContext, "ptopt wait", ALLOCSET_SMALL_SIZES);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	for (;;)
 	{
-		if (strcmp(visible_status(run_id), "running") != 0)
-			break;
-		if (!worker_alive(run_id))
-		{
-			/* Look again: the worker may have finished between the two reads. */
-			if (strcmp(visible_status(run_id), "running") == 0)
-				PtStoreSyncRun(run_id, "failed", "the worker exited before the run ended");
-			break;
-		}
-		if (deadline != 0 && GetCurrentTimestamp() >= deadline)
+		MemoryContext old = MemoryContextSwitchTo(poll_cxt);
+		bool		running = still_running(run_id);
+
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(poll_cxt);
+		if (!running || (deadline != 0 && GetCurrentTimestamp() >= deadline))
 			break;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 PTOPT_WAIT_POLL_MS, PG_WAIT_EXTENSION);
@@ -109,6 +97,7 @@ ptopt_wait(PG_FUNCTION_ARGS)
 	}
 	summary = PtStoreRunSummary(run_id, tupdesc);
 	SPI_finish();
+	MemoryContextDelete(poll_cxt);
 	PG_RETURN_DATUM(summary);
 }
 
@@ -116,16 +105,21 @@ ptopt_wait(PG_FUNCTION_ARGS)
 Datum
 ptopt_cancel(PG_FUNCTION_ARGS)
 {
-	int64		run_id = PG_GETARG_INT64(0);
+	int64		run_id;
 	bool		signalled = false;
+	int			pid;
 
+	PtRequireArgs(fcinfo, 0);
+	run_id = PG_GETARG_INT64(0);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (strcmp(visible_status(run_id), "running") == 0)
-		signalled = worker_query(run_id,
-								 "SELECT coalesce(bool_or(pg_catalog.pg_cancel_backend(pid)), false)"
-								 " FROM pg_catalog.pg_stat_activity"
-								 " WHERE application_name = $1 AND backend_type = $2");
+	if (still_running(run_id))
+	{
+		/* pg_cancel_backend applies PostgreSQL's own rule on who may signal whom. */
+		pid = PtStoreRunWorkerPid(run_id);
+		if (pid != 0)
+			signalled = DatumGetBool(DirectFunctionCall1(pg_cancel_backend, Int32GetDatum(pid)));
+	}
 	SPI_finish();
 	PG_RETURN_BOOL(signalled);
 }

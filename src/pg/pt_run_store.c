@@ -7,10 +7,12 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "pgstat.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
 #include "pt_glue.h"
+#include "pt_run_shared.h"
 #include "pt_run_store.h"
 
 /* A text datum, or a null flag for NULL. */
@@ -48,8 +50,9 @@ PtStoreInsertRun(const PtRunRow *row)
 	values[6] = Int64GetDatum(row->seed);
 	values[7] = Int32GetDatum(row->budget);
 	rc = SPI_execute_with_args("INSERT INTO ptopt.runs"
-							   " (label, strategy, objective, space, options, policy, seed, budget)"
-							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING run_id",
+							   " (label, strategy, objective, space, options, policy, seed, budget, worker_pid)"
+							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, pg_catalog.pg_backend_pid())"
+							   " RETURNING run_id",
 							   8, types, values, nulls, false, 1);
 	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "could not insert into ptopt.runs: %s", SPI_result_code_string(rc));
@@ -90,24 +93,27 @@ PtStoreInsertIteration(const PtIterationRow *row)
 
 /* Bring a running run's row up to date from its trajectory, and close it when status is given. */
 void
-PtStoreSyncRun(int64 run_id, const char *status, const char *error)
+PtStoreSyncRun(int64 run_id, const char *status, const char *error, double elapsed_s)
 {
-	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
-	Datum		values[3];
-	char		nulls[4] = "   ";
+	Oid			types[4] = {INT8OID, TEXTOID, TEXTOID, FLOAT8OID};
+	Datum		values[4];
+	char		nulls[5] = "    ";
 	int			rc;
 
 	values[0] = Int64GetDatum(run_id);
 	values[1] = text_or_null(status, &nulls[1]);
 	values[2] = text_or_null(error, &nulls[2]);
+	values[3] = Float8GetDatum(elapsed_s);
 	rc = SPI_execute_with_args("UPDATE ptopt.runs r"
 							   " SET iterations = s.n, tokens_in = s.tin, tokens_out = s.tout,"
 							   "     best_score = b.score, best_iter = b.iter, best_params = b.params,"
 							   "     holdout_score = CASE WHEN jsonb_typeof(b.report -> 'holdout_score') = 'number'"
 							   "                          THEN (b.report ->> 'holdout_score')::float8 END,"
+							   "     elapsed = pg_catalog.make_interval(secs => $4),"
 							   "     status = coalesce($2, r.status),"
 							   "     error = CASE WHEN $2 IS NULL THEN r.error ELSE $3 END,"
-							   "     finished_at = CASE WHEN $2 IS NULL THEN r.finished_at ELSE clock_timestamp() END"
+							   "     finished_at = CASE WHEN $2 IS NULL THEN r.finished_at ELSE clock_timestamp() END,"
+							   "     worker_pid = CASE WHEN $2 IS NULL THEN r.worker_pid END"
 							   " FROM (SELECT count(*)::integer AS n, coalesce(sum(t.tokens_in), 0)::bigint AS tin,"
 							   "              coalesce(sum(t.tokens_out), 0)::bigint AS tout"
 							   "         FROM ptopt.trajectory t WHERE t.run_id = $1) s"
@@ -116,9 +122,175 @@ PtStoreSyncRun(int64 run_id, const char *status, const char *error)
 							   "                     WHERE t.run_id = $1 AND t.status = 'ok'"
 							   "                     ORDER BY t.score DESC NULLS LAST, t.iter LIMIT 1) b ON true"
 							   " WHERE r.run_id = $1 AND r.status = 'running'",
-							   3, types, values, nulls, false, 0);
+							   4, types, values, nulls, false, 0);
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "could not update ptopt.runs: %s", SPI_result_code_string(rc));
+}
+
+/* Mark failed, with the reason, every running run whose worker is gone (crash, restart, exit). */
+void
+PtStoreSweepOrphans(void)
+{
+	int			rc = SPI_execute("SELECT ptopt.sweep_orphans()", false, 0);
+
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not sweep ptopt.runs: %s", SPI_result_code_string(rc));
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* Column i (1-based) of the first result row as a C string, or NULL. */
+static char *
+result_text(int i)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/* Claim a stopped run for a resume: status running again, budget grown, this worker's PID. */
+void
+PtStoreClaimRun(int64 run_id, int extra_budget, PtStoredRun *out)
+{
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		values[2];
+	bool		isnull;
+	int			rc;
+
+	values[0] = Int64GetDatum(run_id);
+	values[1] = Int32GetDatum(extra_budget);
+	rc = SPI_execute_with_args("UPDATE ptopt.runs"
+							   " SET status = 'running', budget = budget + $2, error = NULL,"
+							   "     finished_at = NULL, worker_pid = pg_catalog.pg_backend_pid()"
+							   " WHERE run_id = $1 AND status IN ('cancelled', 'failed', 'done')"
+							   " RETURNING space::text, strategy, options::text, objective, policy::text,"
+							   "           seed, budget, extract(epoch FROM elapsed)::float8",
+							   2, types, values, NULL, false, 1);
+	if (rc != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "could not update ptopt.runs: %s", SPI_result_code_string(rc));
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("run %lld cannot be resumed", (long long) run_id),
+				 errdetail("It is no longer stopped, or it is not visible to this role.")));
+	out->space_json = result_text(1);
+	out->strategy = result_text(2);
+	out->options_json = result_text(3);
+	out->objective = result_text(4);
+	out->policy_json = result_text(5);
+	out->seed = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6, &isnull));
+	out->budget = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 7, &isnull));
+	out->elapsed_s = DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 8, &isnull));
+}
+
+/* The PtSource of a stored source name. */
+static PtSource
+source_of(const char *name)
+{
+	PtSource	s;
+
+	for (s = PT_SOURCE_RANDOM; s <= PT_SOURCE_WARM_START; s++)
+		if (strcmp(PtSourceName(s), name) == 0)
+			return s;
+	elog(ERROR, "unknown trajectory source \"%s\"", name);
+	pg_unreachable();
+}
+
+/* The PtTrialStatus of a stored status name. */
+static PtTrialStatus
+status_of(const char *name)
+{
+	PtTrialStatus s;
+
+	for (s = PT_TRIAL_OK; s <= PT_TRIAL_FAILED; s++)
+		if (strcmp(PtTrialStatusName(s), name) == 0)
+			return s;
+	elog(ERROR, "unknown trajectory status \"%s\"", name);
+	pg_unreachable();
+}
+
+/* Call fn for each stored iteration of a run, in iteration order, through a cursor. */
+void
+PtStoreLoadTrajectory(int64 run_id, void (*fn) (void *arg, const PtStoredIteration *it), void *arg)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	SPIPlanPtr	plan;
+	Portal		portal;
+	MemoryContext row_cxt = AllocSetContextCreate(CurrentMemoryContext, "ptopt trajectory row",
+												  ALLOCSET_DEFAULT_SIZES);
+
+	values[0] = Int64GetDatum(run_id);
+	plan = SPI_prepare("SELECT iter, params::text, score, status, source, report ->> 'summary', reasoning"
+					   " FROM ptopt.trajectory WHERE run_id = $1 ORDER BY iter", 1, types);
+	if (plan == NULL)
+		elog(ERROR, "could not read ptopt.trajectory: %s", SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, values, NULL, true);
+	for (;;)
+	{
+		uint64		i;
+
+		SPI_cursor_fetch(portal, true, 1000);
+		if (SPI_processed == 0)
+			break;
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			MemoryContext old = MemoryContextSwitchTo(row_cxt);
+			PtStoredIteration it;
+			bool		isnull;
+			Datum		d;
+
+			it.iter = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+			it.params_json = SPI_getvalue(tup, desc, 2);
+			d = SPI_getbinval(tup, desc, 3, &isnull);
+			it.score = isnull ? 0 : DatumGetFloat8(d);
+			it.status = status_of(SPI_getvalue(tup, desc, 4));
+			it.source = source_of(SPI_getvalue(tup, desc, 5));
+			it.summary = SPI_getvalue(tup, desc, 6);
+			it.reasoning = SPI_getvalue(tup, desc, 7);
+			fn(arg, &it);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(row_cxt);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	SPI_freeplan(plan);
+	MemoryContextDelete(row_cxt);
+}
+
+/* The PID of the worker running a run in this database, or 0 when none is alive. */
+int
+PtStoreRunWorkerPid(int64 run_id)
+{
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+	bool		isnull;
+	Datum		d;
+	int			rc;
+	int			pid;
+
+	values[0] = Int64GetDatum(run_id);
+	values[1] = CStringGetTextDatum(PT_WORKER_TYPE);
+	pgstat_clear_snapshot();
+	rc = SPI_execute_with_args("SELECT a.pid FROM ptopt.runs r"
+							   " JOIN pg_catalog.pg_stat_activity a ON a.pid = r.worker_pid"
+							   " WHERE r.run_id = $1 AND r.status = 'running' AND a.backend_type = $2"
+							   "   AND a.datid = (SELECT oid FROM pg_catalog.pg_database"
+							   "                   WHERE datname = pg_catalog.current_database())",
+							   2, types, values, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_stat_activity: %s", SPI_result_code_string(rc));
+	pid = 0;
+	if (SPI_processed == 1)
+	{
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		pid = isnull ? 0 : DatumGetInt32(d);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return pid;
 }
 
 /* The run's status, or NULL when it is not visible. */
@@ -141,6 +313,23 @@ PtStoreRunStatus(int64 run_id)
 											 &isnull));
 }
 
+/* The run's budget; the run must be visible. */
+int
+PtStoreRunBudget(int64 run_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	bool		isnull;
+	int			rc;
+
+	values[0] = Int64GetDatum(run_id);
+	rc = SPI_execute_with_args("SELECT budget FROM ptopt.runs WHERE run_id = $1",
+							   1, types, values, NULL, false, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read the budget of run %lld", (long long) run_id);
+	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
 /* The run's summary row. */
 Datum
 PtStoreRunSummary(int64 run_id, TupleDesc tupdesc)
@@ -155,8 +344,7 @@ PtStoreRunSummary(int64 run_id, TupleDesc tupdesc)
 
 	args[0] = Int64GetDatum(run_id);
 	rc = SPI_execute_with_args("SELECT run_id, strategy, iterations, best_score, best_iter,"
-							   " best_params, holdout_score,"
-							   " coalesce(finished_at, clock_timestamp()) - started_at, status"
+							   " best_params, holdout_score, elapsed, status"
 							   " FROM ptopt.runs WHERE run_id = $1",
 							   1, types, args, NULL, false, 1);
 	if (rc != SPI_OK_SELECT)

@@ -11,6 +11,8 @@
 
 #include "access/tupdesc.h"
 
+#include "history.h"
+
 typedef struct PtRunRow
 {
 	const char *label;			/* or NULL */
@@ -40,6 +42,31 @@ typedef struct PtIterationRow
 	long		tokens_out;
 } PtIterationRow;
 
+/* A stored run, as a resume reads it back. */
+typedef struct PtStoredRun
+{
+	char	   *space_json;
+	char	   *strategy;
+	char	   *options_json;
+	char	   *objective;
+	char	   *policy_json;
+	int64		seed;
+	int			budget;			/* after the extra budget was added */
+	double		elapsed_s;		/* time already spent */
+} PtStoredRun;
+
+/* A stored iteration, as a resume reads it back. */
+typedef struct PtStoredIteration
+{
+	int			iter;
+	const char *params_json;
+	double		score;
+	PtTrialStatus status;
+	PtSource	source;
+	const char *summary;		/* or NULL */
+	const char *reasoning;		/* or NULL */
+} PtStoredIteration;
+
 /* Insert a run row with status running; returns its run_id. */
 extern int64 PtStoreInsertRun(const PtRunRow *row);
 
@@ -48,13 +75,32 @@ extern void PtStoreInsertIteration(const PtIterationRow *row);
 
 /*
  * Bring a running run's row up to date from its trajectory (iterations, best
- * score, iteration, parameters and held-out score, tokens).  With a status it
- * also closes the run: status, finished_at and the error text (or NULL).
+ * score, iteration, parameters and held-out score, tokens) and its elapsed
+ * time.  With a status it also closes the run: status, finished_at and the
+ * error text (or NULL).
  */
-extern void PtStoreSyncRun(int64 run_id, const char *status, const char *error);
+extern void PtStoreSyncRun(int64 run_id, const char *status, const char *error,
+						   double elapsed_s);
+
+/* Mark failed, with the reason, every running run whose worker is gone. */
+extern void PtStoreSweepOrphans(void);
+
+/* Claim a stopped run for a resume (status running, budget + extra); raises when it cannot be. */
+extern void PtStoreClaimRun(int64 run_id, int extra_budget, PtStoredRun *out);
+
+/* Call fn for each stored iteration of a run, in iteration order. */
+extern void PtStoreLoadTrajectory(int64 run_id,
+								  void (*fn) (void *arg, const PtStoredIteration *it),
+								  void *arg);
+
+/* The PID of the live worker of a running run in this database, or 0. */
+extern int	PtStoreRunWorkerPid(int64 run_id);
 
 /* The run's status, or NULL when the run is not visible to this role. */
 extern char *PtStoreRunStatus(int64 run_id);
+
+/* The run's budget; the run must be visible. */
+extern int	PtStoreRunBudget(int64 run_id);
 
 /* The run's summary as a datum of the given row type; errors when not visible. */
 extern Datum PtStoreRunSummary(int64 run_id, TupleDesc tupdesc);
