@@ -61,29 +61,25 @@ is($node->safe_psql('postgres', q{SELECT status FROM ptopt.runs WHERE label = 'c
 	'cancelled', 'that run is cancelled too');
 
 # 3. Two databases, each with a run 1: a cancel in one leaves the other running.
-$node->safe_psql('postgres', 'CREATE DATABASE db2');
-$node->safe_psql('db2', q{
-	CREATE EXTENSION ptopt;
-	CREATE FUNCTION slow(p jsonb) RETURNS float8 LANGUAGE sql AS $$
-		SELECT pg_sleep(0.05); SELECT (p->>'x')::float8 $$;
-});
-$node->safe_psql('postgres', q{SELECT setval('ptopt.runs_run_id_seq', 1000)});
-my $a = $node->safe_psql('postgres',
-	qq{SELECT ptopt_start($space, 'random', 1000000, 0, '{"objective": "slow", "label": "db1 run"}')});
-my $b = $node->safe_psql('db2',
-	qq{SELECT ptopt_start($space, 'random', 1000000, 0, '{"objective": "slow", "label": "db2 run"}')});
-is($b, '1', 'db2 has a run 1');
-$node->safe_psql('postgres', q{UPDATE ptopt.runs SET run_id = 1 WHERE label = 'db1 run'})
-  if $a ne '1';
-is($node->safe_psql('postgres', q{SELECT run_id FROM ptopt.runs WHERE label = 'db1 run'}), '1',
-	'postgres has a run 1');
+for my $db ('db1', 'db2')
+{
+	$node->safe_psql('postgres', "CREATE DATABASE $db");
+	$node->safe_psql($db, q{
+		CREATE EXTENSION ptopt;
+		CREATE FUNCTION slow(p jsonb) RETURNS float8 LANGUAGE sql AS $$
+			SELECT pg_sleep(0.05); SELECT (p->>'x')::float8 $$;
+	});
+	is($node->safe_psql($db,
+		qq{SELECT ptopt_start($space, 'random', 1000000, 0, '{"objective": "slow", "label": "$db run"}')}),
+		'1', "$db has a run 1");
+}
 is($node->safe_psql('db2', 'SELECT ptopt_cancel(1)'), 't', 'cancel run 1 in db2');
 is($node->safe_psql('db2', q{SELECT status FROM ptopt_wait(1, '10 s')}), 'cancelled', 'db2 run 1 cancelled');
 usleep(300_000);
-is($node->safe_psql('postgres', 'SELECT status FROM ptopt.runs WHERE run_id = 1'), 'running',
-	'run 1 of postgres still running');
-is($node->safe_psql('postgres', 'SELECT ptopt_cancel(1)'), 't', 'and cancellable from its own database');
-is($node->safe_psql('postgres', q{SELECT status FROM ptopt_wait(1, '10 s')}), 'cancelled', 'then it ends');
+is($node->safe_psql('db1', 'SELECT status FROM ptopt.runs WHERE run_id = 1'), 'running',
+	'run 1 of db1 still running');
+is($node->safe_psql('db1', 'SELECT ptopt_cancel(1)'), 't', 'and cancellable from its own database');
+is($node->safe_psql('db1', q{SELECT status FROM ptopt_wait(1, '10 s')}), 'cancelled', 'then it ends');
 
 # 4. pg_dump -Fc and pg_restore into a new database: reviewed policy kept, new runs work.
 $node->safe_psql('db2', q{
@@ -141,14 +137,15 @@ is($node->safe_psql('postgres', qq{
 $node->safe_psql('postgres', 'CREATE ROLE ptopt_fresh LOGIN');
 for my $call (
 	qq{SELECT count(*) > 0 FROM ptopt_compare($space, '{random}', 3, 1, '{"objective": "quadratic"}')},
-	qq{SELECT ptopt_plot((SELECT run_id FROM ptopt_run($space, 'random', 3, 0, '{"objective": "quadratic"}'))) <> ''},
+	qq{SELECT status = 'done' FROM ptopt_run($space, 'random', 3, 0, '{"objective": "quadratic"}')},
+	q{SELECT ptopt_plot(max(run_id)) <> '' FROM ptopt.runs},
 	q{SELECT count(*) > 0 FROM ptopt_params()},
 	q{SELECT ptopt_default_space() IS NOT NULL})
 {
 	my ($ret, $out, $err) = $node->psql('postgres', $call,
 		connstr => $node->connstr('postgres') . ' user=ptopt_fresh');
 	is($ret . ' ' . $out, '0 t', "first call of a session: $call");
-	is($err, '', 'no error or warning');
+	unlike($err, qr/ERROR|WARNING/, 'no error or warning');
 }
 
 # 7. ptopt_wait does not grow while it polls: its memory early and late in a 3 s wait.
