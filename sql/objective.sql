@@ -35,7 +35,7 @@ SELECT r.iterations, r.status, r.best_score <= 5 AS best_from_ok_rows
   FROM ptopt_run('{"a": {"low": 0, "high": 10}}', 'random', 20, 11,
                  '{"objective": "my_flaky", "label": "sql flaky"}') r;
 SELECT t.status, count(*) > 0 AS some, bool_and(t.score IS NULL) AS no_score,
-       bool_and(CASE WHEN t.status = 'failed' THEN t.report->>'error' LIKE 'strategy blew up at a = %' ELSE t.report IS NULL END) AS message_kept
+       bool_and(CASE WHEN t.status = 'failed' THEN t.report#>>'{error,message}' LIKE 'strategy blew up at a = %' ELSE t.report IS NULL END) AS message_kept
   FROM ptopt.trajectory t JOIN ptopt.runs r USING (run_id) WHERE r.label = 'sql flaky'
  GROUP BY t.status ORDER BY t.status;
 
@@ -49,6 +49,20 @@ SELECT r.iterations, r.status, r.best_score IS NULL AS no_best, r.error
   FROM ptopt.runs r WHERE r.label = 'sql noscore';
 SELECT DISTINCT t.status, t.report->>'error' AS error
   FROM ptopt.trajectory t JOIN ptopt.runs r USING (run_id) WHERE r.label = 'sql noscore';
+
+-- A failed iteration keeps the objective's own SQLSTATE, message, detail and hint.
+CREATE FUNCTION my_denied(p jsonb) RETURNS float8 LANGUAGE plpgsql AS $$
+BEGIN
+    IF (p->>'a')::float8 > 0.5 THEN
+        RAISE EXCEPTION 'no access to the price table' USING ERRCODE = '42501',
+            DETAIL = 'Role has no SELECT on prices.', HINT = 'GRANT SELECT ON prices.';
+    END IF;
+    RETURN (p->>'a')::float8;
+END
+$$;
+SELECT r.status FROM ptopt_run('{"a": {"low": 0, "high": 1}}', 'random', 8, 2, '{"objective": "my_denied", "label": "sql denied"}') r;
+SELECT DISTINCT t.status, t.report->'error' AS error
+  FROM ptopt.trajectory t JOIN ptopt.runs r USING (run_id) WHERE r.label = 'sql denied' AND t.status = 'failed';
 
 -- Fixed values reach the objective without being searched.
 CREATE FUNCTION my_fixed(p jsonb) RETURNS float8 LANGUAGE sql AS $$

@@ -17,6 +17,7 @@ PtErrorClear(PtError *err)
 	err->message[0] = '\0';
 	err->detail[0] = '\0';
 	err->hint[0] = '\0';
+	err->sqlstate[0] = '\0';
 }
 
 /* Set code and message; returns the code. */

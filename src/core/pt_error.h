@@ -32,6 +32,8 @@ typedef struct PtError
 	char		message[PT_ERROR_MESSAGE_MAX];	/* lower case, no period */
 	char		detail[PT_ERROR_DETAIL_MAX];	/* a full sentence, or "" */
 	char		hint[PT_ERROR_HINT_MAX];		/* a full sentence, or "" */
+	char		sqlstate[6];	/* the five-character SQLSTATE of an error that came from
+								 * outside core (a user's SQL objective), or "" */
 } PtError;
 
 /* Reset an error to PT_OK with empty texts. */

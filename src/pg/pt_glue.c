@@ -68,6 +68,28 @@ PtMakeValidText(char *s)
 	}
 }
 
+/* Keep a caught PostgreSQL error whole in a core error: SQLSTATE, message, detail and hint. */
+void
+PtErrorFromErrorData(const ErrorData *edata, PtError *err)
+{
+	PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "%s", edata->message ? edata->message : "");
+	if (edata->detail)
+		PtErrorDetail(err, "%s", edata->detail);
+	if (edata->hint)
+		PtErrorHint(err, "%s", edata->hint);
+	strlcpy(err->sqlstate, unpack_sql_state(edata->sqlerrcode), sizeof(err->sqlstate));
+}
+
+/* The SQLSTATE of a core error: the one it carries, or its code's. */
+int
+PtErrorSqlState(const PtError *err)
+{
+	if (err->sqlstate[0] != '\0')
+		return MAKE_SQLSTATE(err->sqlstate[0], err->sqlstate[1], err->sqlstate[2],
+							 err->sqlstate[3], err->sqlstate[4]);
+	return PtSqlState(err->code);
+}
+
 /* Raise a core error as an ERROR (a cancel goes through CHECK_FOR_INTERRUPTS). */
 void
 PtRaise(const PtError *error)
@@ -86,7 +108,7 @@ PtRaise(const PtError *error)
 		elog(ERROR, "core reported a stop with no interrupt pending");
 	}
 	ereport(ERROR,
-			(errcode(PtSqlState(err->code)),
+			(errcode(PtErrorSqlState(err)),
 			 errmsg("%s", err->message),
 			 err->detail[0] ? errdetail("%s", err->detail) : 0,
 			 err->hint[0] ? errhint("%s", err->hint) : 0));

@@ -25,6 +25,12 @@ extern void PtMakeValidText(char *s);
 /* The SQLSTATE a core error code maps to. */
 extern int	PtSqlState(PtErrorCode code);
 
+/* The SQLSTATE of a core error: the one it carries (from a SQL objective), or its code's. */
+extern int	PtErrorSqlState(const PtError *err);
+
+/* Keep a caught PostgreSQL error whole in a core error: SQLSTATE, message, detail and hint. */
+extern void PtErrorFromErrorData(const ErrorData *edata, PtError *err);
+
 /* A stop callback that reports a pending cancel or termination without raising. */
 extern const PtStop *PtPgStop(void);
 

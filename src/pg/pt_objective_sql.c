@@ -191,7 +191,8 @@ sql_evaluate(void *state, const char *params_json, PtEvaluation *out, const PtSt
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED || edata->elevel > ERROR)
 			ReThrowError(edata);
 		PtEvaluationClear(out);
-		rc = PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "%s", edata->message);
+		PtErrorFromErrorData(edata, err);
+		rc = err->code;
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();

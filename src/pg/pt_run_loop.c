@@ -269,6 +269,34 @@ publish_progress(RunState *st, int iter, const PtTrial *trial)
 					st->budget, score, best)));
 }
 
+/* The report of a failed iteration: {"error": {sqlstate, message, detail, hint}}. */
+static char *
+failure_report(PtError *err)
+{
+	StringInfoData report;
+
+	PtMakeValidText(err->message);
+	PtMakeValidText(err->detail);
+	PtMakeValidText(err->hint);
+	initStringInfo(&report);
+	appendStringInfoString(&report, "{\"error\": {\"sqlstate\": ");
+	escape_json(&report, unpack_sql_state(PtErrorSqlState(err)));
+	appendStringInfoString(&report, ", \"message\": ");
+	escape_json(&report, err->message);
+	if (err->detail[0] != '\0')
+	{
+		appendStringInfoString(&report, ", \"detail\": ");
+		escape_json(&report, err->detail);
+	}
+	if (err->hint[0] != '\0')
+	{
+		appendStringInfoString(&report, ", \"hint\": ");
+		escape_json(&report, err->hint);
+	}
+	appendStringInfoString(&report, "}}");
+	return report.data;
+}
+
 /* Run one iteration: propose, evaluate, write, remember. */
 static void
 run_iteration(RunState *st, int iter)
@@ -324,17 +352,10 @@ run_iteration(RunState *st, int iter)
 		row.report_json = eval.report_json;
 	else
 	{
-		/* A failed iteration keeps its message in the report. */
-		StringInfoData report;
-
-		PtMakeValidText(err.message);
-		st->last_failure_code = PtSqlState(err.code);
+		/* A failed iteration keeps its error whole in the report. */
+		st->last_failure_code = PtErrorSqlState(&err);
 		strlcpy(st->last_failure, err.message, sizeof(st->last_failure));
-		initStringInfo(&report);
-		appendStringInfoString(&report, "{\"error\": ");
-		escape_json(&report, err.message);
-		appendStringInfoChar(&report, '}');
-		row.report_json = report.data;
+		row.report_json = failure_report(&err);
 	}
 	row.reasoning = proposal.reasoning;
 	row.source = PtSourceName(proposal.source);
