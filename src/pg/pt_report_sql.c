@@ -417,6 +417,28 @@ ptopt_report_compare(PG_FUNCTION_ARGS)
 				 errmsg("none of the runs exists"),
 				 errdetail("Runs of other roles are not visible.")));
 	runs = palloc0(sizeof(PtReportCompareRun) * n);
+	if (n < n_ids)
+	{
+		/* Name the first id that is not there. */
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n_elems;
+		int			e;
+
+		deconstruct_array(ids, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &n_elems);
+		for (e = 0; e < n_elems; e++)
+		{
+			bool		found = false;
+
+			for (i = 0; i < (uint64) n && !found; i++)
+				found = DatumGetInt64(col_datum(i, 1)) == DatumGetInt64(elems[e]);
+			if (!found)
+				run_not_found(DatumGetInt64(elems[e]));
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("run_ids must not repeat a run")));
+	}
 	for (i = 0; i < (uint64) n; i++)
 	{
 		PtReportCompareRun *r = &runs[i];
