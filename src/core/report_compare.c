@@ -72,9 +72,11 @@ compare_chart(PtBuf *b, const PtReportCompareRun *runs, int n, const char **name
 	if (vals == NULL)
 		return PT_ERR_OUT_OF_MEMORY;
 	for (i = 0; i < n; i++)
-	{
 		max_n = runs[i].n > max_n ? runs[i].n : max_n;
-		for (it = 0; it < runs[i].n; it++)
+	/* The y range leaves out the first tenth of the iterations: a first poor score would flatten the rest. */
+	for (i = 0; i < n; i++)
+	{
+		for (it = runs[i].n > 1 ? max_n / 10 : 0; it < runs[i].n; it++)
 			if (isfinite(runs[i].best_so_far[it]))
 			{
 				f.ymin = fmin(f.ymin, runs[i].best_so_far[it]);
@@ -90,7 +92,8 @@ compare_chart(PtBuf *b, const PtReportCompareRun *runs, int n, const char **name
 	}
 	f.xmax = max_n + 0.5;
 	PtBufPuts(b, "<section id=\"chart\">\n<h2>Best score so far against iteration</h2>\n"
-			  "<p class=\"note\">Lines: the median over a strategy's runs; bands: from its lowest to its highest run.</p>\n"
+			  "<p class=\"note\">Lines: the median over a strategy's runs; bands: from its lowest to its highest run. "
+			  "The scale fits the iterations after the first tenth.</p>\n"
 			  "<div class=\"scroll\">");
 	PtChartOpen(b, &f, "compare-chart", "chart", "Best score so far per strategy against iteration");
 	PtChartAxes(b, &f, "iteration", "best score so far");
