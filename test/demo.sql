@@ -44,6 +44,7 @@ SELECT i.param, round(i.importance::numeric, 3) AS importance
 
 \echo '== The same run as a self-contained HTML page (ptopt_report)'
 SELECT run_id AS demo_run FROM ptopt.runs WHERE label = 'demo' \gset
+\set QUIET on
 \pset format unaligned
 \pset tuples_only on
 \o :report
@@ -51,6 +52,8 @@ SELECT ptopt_report(:demo_run);
 \o
 \pset format aligned
 \pset tuples_only off
+\unset QUIET
+\echo 'written to' :report
 
 \echo '== A search over a hard-gated setting is refused before it starts'
 \set ON_ERROR_STOP 0
