@@ -208,6 +208,33 @@ test_categorical_dominates(void)
 	PtSpaceFree(space);
 }
 
+/* A categorical with many choices (more one-hot columns split than the grid allows) still dominates. */
+static void
+test_many_choices(void)
+{
+	PtError		err;
+	PtSpace    *space = PtSpaceParse("{\"u\": {\"type\": \"float\", \"low\": 0, \"high\": 1},"
+									 " \"pick\": {\"type\": \"categorical\", \"choices\": "
+									 "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]}}", &err);
+	static double x[1000 * 2];
+	static double y[1000];
+	double		imp[2];
+	PtRng		rng;
+	int			i;
+
+	PtRngSeed(&rng, 5);
+	for (i = 0; i < 1000; i++)
+	{
+		x[i * 2] = PtRngUniform(&rng);
+		x[i * 2 + 1] = (double) PtRngBelow(&rng, 20);
+		y[i] = (double) (((int) x[i * 2 + 1] * 7) % 20) + 0.1 * x[i * 2];
+	}
+	CHECK(PtImportance(space, x, y, 1000, 0, NULL, imp, &err) == PT_OK, "20-choice importance runs");
+	printf("# importance u %.4f  pick %.4f\n", imp[0], imp[1]);
+	CHECK(imp[1] > 0.95 && fabs(imp[0] + imp[1] - 1) < 1e-12, "the 20-choice categorical dominates (%.4f)", imp[1]);
+	PtSpaceFree(space);
+}
+
 /* Run every test. */
 int
 main(void)
@@ -217,6 +244,7 @@ main(void)
 	test_synthetic_importance();
 	test_stop();
 	test_categorical_dominates();
+	test_many_choices();
 	CHECK(PtAllocLive() == 0, "no allocation leaked (%ld live)", PtAllocLive());
 	return UnitDone();
 }

@@ -12,9 +12,11 @@
  * leaf volume.  This is the same quantity Optuna gets by walking the tree
  * once per grid midpoint, computed here in one pass over the leaves.
  *
- * A group with more cells than PT_FANOVA_MAX_CELLS (a categorical parameter
- * with many one-hot columns split in one tree; Optuna enumerates them all)
- * is measured at its valid one-hot vertices instead, each weighted equally.
+ * A group of several columns with more cells than PT_FANOVA_MAX_CELLS (a
+ * categorical parameter with more than 12 one-hot columns split in one
+ * tree; Optuna enumerates them all, 2^k midpoints) is measured at its valid
+ * one-hot vertices instead, each weighted equally.  A single column is
+ * summed with a difference array: O(leaves + intervals).
  */
 #include <math.h>
 #include <stdbool.h>
@@ -24,7 +26,7 @@
 #include "importance_internal.h"
 #include "pt_alloc.h"
 
-#define PT_FANOVA_MAX_CELLS 65536
+#define PT_FANOVA_MAX_CELLS 4096	/* grid cells of a group of several columns */
 
 /* The leaves of a tree with their boxes. */
 typedef struct FanovaLeaves
@@ -267,8 +269,8 @@ PtFanovaTree(const PtTree *tree, int d, int n_groups, const int *group_start,
 	wgt = PtMalloc(sizeof(double) * (size_t) lv.n);
 	bp = PtMalloc(sizeof(double) * (size_t) stride * d);
 	nbp = PtCalloc((size_t) d, sizeof(int));
-	cell_v = PtMalloc(sizeof(double) * PT_FANOVA_MAX_CELLS);
-	cell_w = PtMalloc(sizeof(double) * PT_FANOVA_MAX_CELLS);
+	cell_v = PtMalloc(sizeof(double) * (size_t) (stride > PT_FANOVA_MAX_CELLS ? stride : PT_FANOVA_MAX_CELLS));
+	cell_w = PtMalloc(sizeof(double) * (size_t) (stride > PT_FANOVA_MAX_CELLS ? stride : PT_FANOVA_MAX_CELLS));
 	idx = PtMalloc(sizeof(int) * (size_t) d);
 	ilo = PtMalloc(sizeof(int) * (size_t) d);
 	ihi = PtMalloc(sizeof(int) * (size_t) d);
@@ -325,7 +327,7 @@ PtFanovaTree(const PtTree *tree, int d, int n_groups, const int *group_start,
 		outside_weights(&lv, gs, gl, wgt);
 		for (k = 0; k < gl; k++)
 			cells *= (double) (nbp[gs + k] - 1);
-		if (cells > PT_FANOVA_MAX_CELLS)
+		if (gl > 1 && cells > PT_FANOVA_MAX_CELLS)
 		{
 			if (gl > PT_FANOVA_MAX_CELLS)
 				goto oom;
@@ -336,8 +338,38 @@ PtFanovaTree(const PtTree *tree, int d, int n_groups, const int *group_start,
 		n_cells = (int) cells;
 		memset(cell_v, 0, sizeof(double) * n_cells);
 		memset(cell_w, 0, sizeof(double) * n_cells);
+		if (gl == 1)
+		{
+			/* One column: a leaf covers a run of intervals; add it at both ends and sum along. */
+			const double *b = bp + (size_t) gs * stride;
+			double		run_v = 0;
+			double		run_w = 0;
+
+			for (i = 0; i < lv.n; i++)
+			{
+				int			lo = lower_index(b, nbp[gs], lv.lo[(size_t) i * d + gs]);
+				int			hi = lower_index(b, nbp[gs], lv.hi[(size_t) i * d + gs]);
+
+				if (hi <= lo)
+					continue;
+				cell_v[lo] += wgt[i] * lv.value[i];
+				cell_w[lo] += wgt[i];
+				if (hi < n_cells)
+				{
+					cell_v[hi] -= wgt[i] * lv.value[i];
+					cell_w[hi] -= wgt[i];
+				}
+			}
+			for (c = 0; c < n_cells; c++)
+			{
+				run_v += cell_v[c];
+				run_w += cell_w[c];
+				cell_v[c] = run_v;
+				cell_w[c] = run_w;
+			}
+		}
 		/* Each leaf adds its value to every cell of the grid its box covers. */
-		for (i = 0; i < lv.n; i++)
+		for (i = 0; i < lv.n && gl > 1; i++)
 		{
 			bool		more = true;
 
