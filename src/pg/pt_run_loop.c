@@ -47,7 +47,8 @@ typedef struct RunState
 	PtStrategy *strategy;
 	PtObjective *objective;
 	PtHistory  *history;
-	double	   *x;
+	double	   *x;				/* the search-space point of the iteration */
+	double	   *point;			/* the same completed to the evaluation space */
 	instr_time	synced;			/* when the run row was last brought up to date */
 } RunState;
 
@@ -96,7 +97,11 @@ run_setup(RunState *st)
 	st->plan = PtRunPlanCreate(space, strategy, shared->budget, (uint64) shared->seed, options, &err);
 	if (st->plan == NULL)
 		PtRaise(&err);
-	st->strategy = PtStrategyCreate(strategy, st->plan->space, (uint64) shared->seed, options, &err);
+	{
+		PtStrategyInit sinit = PtRunPlanStrategyInit(st->plan);
+
+		st->strategy = PtStrategyCreate(strategy, &sinit, &err);
+	}
 	if (st->strategy == NULL)
 		PtRaise(&err);
 	st->history = PtHistoryCreate(st->plan->space, &err);
@@ -104,10 +109,12 @@ run_setup(RunState *st)
 		PtRaise(&err);
 	st->x = MemoryContextAllocZero(TopMemoryContext,
 								   sizeof(double) * (st->plan->space->n_params + 1));
+	st->point = MemoryContextAllocZero(TopMemoryContext,
+									   sizeof(double) * (st->plan->eval_space->n_params + 1));
 
 	begin_step();
 	policy = PtPolicySnapshot(TopMemoryContext);
-	st->objective = PtObjectiveOpen(objective, options, policy);
+	st->objective = PtObjectiveOpen(objective, st->plan, policy);
 	row.label = st->plan->label;
 	row.strategy = strategy;
 	row.objective = objective;
@@ -129,7 +136,7 @@ run_setup(RunState *st)
 	wake_caller(shared);
 }
 
-/* Fill the proposal for iteration iter: a warm-start point, or the strategy's. */
+/* Fill the proposal and the evaluation point for iteration iter: a warm-start point, or the strategy's. */
 static void
 propose(RunState *st, int iter, PtProposal *proposal)
 {
@@ -140,12 +147,15 @@ propose(RunState *st, int iter, PtProposal *proposal)
 	proposal->x = st->x;
 	if (iter <= st->plan->n_warm)
 	{
-		memcpy(st->x, PtRunPlanWarmPoint(st->plan, iter - 1), sizeof(double) * n_params);
+		memcpy(st->point, PtRunPlanWarmPoint(st->plan, iter - 1),
+			   sizeof(double) * st->plan->eval_space->n_params);
+		memcpy(st->x, st->point, sizeof(double) * n_params);
 		proposal->source = PT_SOURCE_WARM_START;
 		return;
 	}
-	if (PtStrategyPropose(st->strategy, st->history, proposal, PtPgStop(), &err) != PT_OK)
+	if (PtStrategyPropose(st->strategy, st->history, iter, proposal, PtPgStop(), &err) != PT_OK)
 		PtRaise(&err);
+	PtRunPlanEvalPoint(st->plan, st->x, st->point);
 }
 
 /* Publish a progress line when iter is one the caller should print. */
@@ -191,7 +201,7 @@ run_iteration(RunState *st, int iter)
 	propose(st, iter, &proposal);
 	INSTR_TIME_SET_CURRENT(proposed);
 	INSTR_TIME_SUBTRACT(proposed, start);
-	params = PtTakeString(PtSpacePointToJson(st->plan->space, st->x, st->plan->fixed_json, &err));
+	params = PtTakeString(PtRunPlanPointJson(st->plan, st->point, &err));
 	if (params == NULL)
 	{
 		PtFree(proposal.reasoning);
@@ -199,7 +209,7 @@ run_iteration(RunState *st, int iter)
 	}
 
 	begin_step();
-	rc = PtObjectiveEvaluate(st->objective, params, &eval, PtPgStop(), &err);
+	rc = PtObjectiveEvaluate(st->objective, st->point, &eval, PtPgStop(), &err);
 	if (rc == PT_ERR_CANCELLED)
 	{
 		PtEvaluationClear(&eval);
