@@ -190,13 +190,17 @@ map_choices(const PtParam *p, ClobDim *dim, PtError *err)
 		{
 			/* Say where an extra dimension's value was set. */
 			if (p->extra && p->description != NULL &&
-				strncmp(p->description, "options.warm_start", 18) == 0 &&
-				strlen(err->message) + strlen(p->description) + 3 < PT_ERROR_MESSAGE_MAX)
+				strncmp(p->description, "options.warm_start", 18) == 0)
 			{
-				char		msg[PT_ERROR_MESSAGE_MAX];
+				size_t		dlen = strlen(p->description);
+				size_t		mlen = strlen(err->message);
 
-				snprintf(msg, sizeof(msg), "%s: %s", p->description, err->message);
-				snprintf(err->message, sizeof(err->message), "%s", msg);
+				if (dlen + 2 + mlen < sizeof(err->message))
+				{
+					memmove(err->message + dlen + 2, err->message, mlen + 1);
+					memcpy(err->message, p->description, dlen);
+					memcpy(err->message + dlen, ": ", 2);
+				}
 			}
 			return rc;
 		}

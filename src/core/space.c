@@ -629,8 +629,7 @@ PtSpaceFromJson(struct json_object *root, PtError *err)
 		return NULL;
 	}
 	space = PtCalloc(1, sizeof(PtSpace));
-	if (space == NULL || (space->params = PtCalloc(n, sizeof(PtParam))) == NULL ||
-		(space->cap = n) == 0)
+	if (space == NULL || (space->params = PtCalloc(n, sizeof(PtParam))) == NULL)
 	{
 		PtFree(space);
 		PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
@@ -727,7 +726,6 @@ PtSpaceCopy(const PtSpace *space, PtError *err)
 
 	if (copy == NULL || (copy->params = PtCalloc(space->n_params + 1, sizeof(PtParam))) == NULL)
 		goto oom;
-	copy->cap = space->n_params + 1;
 	for (i = 0; i < space->n_params; i++)
 	{
 		copy->n_params = i + 1;
@@ -755,10 +753,9 @@ PtSpaceAddExtra(PtSpace *space, const char *name, const char *origin, PtError *e
 				   PT_EVAL_MAX_PARAMS);
 		return -1;
 	}
-	if (space->n_params >= space->cap)
 	{
-		int			cap = space->cap < 8 ? 8 : space->cap * 2;
-		PtParam    *np = PtRealloc(space->params, sizeof(PtParam) * cap);
+		/* One more slot each time: a run has few extra dimensions. */
+		PtParam    *np = PtRealloc(space->params, sizeof(PtParam) * (space->n_params + 1));
 
 		if (np == NULL)
 		{
@@ -766,7 +763,6 @@ PtSpaceAddExtra(PtSpace *space, const char *name, const char *origin, PtError *e
 			return -1;
 		}
 		space->params = np;
-		space->cap = cap;
 	}
 	p = &space->params[space->n_params];
 	memset(p, 0, sizeof(PtParam));

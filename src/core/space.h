@@ -47,7 +47,6 @@ typedef struct PtParam
 typedef struct PtSpace
 {
 	int			n_params;
-	int			cap;			/* allocated params */
 	PtParam    *params;
 } PtSpace;
 

@@ -68,10 +68,10 @@ PtSpacePointToJson(const PtSpace *space, const double *x, PtError *err)
 		if (isnan(x[i]))
 			continue;
 		if (!first)
-			PtJsonBufAppend(&buf, ", ", 2);
+			PtJsonBufAppend(&buf, ",", 1);
 		first = false;
 		PtJsonBufAppendString(&buf, space->params[i].name);
-		PtJsonBufAppend(&buf, ": ", 2);
+		PtJsonBufAppend(&buf, ":", 1);
 		if (append_value(&buf, &space->params[i], x[i], err) != PT_OK)
 		{
 			PtFree(buf.data);

@@ -177,13 +177,13 @@ set_texts(PtEvaluation *out, PtJsonBuf *report, const char *summary, PtError *er
 	return PT_OK;
 }
 
-/* Append ', "key": v' to a report. */
+/* Append ',"key":v' to a report. */
 static void
 report_number(PtJsonBuf *report, const char *key, double v)
 {
-	PtJsonBufAppend(report, ", ", 2);
+	PtJsonBufAppend(report, ",", 1);
 	PtJsonBufAppendString(report, key);
-	PtJsonBufAppend(report, ": ", 2);
+	PtJsonBufAppend(report, ":", 1);
 	PtJsonBufAppendDouble(report, v);
 }
 
@@ -208,7 +208,7 @@ branin_evaluate(void *state, const double *point, PtEvaluation *out,
 	}
 	f = branin(x[0], x[1]);
 	out->score = -f;
-	PtJsonBufAppend(&report, "{\"objective\": \"branin\"", 22);
+	PtJsonBufAppend(&report, "{\"objective\":\"branin\"", 21);
 	report_number(&report, "value", f);
 	report_number(&report, "score", -f);
 	report_number(&report, "x1", x[0]);
@@ -276,10 +276,10 @@ quadratic_evaluate(void *state, const double *point, PtEvaluation *out,
 		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
 						  "objective \"quadratic\": the parameter set has no numeric value");
 	out->score = -sum;
-	PtJsonBufAppend(&report, "{\"objective\": \"quadratic\"", 25);
+	PtJsonBufAppend(&report, "{\"objective\":\"quadratic\"", 24);
 	report_number(&report, "value", sum);
 	report_number(&report, "score", -sum);
-	snprintf(count, sizeof(count), ", \"n\": %d}", n);
+	snprintf(count, sizeof(count), ",\"n\":%d}", n);
 	PtJsonBufAppend(&report, count, strlen(count));
 	snprintf(summary, sizeof(summary),
 			 "The sum of (v - 2)^2 over %d numeric parameter%s is %.6g (minimum 0, at every v = 2).",
