@@ -8,6 +8,7 @@
 
 #include "objective.h"
 #include "objective_clob.h"
+#include "pt_alloc_pg.h"
 #include "pt_settings.h"
 
 PG_MODULE_MAGIC;
@@ -17,10 +18,11 @@ int			ptopt_progress_lines = PTOPT_DEFAULT_PROGRESS_LINES;
 
 void		_PG_init(void);
 
-/* Register the backtest objective, define the ptopt.* settings and reserve the prefix. */
+/* Point core's allocator at memory contexts, register the backtest objective, define the ptopt.* settings and reserve the prefix. */
 void
 _PG_init(void)
 {
+	PtPgAllocInit();
 	PtObjectiveRegister(&PtClobObjective);
 	DefineCustomBoolVariable("ptopt.progress_notices",
 							 "Relays a search's progress to the client as NOTICE lines.",

@@ -28,6 +28,7 @@
 
 #include "history.h"
 #include "pt_alloc.h"
+#include "pt_alloc_pg.h"
 #include "pt_glue.h"
 #include "pt_objective_sql.h"
 #include "pt_policy.h"
@@ -254,18 +255,12 @@ run_iteration(RunState *st, int iter)
 	row.tokens_in = proposal.tokens_in;
 	row.tokens_out = proposal.tokens_out;
 
-	PG_TRY();
-	{
-		PtStoreInsertIteration(&row);
-		if (PtHistoryAppend(st->history, &trial, &err) != PT_OK)
-			PtRaise(&err);
-	}
-	PG_FINALLY();
-	{
-		PtEvaluationClear(&eval);
-		PtFree(proposal.reasoning);
-	}
-	PG_END_TRY();
+	/* Core memory lives in the run context: an ERROR here needs no cleanup ladder. */
+	PtStoreInsertIteration(&row);
+	if (PtHistoryAppend(st->history, &trial, &err) != PT_OK)
+		PtRaise(&err);
+	PtEvaluationClear(&eval);
+	PtFree(proposal.reasoning);
 
 	/*
 	 * The run row follows at most once a second: a waiting ptopt_run holds a
@@ -330,9 +325,14 @@ PtRunExecute(PtRunShared *shared)
 {
 	RunState	st = {0};
 	MemoryContext iter_cxt;
+	MemoryContext run_cxt;
+	MemoryContext old_target;
 	const char *search_path = PtSharedText(shared, shared->search_path_off);
 
 	st.shared = shared;
+	/* Core's objects (plan, strategy, objective, history) live as long as the run. */
+	run_cxt = AllocSetContextCreate(TopMemoryContext, "ptopt run", ALLOCSET_DEFAULT_SIZES);
+	old_target = PtAllocTarget(run_cxt);
 	iter_cxt = AllocSetContextCreate(TopMemoryContext, "ptopt iteration", ALLOCSET_DEFAULT_SIZES);
 	if (search_path[0] != '\0')
 		SetConfigOption("search_path", search_path, PGC_USERSET, PGC_S_SESSION);
@@ -375,5 +375,9 @@ PtRunExecute(PtRunShared *shared)
 					(errmsg("ptopt run %lld failed: %s", (long long) st.run_id, edata->message)));
 	}
 	PG_END_TRY();
+	/* json-c's objects in the plan are malloc'd: free them before the context goes. */
 	run_state_free(&st);
+	PtAllocTarget(old_target);
+	MemoryContextDelete(run_cxt);
+	MemoryContextDelete(iter_cxt);
 }
