@@ -27,6 +27,8 @@
 #include "pt_json.h"
 #include "space.h"
 
+#define WARM_START_ORIGIN "options.warm_start"	/* how an extra dimension set by a warm start is marked */
+
 /* How one dimension of the evaluation space reaches the values array. */
 typedef struct ClobDim
 {
@@ -190,7 +192,7 @@ map_choices(const PtParam *p, ClobDim *dim, PtError *err)
 		{
 			/* Say where an extra dimension's value was set. */
 			if (p->extra && p->description != NULL &&
-				strncmp(p->description, "options.warm_start", 18) == 0)
+				strncmp(p->description, WARM_START_ORIGIN, strlen(WARM_START_ORIGIN)) == 0)
 			{
 				size_t		dlen = strlen(p->description);
 				size_t		mlen = strlen(err->message);
