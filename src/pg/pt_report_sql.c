@@ -247,12 +247,25 @@ run_importance(RunData *d, double *importance, PtError *err)
 
 		if (!it->has_score || !isfinite(it->score) || strcmp(it->status, "ok") != 0)
 			continue;
-		if (PtSpacePointFromJson(d->space, d->params_json[i], d->fixed_json, "an iteration",
+		if (PtSpacePointFromJson(d->space, d->params_json[i], "an iteration", PT_POINT_IGNORE_UNKNOWN,
 								 x + (size_t) m * np, &perr) != PT_OK)
 			continue;
 		y[m++] = d->run.minimize ? -it->score : it->score;
 	}
 	return PtImportance(d->space, x, y, m, PT_IMPORTANCE_DEFAULT_SEED, PtPgStop(), importance, err);
+}
+
+/* A page as a text datum in the function's context, its invalid bytes replaced (SPI connected). */
+static text *
+page_text(char *html)
+{
+	Size		len = strlen(html);
+	text	   *t = (text *) SPI_palloc(VARHDRSZ + len);
+
+	PtMakeValidText(html);
+	SET_VARSIZE(t, VARHDRSZ + len);
+	memcpy(VARDATA(t), html, len);
+	return t;
 }
 
 /* ptopt_report(run_id): the HTML page of one run. */
@@ -288,12 +301,11 @@ ptopt_report_run(PG_FUNCTION_ARGS)
 		free_run_data(&d);
 	}
 	PG_END_TRY();
+	/* Core allocated the page in SPI's context: copy it out before SPI_finish frees it. */
+	result = html != NULL ? page_text(html) : NULL;
 	SPI_finish();
-	if (html == NULL)
+	if (result == NULL)
 		PtRaise(&err);
-	PtMakeValidText(html);
-	result = cstring_to_text(html);
-	PtFree(html);
 	PG_RETURN_TEXT_P(result);
 }
 
@@ -475,11 +487,10 @@ ptopt_report_compare(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 	}
 	html = PtReportCompareHtml(runs, n, &err);
+	/* Core allocated the page in SPI's context: copy it out before SPI_finish frees it. */
+	result = html != NULL ? page_text(html) : NULL;
 	SPI_finish();
-	if (html == NULL)
+	if (result == NULL)
 		PtRaise(&err);
-	PtMakeValidText(html);
-	result = cstring_to_text(html);
-	PtFree(html);
 	PG_RETURN_TEXT_P(result);
 }
