@@ -56,6 +56,7 @@ typedef struct RunState
 	int			first_iter;		/* the first iteration this worker runs */
 	double		elapsed_before;	/* seconds the run had run before this worker took it */
 	instr_time	started;		/* when this worker took the run */
+	double		time_limit_s;	/* options.time_limit in seconds, or 0 for none */
 	instr_time	synced;			/* when the run row was last brought up to date */
 	int			last_failure_code;	/* SQLSTATE of the last failed iteration, or 0 */
 	char		last_failure[256];	/* its message */
@@ -93,6 +94,16 @@ run_elapsed(RunState *st)
 	INSTR_TIME_SET_CURRENT(now);
 	INSTR_TIME_SUBTRACT(now, st->started);
 	return st->elapsed_before + INSTR_TIME_GET_DOUBLE(now);
+}
+
+/*
+ * The history holds scores as the strategies see them, higher always better:
+ * a minimised objective's scores are negated there.  This maps one either way.
+ */
+static double
+stored_score(RunState *st, double score)
+{
+	return st->plan->minimize ? -score : score;
 }
 
 /* Start a transaction with an SPI connection and a snapshot. */
@@ -142,6 +153,7 @@ build_run(RunState *st, const char *space, const char *strategy, const char *opt
 	st->point = MemoryContextAllocZero(TopMemoryContext,
 									   sizeof(double) * (st->plan->eval_space->n_params + 1));
 	st->objective = PtObjectiveOpen(objective, st->plan, policy);
+	st->time_limit_s = st->plan->time_limit ? PtIntervalSeconds(st->plan->time_limit, "options.time_limit") : 0;
 }
 
 /* Insert the run row of a new run and build what it needs. */
@@ -189,7 +201,7 @@ restore_trial(void *arg, const PtStoredIteration *it)
 	trial.iter = it->iter;
 	trial.x = st->x;
 	trial.status = it->status;
-	trial.score = it->score;
+	trial.score = stored_score(st, it->score);
 	trial.source = it->source;
 	trial.summary = (char *) it->summary;
 	trial.reasoning = (char *) it->reasoning;
@@ -268,12 +280,12 @@ publish_progress(RunState *st, int iter, const PtTrial *trial)
 		!(iter == st->first_iter || iter == st->budget || iter % fixed->progress_every == 0))
 		return;
 	if (trial->status == PT_TRIAL_OK)
-		snprintf(score, sizeof(score), "score %.6g", trial->score);
+		snprintf(score, sizeof(score), "score %.6g", stored_score(st, trial->score));
 	else
 		snprintf(score, sizeof(score), "%s", PtTrialStatusName(trial->status));
 	if (h->best >= 0)
-		snprintf(best, sizeof(best), "best %.6g (iter %d)", h->trials[h->best].score,
-				 h->trials[h->best].iter);
+		snprintf(best, sizeof(best), "best %.6g (iter %d)",
+				 stored_score(st, h->trials[h->best].score), h->trials[h->best].iter);
 	else
 		snprintf(best, sizeof(best), "no best yet");
 	ereport(NOTICE,
@@ -350,7 +362,7 @@ run_iteration(RunState *st, int iter)
 	trial.iter = iter;
 	trial.x = st->x;
 	trial.status = (rc == PT_OK) ? PT_TRIAL_OK : PT_TRIAL_FAILED;
-	trial.score = (rc == PT_OK) ? eval.score : 0;
+	trial.score = (rc == PT_OK) ? stored_score(st, eval.score) : 0;
 	trial.source = proposal.source;
 	trial.summary = eval.summary;
 	trial.reasoning = proposal.reasoning;
@@ -392,7 +404,7 @@ run_iteration(RunState *st, int iter)
 	INSTR_TIME_SUBTRACT(now, st->synced);
 	if (INSTR_TIME_GET_MILLISEC(now) >= PT_RUN_SYNC_MS)
 	{
-		PtStoreSyncRun(st->run_id, NULL, NULL, run_elapsed(st));
+		PtStoreSyncRun(st->run_id, NULL, NULL, run_elapsed(st), st->plan->minimize);
 		INSTR_TIME_SET_CURRENT(st->synced);
 	}
 	commit_step();
@@ -407,7 +419,7 @@ run_finish(RunState *st, const char *status, const char *error)
 {
 	HOLD_INTERRUPTS();
 	begin_step();
-	PtStoreSyncRun(st->run_id, status, error, run_elapsed(st));
+	PtStoreSyncRun(st->run_id, status, error, run_elapsed(st), st->plan->minimize);
 	commit_step();
 	RESUME_INTERRUPTS();
 }
@@ -517,6 +529,9 @@ PtRunExecute(PtRunShared *shared)
 			old = MemoryContextSwitchTo(iter_cxt);
 			run_iteration(&st, iter);
 			MemoryContextSwitchTo(old);
+			/* options.time_limit: the run ends done after the iteration that reached it. */
+			if (st.time_limit_s > 0 && run_elapsed(&st) >= st.time_limit_s)
+				break;
 		}
 		check_some_scored(&st);
 		run_finish(&st, "done", NULL);
