@@ -154,13 +154,30 @@ test_score(void)
 		m[i].kill_trips = i == 1 ? 2 : 0;
 	}
 	sd = sqrt(((0.05 * 0.05) + (0.25 * 0.25) + 0 + (0.05 * 0.05) + (0.25 * 0.25)) / 5);
-	/* mean dd/cash 0.024, kill rate 0.2, mean positive adverse/cash 0.0036, mean fills 8 */
-	expect = mean - 0.5 * sd + 0.5 * (-0.2) - 0.5 * 0.024 - 0.25 * 0.2 - 0.25 * 0.0036
-		- 0.05 * (1 - 8.0 / 20);
+	/* one risk term (std across worlds) and 0.02 per kill trip: 2 trips over 5 seeds */
+	expect = mean - 0.5 * sd - 0.02 * (2.0 / 5);
 	score = ClobScore(m, 5, &parts);
 	CHECK_NEAR(score, expect, 1e-12, "score %.12f equals the formula %.12f", score, expect);
-	CHECK_NEAR(parts.cvar20_r, -0.2, 1e-15, "CVaR20 of 5 seeds is the worst one");
-	CHECK_NEAR(parts.kill_rate, 0.2, 1e-15, "kill rate counts seeds with a trip");
+	CHECK_NEAR(parts.kill_trips, 0.4, 1e-15, "kill trips per seed");
+	CHECK_NEAR(parts.stderr_r, sd * sqrt(5.0 / 4.0) / sqrt(5.0), 1e-15,
+			   "standard error: sample std over sqrt(n)");
+	{
+		ClobSeedMetrics idle[3];
+
+		memset(idle, 0, sizeof(idle));
+		for (i = 0; i < 3; i++)
+			idle[i].start_cash = 1000;
+		score = ClobScore(idle, 3, &parts);
+		CHECK(score == 0.0, "no trades, no trips: the score is exactly 0 (got %.17g)", score);
+	}
+	/* Drawdown, adverse selection and fill counts are not charged again. */
+	for (i = 0; i < 5; i++)
+	{
+		m[i].max_drawdown *= 10;
+		m[i].adverse_selection_cost *= 10;
+		m[i].fills_maker = 0;
+	}
+	CHECK_NEAR(ClobScore(m, 5, &parts), expect, 1e-12, "losses are counted once: drawdown and adverse selection add no term");
 	m[3].invalid = true;
 	m[3].invalid_reason = "cash went negative";
 	score = ClobScore(m, 5, &parts);
@@ -234,7 +251,8 @@ test_envelope_and_determinism(void)
 		"metrics.inventory.mean", "metrics.inventory.max", "metrics.inventory.time_at_cap",
 		"metrics.max_drawdown", "metrics.sharpe", "metrics.sortino", "metrics.return_over_mdd",
 		"metrics.kill.triggered", "metrics.kill.time_s", "metrics.kill.reason", "metrics.halts_seen",
-		"params", "policy", "scenario", "seeds.train", "seeds.holdout", "score", "holdout_score", "summary"
+		"metrics.exit_cost", "params", "policy", "scenario", "seeds.train", "score", "score_stderr",
+		"score_parts.std_return", "score_parts.kill_charge", "summary"
 	};
 	bool		all = true;
 	size_t		i;
@@ -268,17 +286,29 @@ test_envelope_and_determinism(void)
 		  json_object_object_get_ex(path(env, "params"), "mm.layers", &v) && json_object_get_int(v) == 2,
 		  "params carry every default (mm.layers = 2)");
 	v = path(env, "seeds.train");
-	CHECK(v && json_object_array_length(v) == 8 && json_object_array_length(path(env, "seeds.holdout")) == 4,
-		  "8 training and 4 held-out seeds by default");
+	CHECK(v && json_object_array_length(v) == 8 && path(env, "seeds.holdout") == NULL &&
+		  path(env, "holdout_score") == NULL && path(env, "holdout_metrics") == NULL,
+		  "8 training seeds by default; no held-out figure unless the options ask for one");
 	v = path(env, "summary");
 	CHECK(v && strstr(json_object_get_string(v), "Synthetic replay") != NULL &&
-		  strstr(json_object_get_string(v), "held-out score") != NULL, "summary: %s",
+		  strstr(json_object_get_string(v), "held-out") == NULL &&
+		  strstr(json_object_get_string(v), "standard error") != NULL, "summary: %s",
 		  v ? json_object_get_string(v) : "(none)");
 	CHECK(path(env, "per_seed") == NULL, "no per-seed rows unless asked");
 	v = path(env_e, "per_seed");
-	CHECK(v && json_object_array_length(v) == 2 && path(env_e, "holdout_score") == NULL &&
-		  json_object_object_get_ex(env_e, "holdout_score", NULL),
-		  "per_seed rows on request; holdout_score null without held-out seeds");
+	CHECK(v && json_object_array_length(v) == 2 && path(env_e, "holdout_score") == NULL,
+		  "per_seed rows on request; no holdout_score without held-out seeds");
+	{
+		char	   *h = run_once("{\"scenario\": \"calm\", \"train_seeds\": 2, \"holdout_seeds\": 2}",
+								 NULL, NULL, NULL);
+		struct json_object *env_h = h ? json_tokener_parse(h) : NULL;
+
+		CHECK(env_h && path(env_h, "holdout_score") && path(env_h, "holdout_score_stderr") &&
+			  json_object_array_length(path(env_h, "seeds.holdout")) == 2,
+			  "a direct call that names holdout_seeds gets holdout_score");
+		json_object_put(env_h);
+		PtFree(h);
+	}
 	json_object_put(env);
 	json_object_put(env_e);
 	PtFree(a);

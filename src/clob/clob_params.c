@@ -369,32 +369,27 @@ done:
 	return rc;
 }
 
-/* Ascending order of doubles. */
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/* The score of BACKTEST.md section 7. */
+/*
+ * The score of BACKTEST.md section 7 (docs/backtest.md gives the reasons):
+ *     score = mean(r) - CLOB_RISK_LAMBDA * std(r) - CLOB_KILL_CHARGE * trips
+ * with r_s = net_pnl_s / start_cash_s per world, std the population standard
+ * deviation across worlds and trips the kill-switch trips per world.  Doing
+ * nothing scores exactly 0.  stderr is the sample standard deviation of r
+ * over sqrt(n): the seed noise of the mean return, the score's main term.
+ */
 double
 ClobScore(const ClobSeedMetrics *m, int n, ClobScoreParts *parts)
 {
 	double		r[CLOB_MAX_SEEDS];
 	double		sum = 0;
 	double		var = 0;
-	double		dd = 0;
-	double		adv = 0;
+	double		trips = 0;
 	double		fills = 0;
-	double		kills = 0;
-	double		tail = 0;
-	int			k;
 	int			i;
 
 	memset(parts, 0, sizeof(*parts));
+	parts->risk_lambda = CLOB_RISK_LAMBDA;
+	parts->kill_charge = CLOB_KILL_CHARGE;
 	if (n <= 0 || n > CLOB_MAX_SEEDS)
 	{
 		parts->invalid_reason = "no seeds to score";
@@ -411,29 +406,18 @@ ClobScore(const ClobSeedMetrics *m, int n, ClobScoreParts *parts)
 		}
 		r[i] = m[i].net_pnl / m[i].start_cash;
 		sum += r[i];
-		dd += m[i].max_drawdown / m[i].start_cash;
-		adv += (m[i].adverse_selection_cost > 0 ? m[i].adverse_selection_cost : 0) / m[i].start_cash;
+		trips += m[i].kill_trips;
 		fills += (double) m[i].fills_maker;
-		kills += m[i].kill_trips > 0 ? 1 : 0;
 	}
 	parts->mean_r = sum / n;
 	for (i = 0; i < n; i++)
 		var += (r[i] - parts->mean_r) * (r[i] - parts->mean_r);
 	parts->std_r = sqrt(var / n);
-	qsort(r, (size_t) n, sizeof(double), cmp_double);
-	k = (int) ceil(0.2 * n - 1e-9);
-	if (k < 1)
-		k = 1;
-	for (i = 0; i < k; i++)
-		tail += r[i];
-	parts->cvar20_r = tail / k;
-	parts->mean_dd = dd / n;
-	parts->kill_rate = kills / n;
-	parts->mean_adverse = adv / n;
+	parts->stderr_r = n > 1 ? sqrt(var / (n - 1)) / sqrt((double) n) : 0;
+	parts->kill_trips = trips / n;
 	parts->mean_maker_fills = fills / n;
-	parts->score = parts->mean_r - 0.5 * parts->std_r + 0.5 * parts->cvar20_r
-		- 0.5 * parts->mean_dd - 0.25 * parts->kill_rate - 0.25 * parts->mean_adverse
-		- 0.05 * fmax(0.0, 1.0 - parts->mean_maker_fills / CLOB_FILLS_TARGET);
+	parts->score = parts->mean_r - CLOB_RISK_LAMBDA * parts->std_r
+		- CLOB_KILL_CHARGE * parts->kill_trips;
 	if (!isfinite(parts->score))
 	{
 		parts->invalid_reason = "the score is not a number";

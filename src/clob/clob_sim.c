@@ -29,6 +29,7 @@
 #define EXT_SCAN_LEVELS 64			/* levels searched for the book without our orders */
 #define AT_CAP_FRAC 0.95
 #define FLATTEN_TICKS 5
+#define CLOB_ADVERSE_HORIZON_US (60 * US)	/* fixed horizon of adverse_selection_cost */
 
 enum
 {
@@ -1526,6 +1527,43 @@ mid_at(const ClobSim *s, int64_t t)
 	return s->mid_s[i];
 }
 
+/*
+ * What the inventory fetches at the end of the window, in micro-pUSD: sell
+ * YES into the bids (or buy it back from the asks for a short) level by level
+ * as a taker, paying the taker fee, in the book without the strategy's own
+ * orders.  Shares beyond the book's depth fetch nothing (a long) or cost
+ * 1 pUSD each (a short).  Negative for a short.
+ */
+static int64_t
+walk_exit_value(const ClobSim *s)
+{
+	const ClobBook *b = &s->book;
+	int			side = s->q > 0 ? CLOB_BUY : CLOB_SELL;	/* the side we hit */
+	int64_t		left = s->q > 0 ? s->q : -s->q;
+	int64_t		value = 0;
+	int32_t		p = side == CLOB_BUY ? b->best_bid : b->best_ask;
+
+	while (left > 0 && p >= 0 && p <= CLOB_PRICE_SCALE)
+	{
+		int64_t		avail = (side == CLOB_BUY ? b->bids[p].size : b->asks[p].size)
+			- (s->n_resting > 0 ? mm_size_at(s, side, p) : 0);
+		int64_t		take = avail < left ? avail : left;
+
+		if (take > 0)
+		{
+			int64_t		notional = (int64_t) p * take / CLOB_PRICE_SCALE;
+			int64_t		fee = ClobTakerFee(take, p, s->sc->fee_rate, s->sc->fee_exp);
+
+			value += side == CLOB_BUY ? notional - fee : -(notional + fee);
+			left -= take;
+		}
+		p = side == CLOB_BUY ? ClobBookNextBid(b, p) : ClobBookNextAsk(b, p);
+	}
+	if (left > 0 && side == CLOB_SELL)
+		value -= left;			/* 1 pUSD a share: left micro-shares = left micro-pUSD */
+	return value;
+}
+
 /* Turn the run's accumulators into metrics. */
 static void
 run_finish(ClobSim *s)
@@ -1537,7 +1575,6 @@ run_finish(ClobSim *s)
 	double		total_shares = 0;
 	double		mk[CLOB_N_MARKOUTS] = {0};
 	double		adverse = 0;
-	int64_t		hz = (int64_t) (s->mm->markout_horizon_s * US);
 	int32_t		i;
 	int			h;
 	int32_t		n_min;
@@ -1545,12 +1582,22 @@ run_finish(ClobSim *s)
 	double		sum2 = 0;
 	double		down2 = 0;
 
-	/* Settle: at the outcome when the window ends at resolution, else at the truth. */
+	/*
+	 * Settle: at the outcome when the window ends at resolution; otherwise
+	 * what the inventory fetches by walking the book as a taker.
+	 */
 	if (s->sc->resolve_in_s <= 0)
+	{
 		settle = tape->outcome ? 1.0 : 0.0;
+		s->cash += (int64_t) llround((double) s->q * settle);
+	}
 	else
-		settle = tape->p_end;
-	s->cash += (int64_t) llround((double) s->q * settle);
+	{
+		int64_t		exit_value = walk_exit_value(s);
+
+		m->exit_cost = ((double) s->q * tape->p_end - (double) exit_value) / CLOB_PUSD;
+		s->cash += exit_value;
+	}
 	m->end_inventory_shares = (double) s->q / CLOB_SHARE;
 	m->start_cash = (double) s->start_cash / CLOB_PUSD;
 	m->net_pnl = (double) (s->cash - s->start_cash) / CLOB_PUSD;
@@ -1573,7 +1620,7 @@ run_finish(ClobSim *s)
 		for (h = 0; h < CLOB_N_MARKOUTS; h++)
 			mk[h] += sz * (mid_at(s, f->t + (int64_t) (horizons[h] * US)) - f->price);
 		if (f->maker)
-			adverse -= sz * (mid_at(s, f->t + hz) - mid_at(s, f->t));
+			adverse -= sz * (mid_at(s, f->t + CLOB_ADVERSE_HORIZON_US) - mid_at(s, f->t));
 	}
 	for (h = 0; h < CLOB_N_MARKOUTS; h++)
 		m->markout[h] = total_shares > 0 ? mk[h] / total_shares / CLOB_PRICE_SCALE : 0;

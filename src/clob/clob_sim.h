@@ -104,7 +104,8 @@ typedef struct ClobSeedMetrics
 	double		fill_rate;		/* maker shares filled / shares quoted */
 	double		quote_uptime;	/* share of seconds with a bid and an ask resting */
 	double		markout[CLOB_N_MARKOUTS];	/* pUSD per share, by horizon */
-	double		adverse_selection_cost; /* pUSD, maker fills, at the markout horizon */
+	double		adverse_selection_cost; /* pUSD, maker fills, mid move over a fixed 60 s */
+	double		exit_cost;		/* pUSD: end inventory at the truth less what walking the book fetched */
 	double		inventory_mean; /* pUSD notional, time average of |q| */
 	double		inventory_max;
 	double		exposure_side_peak; /* position + same-side orders at each send, pUSD */
