@@ -58,6 +58,13 @@ typedef struct ClobScoreParts
 extern int	ClobSessionSeedMetrics(const ClobSession *session, const ClobSeedMetrics **metrics,
 								   int *n_train);
 
+/*
+ * World i of a session (training first, then held-out): its seed and
+ * scenario name; false when i is out of range.
+ */
+extern bool ClobSessionWorld(const ClobSession *session, int i, uint64_t *seed,
+							 const char **scenario);
+
 /* Bytes held by the session's cached tapes and how many tapes are cached. */
 extern size_t ClobSessionTapeBytes(const ClobSession *session, int *n_tapes);
 

@@ -41,8 +41,8 @@ static const ClobParamInfo tunables[CLOB_N_PARAMS] = {
 	{"risk.inventory.q_soft_frac", F, 0.2, 1, false, 0, 0.6, "Share of the cap beyond which the side that adds inventory shrinks."},
 	{"lifecycle.price_band_lo", F, 0.01, 0.5, false, 0, 0.05, "Below this fair value the maker only reduces inventory."},
 	{"lifecycle.price_band_hi", F, 0.5, 0.99, false, 0, 0.95, "Above this fair value the maker only reduces inventory."},
-	{"lifecycle.reduce_only_s", F, 0, 604800, false, 0, 86400, "Seconds before resolution from which the maker only reduces inventory."},
-	{"lifecycle.halt_before_s", F, 0, 86400, false, 0, 7200, "Seconds before resolution from which the maker stops quoting."},
+	{"lifecycle.reduce_only_s", F, 0, 10800, false, 0, 3600, "Seconds before resolution from which the maker only reduces inventory (the closing scenario's window is 14400 s)."},
+	{"lifecycle.halt_before_s", F, 0, 3600, false, 0, 900, "Seconds before resolution from which the maker stops quoting."},
 	{"exec.allow_taker_exit", B, 0, 1, false, 0, 0, "Cross the spread to cut inventory back under the soft cap."},
 	{"exec.max_orders_per_s", I, 1, 50, false, 1, 10, "Order submissions allowed per second (token bucket)."},
 };

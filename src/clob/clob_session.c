@@ -370,6 +370,17 @@ ClobSessionSeedMetrics(const ClobSession *s, const ClobSeedMetrics **metrics, in
 	return s->n_train + s->n_hold;
 }
 
+/* World i's seed and scenario. */
+bool
+ClobSessionWorld(const ClobSession *s, int i, uint64_t *seed, const char **scenario)
+{
+	if (i < 0 || i >= s->n_train + s->n_hold)
+		return false;
+	*seed = s->seed[i];
+	*scenario = s->sc[i].name;
+	return true;
+}
+
 /* Bytes held by the cached tapes. */
 size_t
 ClobSessionTapeBytes(const ClobSession *s, int *n_tapes)

@@ -29,6 +29,7 @@
 #define EXT_SCAN_LEVELS 64			/* levels searched for the book without our orders */
 #define AT_CAP_FRAC 0.95
 #define FLATTEN_TICKS 5
+#define SPREAD_HIST 64				/* spread histogram bins, ticks (last bin: wider) */
 #define CLOB_ADVERSE_HORIZON_US (60 * US)	/* fixed horizon of adverse_selection_cost */
 
 enum
@@ -186,6 +187,9 @@ struct ClobSim
 	int64_t		atcap_s;
 	double		inv_sum;
 	double		inv_max;
+	int32_t		spread_hist[SPREAD_HIST];	/* seconds by external spread in ticks */
+	double		depth_sum;
+	int32_t		depth_n;
 };
 
 static void on_fill(void *arg, const ClobFill *fill);
@@ -638,8 +642,23 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 		}
 		if (avail < order_collateral(side, price, size, s->q))
 		{
-			m->rejects[CLOB_REJ_BALANCE]++;
-			return -1;
+			/* Size down to the cash left; refuse what cannot fit at the minimum size. */
+			int64_t		covered = side == CLOB_BUY ? (s->q < 0 ? -s->q : 0) : (s->q > 0 ? s->q : 0);
+			double		per_share = (double) (side == CLOB_BUY ? price : CLOB_PRICE_SCALE - price)
+				/ CLOB_PRICE_SCALE;
+			int64_t		fit = covered;
+
+			if (avail > 0)
+				fit += (int64_t) (avail / per_share);
+			if (fit > size)
+				fit = size;
+			fit -= fit % CLOB_SIZE_QUANTUM;
+			if (fit < s->min_size || avail < order_collateral(side, price, fit, s->q))
+			{
+				m->rejects[CLOB_REJ_BALANCE]++;
+				return -1;
+			}
+			size = fit;
 		}
 	}
 
@@ -990,14 +1009,31 @@ mm_act(ClobSim *s, bool timer)
 				rs[0] = absq < cap ? absq : cap;
 			}
 		}
-		else if (au > mm->q_soft_frac)
+		else
 		{
-			double		f = mm->q_soft_frac >= 1.0 ? 0.0 : (1.0 - au) / (1.0 - mm->q_soft_frac);
+			/* Size to the inventory headroom: the adding side's layers share what is left to the cap. */
+			double		per_share = (grow == CLOB_BUY ? fv : CLOB_PRICE_SCALE - fv) / CLOB_PRICE_SCALE;
+			double		room = (1.0 - au) * mm->q_max_pusd / per_share * CLOB_SHARE;
+			double		room_other = (absq + mm->q_max_pusd / (1.0 - per_share) * CLOB_SHARE);
 
-			if (f < 0)
-				f = 0;
+			if (au > mm->q_soft_frac)
+			{
+				double		f = mm->q_soft_frac >= 1.0 ? 0.0 : (1.0 - au) / (1.0 - mm->q_soft_frac);
+
+				if (f < 0)
+					f = 0;
+				for (k = 0; k < mm->layers; k++)
+					gs[k] = (int64_t) (gs[k] * f);
+			}
 			for (k = 0; k < mm->layers; k++)
-				gs[k] = (int64_t) (gs[k] * f);
+			{
+				if ((double) gs[k] > room)
+					gs[k] = room > 0 ? (int64_t) room : 0;
+				room -= (double) gs[k];
+				if ((double) rs[k] > room_other)
+					rs[k] = room_other > 0 ? (int64_t) room_other : 0;
+				room_other -= (double) rs[k];
+			}
 		}
 		for (k = 0; k < mm->layers; k++)
 		{
@@ -1093,7 +1129,20 @@ on_fill(void *arg, const ClobFill *fill)
 	if (fill->maker->owner == CLOB_OWNER_MM)
 	{
 		int32_t		r = fill->maker->ref;
+		double		truth = ClobTapeTruth(s->tape, s->now) * CLOB_PRICE_SCALE;
+		double		e = (double) (fill->maker->side == CLOB_BUY ? fill->size : -fill->size)
+			* (truth - fill->price) / CLOB_PRICE_SCALE / CLOB_PUSD;
 
+		if (fill->taker_owner == CLOB_OWNER_INFORMED)
+		{
+			s->m->edge_vs_informed += e;
+			s->m->shares_vs_informed += (double) fill->size / CLOB_SHARE;
+		}
+		else if (fill->taker_owner == CLOB_OWNER_NOISE)
+		{
+			s->m->edge_vs_noise += e;
+			s->m->shares_vs_noise += (double) fill->size / CLOB_SHARE;
+		}
 		account_fill(s, fill->maker->side, fill->price, fill->size, true);
 		s->rec[r].rem -= fill->size;
 		if (fill->maker_done)
@@ -1254,6 +1303,21 @@ sample_second(ClobSim *s)
 
 	if (inv >= AT_CAP_FRAC * s->mm->q_max_pusd)
 		s->atcap_s++;
+	{
+		int64_t		bsz;
+		int64_t		asz;
+		int32_t		xb = ext_best(s, CLOB_BUY, &bsz);
+		int32_t		xa = ext_best(s, CLOB_SELL, &asz);
+
+		if (xb >= 0 && xa >= 0)
+		{
+			int32_t		ticks = (xa - xb) / ClobTickAt(xb);
+
+			s->spread_hist[ticks < SPREAD_HIST ? ticks : SPREAD_HIST - 1]++;
+			s->depth_sum += (double) (bsz + asz) / CLOB_SHARE;
+			s->depth_n++;
+		}
+	}
 	for (i = 0; i < s->n_resting; i++)
 	{
 		if (s->rec[s->resting[i]].side == CLOB_BUY)
@@ -1337,6 +1401,11 @@ play_event(ClobSim *s, const ClobEvent *e)
 	if (res.filled > 0)
 	{
 		int			side = req.token == CLOB_NO ? 1 - req.side : req.side;
+
+		if (req.owner == CLOB_OWNER_INFORMED)
+			s->m->informed_shares += (double) res.filled / CLOB_SHARE;
+		else
+			s->m->noise_shares += (double) res.filled / CLOB_SHARE;
 
 		if (!(s->now >= s->feed_gap_lo && s->now < s->feed_gap_hi))
 			observe_print(s, side, res.filled);
@@ -1511,6 +1580,9 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	s->atcap_s = 0;
 	s->inv_sum = 0;
 	s->inv_max = 0;
+	memset(s->spread_hist, 0, sizeof(s->spread_hist));
+	s->depth_sum = 0;
+	s->depth_n = 0;
 	return true;
 }
 
@@ -1626,6 +1698,20 @@ run_finish(ClobSim *s)
 		m->markout[h] = total_shares > 0 ? mk[h] / total_shares / CLOB_PRICE_SCALE : 0;
 	m->adverse_selection_cost = adverse / CLOB_PRICE_SCALE;
 
+	m->top_depth_mean = s->depth_n > 0 ? s->depth_sum / s->depth_n : 0;
+	{
+		int32_t		seen = 0;
+
+		for (h = 0; h < SPREAD_HIST; h++)
+		{
+			seen += s->spread_hist[h];
+			if (2 * seen >= s->depth_n && s->depth_n > 0)
+			{
+				m->spread_ticks_median = h;
+				break;
+			}
+		}
+	}
 	m->quote_uptime = s->n_sec > 0 ? (double) s->uptime_s / s->n_sec : 0;
 	m->inventory_mean = s->n_sec > 0 ? s->inv_sum / s->n_sec : 0;
 	m->inventory_max = s->inv_max;

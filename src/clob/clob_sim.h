@@ -127,6 +127,15 @@ typedef struct ClobSeedMetrics
 	bool		invalid;
 	const char *invalid_reason;
 	int64_t		events;			/* events processed (tape, strategy, exchange) */
+	/* stylized facts of the market (without the strategy's orders) */
+	double		spread_ticks_median;	/* per-second samples of the external spread */
+	double		top_depth_mean; /* shares at the external best bid plus best ask */
+	double		noise_shares;	/* taker shares filled, by kind of taker */
+	double		informed_shares;
+	double		edge_vs_noise;	/* the maker's edge at the fill (pUSD) against noise takers */
+	double		edge_vs_informed;	/* ... and against informed takers */
+	double		shares_vs_noise;
+	double		shares_vs_informed;
 	double		p0;
 	int			outcome;
 	double		p_end;
