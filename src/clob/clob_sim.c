@@ -29,6 +29,8 @@
 #define EXT_SCAN_LEVELS 64			/* levels searched for the book without our orders */
 #define AT_CAP_FRAC 0.95
 #define FLATTEN_TICKS 5
+#define FEED_RING 1024				/* market data messages in flight (merged when full) */
+#define REPORT_RING 1024			/* fill and release reports in flight */
 #define SPREAD_HIST 64				/* spread histogram bins, ticks (last bin: wider) */
 #define CLOB_ADVERSE_HORIZON_US (60 * US)	/* fixed horizon of adverse_selection_cost */
 
@@ -37,7 +39,8 @@ enum
 	REC_FREE = 0,
 	REC_INFLIGHT,
 	REC_LIVE,
-	REC_CANCELLING
+	REC_CANCELLING,
+	REC_DONE					/* gone from the exchange; the strategy learns it at the release */
 };
 
 enum
@@ -58,7 +61,8 @@ typedef struct MmRec
 	int32_t		book_idx;
 	int32_t		price;
 	int64_t		size;
-	int64_t		rem;
+	int64_t		rem;			/* exchange: size still resting or to fill */
+	int64_t		rem_known;		/* strategy: size not yet reported filled */
 	uint32_t	gen;
 	int32_t		next_free;
 	int32_t		act_pos;		/* index in the active list */
@@ -77,6 +81,30 @@ typedef struct OpQueue
 	int			head;
 	int			n;
 } OpQueue;
+
+/* Market data as of an exchange time, delivered lat_feed later. */
+typedef struct FeedMsg
+{
+	int64_t		t;				/* exchange time of the newest state merged in */
+	int32_t		bid;			/* best prices and sizes without the strategy's orders */
+	int32_t		ask;
+	int64_t		bsz;
+	int64_t		asz;
+	int32_t		full_mid;		/* mid of the whole book */
+	int32_t		n_prints;
+	double		buy_sz;			/* prints merged into this message, micro-shares */
+	double		sell_sz;
+} FeedMsg;
+
+/* What the strategy learns lat_response after the exchange did it. */
+typedef struct ReportMsg
+{
+	int64_t		t;				/* delivery time */
+	int32_t		rec;
+	uint8_t		release;		/* true: the order is gone; else a fill */
+	int64_t		signed_size;	/* fill: micro-shares, + bought */
+	int64_t		cash;			/* fill: micro-pUSD change of cash */
+} ReportMsg;
 
 typedef struct FillRec
 {
@@ -130,6 +158,15 @@ struct ClobSim
 
 	int64_t		cash;			/* micro-pUSD, YES-space accounting */
 	int64_t		q;				/* micro-shares of YES, negative = short (NO) */
+	int64_t		kcash;			/* cash as the strategy knows it (reports delivered) */
+	int64_t		kq;				/* inventory as the strategy knows it */
+	int32_t		view_mid;		/* whole-book mid as the strategy last saw it */
+	FeedMsg		feed[FEED_RING];
+	int32_t		feed_head;
+	int32_t		feed_n;
+	ReportMsg	report[REPORT_RING];
+	int32_t		rep_head;
+	int32_t		rep_n;
 	int64_t		start_cash;
 	double		edge;			/* micro-pUSD */
 	int64_t		fees;
@@ -170,6 +207,8 @@ struct ClobSim
 	int64_t		token_t;
 	int64_t		exit_next_t;
 	bool		fill_flag;
+	int			print_side;		/* the last tape event's print */
+	int64_t		print_size;
 	int32_t		top_bid;
 	int32_t		top_ask;
 
@@ -193,6 +232,7 @@ struct ClobSim
 };
 
 static void on_fill(void *arg, const ClobFill *fill);
+static void report_apply(ClobSim *s, const ReportMsg *r);
 
 /* Kill reason names. */
 const char *
@@ -547,7 +587,7 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 {
 	const ClobPolicy *pol = s->pol;
 	ClobSeedMetrics *m = s->m;
-	double		mark = s->full_mid;
+	double		mark = s->view_mid;
 	int32_t		r;
 	int			i;
 
@@ -589,8 +629,8 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 	/* Exposure guard: orders that add risk must fit under both caps. */
 	if (!reducing)
 	{
-		double		pos = s->q >= 0 ? (double) s->q / CLOB_SHARE * mark / CLOB_PRICE_SCALE
-			: (double) -s->q / CLOB_SHARE * (1.0 - mark / CLOB_PRICE_SCALE);
+		double		pos = s->kq >= 0 ? (double) s->kq / CLOB_SHARE * mark / CLOB_PRICE_SCALE
+			: (double) -s->kq / CLOB_SHARE * (1.0 - mark / CLOB_PRICE_SCALE);
 		double		open_all = 0;
 		double		open_side = 0;
 		double		room;
@@ -600,9 +640,9 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 		{
 			const MmRec *x = &s->rec[s->active[i]];
 
-			open_all += order_notional(x->side, x->price, x->rem);
+			open_all += order_notional(x->side, x->price, x->rem_known);
 			if (x->side == side)
-				open_side += order_notional(x->side, x->price, x->rem);
+				open_side += order_notional(x->side, x->price, x->rem_known);
 		}
 		room = pol->per_market_cap_pusd - pos - open_side;
 		if (pol->max_notional_pusd - pos - open_all < room)
@@ -632,18 +672,18 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 
 	/* Balance: cash less NO collateral, less what open orders reserve. */
 	{
-		double		avail = (double) s->cash - (double) (s->q < 0 ? -s->q : 0);
+		double		avail = (double) s->kcash - (double) (s->kq < 0 ? -s->kq : 0);
 
 		for (i = 0; i < s->n_active; i++)
 		{
 			const MmRec *x = &s->rec[s->active[i]];
 
-			avail -= order_collateral(x->side, x->price, x->rem, s->q);
+			avail -= order_collateral(x->side, x->price, x->rem_known, s->kq);
 		}
-		if (avail < order_collateral(side, price, size, s->q))
+		if (avail < order_collateral(side, price, size, s->kq))
 		{
 			/* Size down to the cash left; refuse what cannot fit at the minimum size. */
-			int64_t		covered = side == CLOB_BUY ? (s->q < 0 ? -s->q : 0) : (s->q > 0 ? s->q : 0);
+			int64_t		covered = side == CLOB_BUY ? (s->kq < 0 ? -s->kq : 0) : (s->kq > 0 ? s->kq : 0);
 			double		per_share = (double) (side == CLOB_BUY ? price : CLOB_PRICE_SCALE - price)
 				/ CLOB_PRICE_SCALE;
 			int64_t		fit = covered;
@@ -653,7 +693,7 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 			if (fit > size)
 				fit = size;
 			fit -= fit % CLOB_SIZE_QUANTUM;
-			if (fit < s->min_size || avail < order_collateral(side, price, fit, s->q))
+			if (fit < s->min_size || avail < order_collateral(side, price, fit, s->kq))
 			{
 				m->rejects[CLOB_REJ_BALANCE]++;
 				return -1;
@@ -681,6 +721,7 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 	s->rec[r].price = price;
 	s->rec[r].size = size;
 	s->rec[r].rem = size;
+	s->rec[r].rem_known = size;
 	s->rec[r].type = type;
 	s->rec[r].post_only = post_only;
 	m->orders++;
@@ -700,22 +741,19 @@ decay(double v, double dt, double tau)
 	return dt <= 0 ? v : v * exp(-dt / tau);
 }
 
-/* Observe the book without our orders: volatility, jumps. */
+/* Observe the book without our orders as the feed delivered it: fair value, jumps. */
 static void
-observe_book(ClobSim *s)
+observe_book(ClobSim *s, const FeedMsg *f)
 {
-	int64_t		bsz;
-	int64_t		asz;
-	int32_t		bid = ext_best(s, CLOB_BUY, &bsz);
-	int32_t		ask = ext_best(s, CLOB_SELL, &asz);
 	double		mid;
 
-	s->ext_bid = bid;
-	s->ext_ask = ask;
-	if (bid < 0 || ask < 0)
+	s->ext_bid = f->bid;
+	s->ext_ask = f->ask;
+	s->view_mid = f->full_mid;
+	if (f->bid < 0 || f->ask < 0)
 		return;
-	mid = 0.5 * (bid + ask);
-	s->fv = ((double) bid * asz + (double) ask * bsz) / (double) (asz + bsz);
+	mid = 0.5 * (f->bid + f->ask);
+	s->fv = ((double) f->bid * f->asz + (double) f->ask * f->bsz) / (double) (f->asz + f->bsz);
 	s->have_fv = true;
 	if (s->have_mid && mid != s->ext_mid)
 	{
@@ -733,34 +771,39 @@ observe_book(ClobSim *s)
 	s->have_mid = true;
 }
 
-/* Observe a public print (a taker order's total). */
+/* Observe public prints (taker volume by side, micro-shares) as the feed delivered them. */
 static void
-observe_print(ClobSim *s, int side, int64_t size)
+observe_prints(ClobSim *s, const FeedMsg *f)
 {
 	double		d = decay(1.0, (double) (s->now - s->flow_t) / US, s->tau_f);
-	double		v = (double) size / CLOB_SHARE;
+	double		buy = f->buy_sz / CLOB_SHARE;
+	double		sell = f->sell_sz / CLOB_SHARE;
 
-	s->ff = s->ff * d + (side == CLOB_BUY ? v : -v);
-	s->fa = s->fa * d + v;
-	s->fn = s->fn * d + 1.0;
+	s->ff = s->ff * d + buy - sell;
+	s->fa = s->fa * d + buy + sell;
+	s->fn = s->fn * d + f->n_prints;
 	s->flow_t = s->now;
 }
 
-/* Market data reached the strategy's feed handler. */
+/* Market data published lat_feed ago reaches the strategy's feed handler. */
 static void
-feed_event(ClobSim *s, bool printed)
+feed_deliver(ClobSim *s)
 {
-	int32_t		old_bid = s->ext_bid;
-	int32_t		old_ask = s->ext_ask;
+	while (s->feed_n > 0 && s->feed[s->feed_head].t + s->lat_feed <= s->now)
+	{
+		const FeedMsg *f = &s->feed[s->feed_head];
+		int32_t		old_bid = s->ext_bid;
+		int32_t		old_ask = s->ext_ask;
 
-	if (s->now >= s->feed_gap_lo && s->now < s->feed_gap_hi)
-		return;
-	if (s->book.best_bid >= 0 && s->book.best_ask <= CLOB_PRICE_SCALE)
-		s->full_mid = (s->book.best_bid + s->book.best_ask) / 2;
-	observe_book(s);
-	/* React to prints and to moves of the book without our own orders. */
-	if (s->react_t == NEVER && (printed || s->ext_bid != old_bid || s->ext_ask != old_ask))
-		s->react_t = s->now + s->lat_feed;
+		s->feed_head = (s->feed_head + 1) % FEED_RING;
+		s->feed_n--;
+		if (f->n_prints > 0)
+			observe_prints(s, f);
+		observe_book(s, f);
+		/* React to prints and to moves of the book without our own orders. */
+		if (s->react_t == NEVER && (f->n_prints > 0 || s->ext_bid != old_bid || s->ext_ask != old_ask))
+			s->react_t = s->now;
+	}
 }
 
 /* ---- kill switch ---- */
@@ -787,17 +830,17 @@ kill_trip(ClobSim *s, ClobKillReason reason)
 				m->kill_cancelled++;
 	}
 	cancel_all(s);
-	if (s->pol->flatten_on_trip && s->q != 0 && s->book.phase == CLOB_PHASE_OPEN)
+	if (s->pol->flatten_on_trip && s->kq != 0 && s->book.phase == CLOB_PHASE_OPEN)
 	{
-		int			side = s->q > 0 ? CLOB_SELL : CLOB_BUY;
-		int64_t		size = s->q > 0 ? s->q : -s->q;
+		int			side = s->kq > 0 ? CLOB_SELL : CLOB_BUY;
+		int64_t		size = s->kq > 0 ? s->kq : -s->kq;
 		int32_t		limit;
 
 		size -= size % CLOB_SIZE_QUANTUM;
 		if (side == CLOB_SELL)
-			limit = ClobPriceFloor(s->full_mid - FLATTEN_TICKS * CLOB_TICK_COARSE);
+			limit = ClobPriceFloor(s->view_mid - FLATTEN_TICKS * CLOB_TICK_COARSE);
 		else
-			limit = ClobPriceCeil(s->full_mid + FLATTEN_TICKS * CLOB_TICK_COARSE);
+			limit = ClobPriceCeil(s->view_mid + FLATTEN_TICKS * CLOB_TICK_COARSE);
 		if (size >= s->min_size)
 			(void) send_order(s, side, limit, size, CLOB_FAK, false, -1, true);
 	}
@@ -807,7 +850,7 @@ kill_trip(ClobSim *s, ClobKillReason reason)
 static bool
 kill_check(ClobSim *s)
 {
-	double		eq = equity_at(s, s->full_mid);
+	double		eq = (double) s->kcash + (double) s->kq * s->view_mid / CLOB_PRICE_SCALE;
 
 	if (s->killed)
 	{
@@ -849,7 +892,7 @@ reconcile_side(ClobSim *s, int side, const int32_t *price, const int64_t *size, 
 				replace = true;
 			else if (diff > 0 && (timer || diff >= mm->reprice_ticks * tick))
 				replace = true;
-			else if (fabs((double) (x->rem - size[k])) > mm->resize_frac * (double) size[k])
+			else if (fabs((double) (x->rem_known - size[k])) > mm->resize_frac * (double) size[k])
 				replace = true;
 			else
 				replace = false;
@@ -902,7 +945,8 @@ mm_act(ClobSim *s, bool timer)
 		post_only = true;
 	if (pol->halt_on_closed && s->book.phase == CLOB_PHASE_CLOSED)
 		mask |= HALT_CLOSED;
-	if (pol->halt_on_stale && s->now - s->last_feed_t > (int64_t) (pol->halt_on_stale_s * US))
+	/* Stale: no market data for halt_on_stale_s as the feed delivers it (lat_feed late). */
+	if (pol->halt_on_stale && s->now - s->lat_feed - s->last_feed_t > (int64_t) (pol->halt_on_stale_s * US))
 		mask |= HALT_STALE;
 	if (mask != 0 && s->halt_mask == 0)
 		s->m->halts_seen++;
@@ -950,7 +994,7 @@ mm_act(ClobSim *s, bool timer)
 		fv += imb > 0 ? lean : -lean;
 	}
 	/* Inventory as notional at risk: YES held costs p a share, NO held 1 - p. */
-	u = (double) s->q / CLOB_SHARE * (s->q >= 0 ? fv : CLOB_PRICE_SCALE - fv) / CLOB_PRICE_SCALE
+	u = (double) s->kq / CLOB_SHARE * (s->kq >= 0 ? fv : CLOB_PRICE_SCALE - fv) / CLOB_PRICE_SCALE
 		/ mm->q_max_pusd;
 	r = fv - mm->gamma_skew * (sigma > tickd ? sigma : tickd) *
 		(u > SKEW_U_MAX ? SKEW_U_MAX : u < -SKEW_U_MAX ? -SKEW_U_MAX : u);
@@ -990,10 +1034,10 @@ mm_act(ClobSim *s, bool timer)
 	/* Inventory: shrink the side that adds risk past the soft cap; reduce-only. */
 	{
 		double		au = fabs(u);
-		int			grow = s->q >= 0 ? CLOB_BUY : CLOB_SELL;
+		int			grow = s->kq >= 0 ? CLOB_BUY : CLOB_SELL;
 		int64_t	   *gs = grow == CLOB_BUY ? bid_sz : ask_sz;
 		int64_t	   *rs = grow == CLOB_BUY ? ask_sz : bid_sz;
-		int64_t		absq = s->q >= 0 ? s->q : -s->q;
+		int64_t		absq = s->kq >= 0 ? s->kq : -s->kq;
 
 		if (reduce_only)
 		{
@@ -1002,7 +1046,7 @@ mm_act(ClobSim *s, bool timer)
 				gs[k] = 0;
 				rs[k] = 0;
 			}
-			if (s->q != 0)
+			if (s->kq != 0)
 			{
 				int64_t		cap = grow == CLOB_BUY ? base_ask : base_bid;
 
@@ -1049,8 +1093,8 @@ mm_act(ClobSim *s, bool timer)
 		if (mm->allow_taker_exit && !reduce_only && au > mm->q_soft_frac &&
 			s->now >= s->exit_next_t && s->book.phase == CLOB_PHASE_OPEN)
 		{
-			int			side = s->q > 0 ? CLOB_SELL : CLOB_BUY;
-			double		per_share = (s->q > 0 ? fv : CLOB_PRICE_SCALE - fv) / CLOB_PRICE_SCALE;
+			int			side = s->kq > 0 ? CLOB_SELL : CLOB_BUY;
+			double		per_share = (s->kq > 0 ? fv : CLOB_PRICE_SCALE - fv) / CLOB_PRICE_SCALE;
 			int64_t		sz = (int64_t) ((au - mm->q_soft_frac) * mm->q_max_pusd / per_share
 										* CLOB_SHARE);
 			int32_t		limit = side == CLOB_SELL
@@ -1068,6 +1112,104 @@ mm_act(ClobSim *s, bool timer)
 
 	reconcile_side(s, CLOB_BUY, bid_px, bid_sz, timer, post_only, tick);
 	reconcile_side(s, CLOB_SELL, ask_px, ask_sz, timer, post_only, tick);
+}
+
+/* ---- what reaches the strategy late: reports and market data ---- */
+
+/*
+ * Queue a report for the strategy, delivered lat_response from now: a fill
+ * (inventory and cash as it knows them change then) or the release of an
+ * order the exchange is done with.  A full queue delivers at once.
+ */
+static void
+report_push(ClobSim *s, int32_t rec, bool release, int64_t signed_size, int64_t cash)
+{
+	ReportMsg  *r;
+
+	if (s->rep_n == REPORT_RING)
+	{
+		r = &s->report[s->rep_head];
+		s->rep_head = (s->rep_head + 1) % REPORT_RING;
+		s->rep_n--;
+		report_apply(s, r);
+	}
+	r = &s->report[(s->rep_head + s->rep_n) % REPORT_RING];
+	r->t = s->now + s->lat_response;
+	r->rec = rec;
+	r->release = release;
+	r->signed_size = signed_size;
+	r->cash = cash;
+	s->rep_n++;
+}
+
+/* The exchange is done with an order (filled, cancelled, rejected): the strategy hears later. */
+static void
+exch_done(ClobSim *s, int32_t r)
+{
+	MmRec	   *x = &s->rec[r];
+
+	if (x->book_idx >= 0)
+		resting_drop(s, r);
+	x->book_idx = -1;
+	x->state = REC_DONE;
+	report_push(s, r, true, 0, 0);
+}
+
+/* A report reaches the strategy. */
+static void
+report_apply(ClobSim *s, const ReportMsg *r)
+{
+	if (r->release)
+	{
+		rec_free(s, r->rec);
+		return;
+	}
+	s->kq += r->signed_size;
+	s->kcash += r->cash;
+	s->rec[r->rec].rem_known -= r->signed_size >= 0 ? r->signed_size : -r->signed_size;
+	s->fill_flag = true;
+}
+
+/*
+ * Publish the market as it is now to the strategy's feed, delivered
+ * lat_feed later: the book without its orders, the whole-book mid and the
+ * print (taker side and size) if there was one.  Nothing is published in a
+ * feed outage.  Messages merge when the ring is full.
+ */
+static void
+feed_publish(ClobSim *s, int print_side, int64_t print_size)
+{
+	FeedMsg    *f;
+	int64_t		bsz;
+	int64_t		asz;
+
+	if (s->now >= s->feed_gap_lo && s->now < s->feed_gap_hi)
+		return;
+	if (s->feed_n == FEED_RING)
+		f = &s->feed[(s->feed_head + s->feed_n - 1) % FEED_RING];
+	else
+	{
+		f = &s->feed[(s->feed_head + s->feed_n) % FEED_RING];
+		s->feed_n++;
+		f->n_prints = 0;
+		f->buy_sz = 0;
+		f->sell_sz = 0;
+	}
+	f->t = s->now;
+	f->bid = ext_best(s, CLOB_BUY, &bsz);
+	f->ask = ext_best(s, CLOB_SELL, &asz);
+	f->bsz = bsz;
+	f->asz = asz;
+	f->full_mid = s->book.best_bid >= 0 && s->book.best_ask <= CLOB_PRICE_SCALE
+		? (s->book.best_bid + s->book.best_ask) / 2 : s->full_mid;
+	if (print_size > 0)
+	{
+		f->n_prints++;
+		if (print_side == CLOB_BUY)
+			f->buy_sz += (double) print_size;
+		else
+			f->sell_sz += (double) print_size;
+	}
 }
 
 /* ---- fills ---- */
@@ -1089,12 +1231,14 @@ record_fill(ClobSim *s, int64_t signed_size, int32_t price, bool maker)
 
 /* Account one fill of the strategy, as maker or taker. */
 static void
-account_fill(ClobSim *s, int side, int32_t price, int64_t size, bool maker)
+account_fill(ClobSim *s, int32_t rec, int side, int32_t price, int64_t size, bool maker)
 {
 	int64_t		notional = (int64_t) price * size / CLOB_PRICE_SCALE;
 	int64_t		signed_size = side == CLOB_BUY ? size : -size;
 	int64_t		fee = ClobTakerFee(size, price, s->sc->fee_rate, s->sc->fee_exp);
 	double		truth = ClobTapeTruth(s->tape, s->now) * CLOB_PRICE_SCALE;
+
+	int64_t		cash0 = s->cash;
 
 	s->cash += side == CLOB_BUY ? -notional : notional;
 	s->q += signed_size;
@@ -1117,7 +1261,7 @@ account_fill(ClobSim *s, int side, int32_t price, int64_t size, bool maker)
 		s->m->fills_taker++;
 	}
 	record_fill(s, signed_size, price, maker);
-	s->fill_flag = true;
+	report_push(s, rec, false, signed_size, s->cash - cash0);
 }
 
 /* The book's fill callback. */
@@ -1143,14 +1287,14 @@ on_fill(void *arg, const ClobFill *fill)
 			s->m->edge_vs_noise += e;
 			s->m->shares_vs_noise += (double) fill->size / CLOB_SHARE;
 		}
-		account_fill(s, fill->maker->side, fill->price, fill->size, true);
+		account_fill(s, r, fill->maker->side, fill->price, fill->size, true);
 		s->rec[r].rem -= fill->size;
 		if (fill->maker_done)
-			rec_free(s, r);
+			exch_done(s, r);
 	}
 	if (fill->taker_owner == CLOB_OWNER_MM)
 	{
-		account_fill(s, fill->taker_side, fill->price, fill->size, false);
+		account_fill(s, fill->taker_ref, fill->taker_side, fill->price, fill->size, false);
 		s->rec[fill->taker_ref].rem -= fill->size;
 	}
 }
@@ -1169,7 +1313,7 @@ arrive_submit(ClobSim *s, MmOp op)
 		return;
 	if (x->cancel_on_arrival)
 	{
-		rec_free(s, op.rec);
+		exch_done(s, op.rec);
 		return;
 	}
 	req.side = x->side;
@@ -1182,18 +1326,23 @@ arrive_submit(ClobSim *s, MmOp op)
 	req.owner = CLOB_OWNER_MM;
 	req.ref = op.rec;
 	ClobBookSubmit(&s->book, &req, s->now, &res);
-	if (res.filled > 0)
-		observe_print(s, x->side, res.filled);
+	if (res.filled > 0 || s->book.best_bid != s->top_bid || s->book.best_ask != s->top_ask)
+	{
+		s->top_bid = s->book.best_bid;
+		s->top_ask = s->book.best_ask;
+		feed_publish(s, x->side, res.filled);
+	}
 	if (res.reject != CLOB_OK)
 		s->m->rejects[res.reject]++;
 	if (res.resting >= 0)
 	{
 		x->book_idx = res.resting;
-		x->state = REC_LIVE;
+		if (x->state == REC_INFLIGHT)
+			x->state = REC_LIVE;
 		s->resting[s->n_resting++] = op.rec;
 	}
-	else if (x->state != REC_FREE)
-		rec_free(s, op.rec);
+	else if (x->state != REC_DONE)
+		exch_done(s, op.rec);
 }
 
 /* A strategy cancel reaches the book. */
@@ -1207,7 +1356,7 @@ arrive_cancel(ClobSim *s, MmOp op)
 		return;
 	r = ClobBookCancel(&s->book, x->book_idx);
 	if (r == CLOB_OK)
-		rec_free(s, op.rec);
+		exch_done(s, op.rec);
 	else
 	{
 		s->m->rejects[r]++;
@@ -1237,7 +1386,7 @@ phase_change(ClobSim *s)
 			{
 				if (s->rec[r].book_idx >= 0)
 					ClobBookRemove(&s->book, s->rec[r].book_idx);
-				rec_free(s, r);
+				exch_done(s, r);
 			}
 		}
 	}
@@ -1285,7 +1434,7 @@ sample_second(ClobSim *s)
 		if (f->maker)
 		{
 			double		at_fill = s->mid_s[f->t / US];
-			double		move = (s->full_mid - at_fill) / ClobTickAt(s->full_mid);
+			double		move = (s->view_mid - at_fill) / ClobTickAt(s->view_mid);
 
 			s->tox_as = (1.0 - TOX_WEIGHT) * s->tox_as +
 				TOX_WEIGHT * (f->signed_size > 0 ? -move : move);
@@ -1407,8 +1556,8 @@ play_event(ClobSim *s, const ClobEvent *e)
 		else
 			s->m->noise_shares += (double) res.filled / CLOB_SHARE;
 
-		if (!(s->now >= s->feed_gap_lo && s->now < s->feed_gap_hi))
-			observe_print(s, side, res.filled);
+		s->print_side = side;
+		s->print_size = res.filled;
 		return true;
 	}
 	return false;
@@ -1507,6 +1656,12 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	s->start_cash = (int64_t) llround(sc->start_cash_pusd * CLOB_PUSD);
 	s->cash = s->start_cash;
 	s->q = 0;
+	s->kcash = s->start_cash;
+	s->kq = 0;
+	s->feed_head = s->feed_n = 0;
+	s->rep_head = s->rep_n = 0;
+	s->print_side = 0;
+	s->print_size = 0;
 	s->edge = 0;
 	s->fees = 0;
 	s->rebates = 0;
@@ -1530,6 +1685,7 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	for (i = 0; i < MID_RING; i++)
 		s->mid_ring[i] = 0;
 	s->full_mid = (int32_t) llround(tape->p0 * CLOB_PRICE_SCALE);
+	s->view_mid = s->full_mid;
 
 	s->react_t = NEVER;
 	s->timer_t = s->timer_us;
@@ -1777,10 +1933,16 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 		int64_t		ts = queue_t(&s->subq);
 		int64_t		tc = queue_t(&s->canq);
 		int64_t		tp = s->phase_i < s->n_phase ? s->phase_t[s->phase_i] : NEVER;
+		int64_t		tf = s->feed_n > 0 ? s->feed[s->feed_head].t + s->lat_feed : NEVER;
+		int64_t		tr = s->rep_n > 0 ? s->report[s->rep_head].t : NEVER;
 		int64_t		tx = s->next_sample;
 
 		if (tp < tx)
 			tx = tp;
+		if (tf < tx)
+			tx = tf;
+		if (tr < tx)
+			tx = tr;
 		if (tc < tx)
 			tx = tc;
 		if (ts < tx)
@@ -1805,7 +1967,7 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			{
 				s->top_bid = s->book.best_bid;
 				s->top_ask = s->book.best_ask;
-				feed_event(s, printed);
+				feed_publish(s, s->print_side, printed ? s->print_size : 0);
 			}
 		}
 		else
@@ -1824,6 +1986,16 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 				arrive_cancel(s, queue_pop(&s->canq));
 			else if (tx == ts)
 				arrive_submit(s, queue_pop(&s->subq));
+			else if (tx == tr)
+			{
+				ReportMsg	r = s->report[s->rep_head];
+
+				s->rep_head = (s->rep_head + 1) % REPORT_RING;
+				s->rep_n--;
+				report_apply(s, &r);
+			}
+			else if (tx == tf)
+				feed_deliver(s);
 			else if (tx == s->react_t)
 			{
 				s->react_t = NEVER;
@@ -1840,8 +2012,8 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			s->fill_flag = false;
 			if (!s->killed)
 				(void) kill_check(s);
-			if (s->react_t == NEVER || s->react_t > s->now + s->lat_response)
-				s->react_t = s->now + s->lat_response;
+			if (s->react_t == NEVER)
+				s->react_t = s->now;
 		}
 		if ((++count & (CLOB_STOP_EVERY - 1)) == 0 && PtStopRequested(stop))
 			return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
