@@ -1,7 +1,7 @@
 /*
  * clob_facts.c — stylized facts of each scenario preset.
  *
- * Usage: clob_facts [seeds] [params_json]
+ * Usage: clob_facts [seeds] [params_json] [overrides_json]
  *
  * Per preset, over `seeds` training worlds (default 8): first the market
  * alone (every strategy order refused by the compliance gate): the median
@@ -46,8 +46,9 @@ int
 main(int argc, char **argv)
 {
 	int			seeds = argc > 1 ? atoi(argv[1]) : 8;
-	const char *params = argc > 2 ? argv[2] : NULL;
-	char		opts[256];
+	const char *params = argc > 2 && argv[2][0] != '\0' ? argv[2] : NULL;
+	const char *over = argc > 3 ? argv[3] : "{}";
+	char		opts[1024];
 	int			p;
 
 	if (seeds < 1 || seeds > CLOB_MAX_SEEDS)
@@ -79,8 +80,9 @@ main(int argc, char **argv)
 		int			n;
 		int			i;
 
-		snprintf(opts, sizeof(opts), "{\"scenario\": \"%s\", \"train_seeds\": %d, \"holdout_seeds\": 0}",
-				 name, seeds);
+		snprintf(opts, sizeof(opts),
+				 "{\"scenario\": \"%s\", \"train_seeds\": %d, \"holdout_seeds\": 0, \"overrides\": %s}",
+				 name, seeds, over);
 		s = run(opts, IDLE_POLICY, NULL, &score, &m, &n);
 		for (i = 0; i < n; i++)
 		{

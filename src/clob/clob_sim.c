@@ -142,6 +142,8 @@ struct ClobSim
 	int64_t		lat_response;
 	int64_t		timer_us;
 	int64_t		min_size;
+	double		noise_elast;	/* scenario noise_elasticity */
+	double		noise_slip_units;	/* noise_slip_ticks in price units */
 
 	MmRec		rec[CLOB_MM_RECORDS];
 	int32_t		free_rec;
@@ -1326,12 +1328,6 @@ arrive_submit(ClobSim *s, MmOp op)
 	req.owner = CLOB_OWNER_MM;
 	req.ref = op.rec;
 	ClobBookSubmit(&s->book, &req, s->now, &res);
-	if (res.filled > 0 || s->book.best_bid != s->top_bid || s->book.best_ask != s->top_ask)
-	{
-		s->top_bid = s->book.best_bid;
-		s->top_ask = s->book.best_ask;
-		feed_publish(s, x->side, res.filled);
-	}
 	if (res.reject != CLOB_OK)
 		s->m->rejects[res.reject]++;
 	if (res.resting >= 0)
@@ -1343,6 +1339,12 @@ arrive_submit(ClobSim *s, MmOp op)
 	}
 	else if (x->state != REC_DONE)
 		exch_done(s, op.rec);
+	if (res.filled > 0 || s->book.best_bid != s->top_bid || s->book.best_ask != s->top_ask)
+	{
+		s->top_bid = s->book.best_bid;
+		s->top_ask = s->book.best_ask;
+		feed_publish(s, x->side, res.filled);
+	}
 }
 
 /* A strategy cancel reaches the book. */
@@ -1482,6 +1484,33 @@ sample_second(ClobSim *s)
 	s->next_sample += US;
 }
 
+/*
+ * A noise taker's size given the price it would get: its limit sits
+ * noise_slip_ticks beyond the consensus; for each tick the best price on its
+ * side lies beyond the tick next to the consensus it trades
+ * exp(-noise_elasticity) less (demand that responds to price).  Sizes stay
+ * on the 0.01-share grid; below the minimum size it does not trade.
+ */
+static int64_t
+noise_size(const ClobSim *s, const ClobEvent *e, int64_t size)
+{
+	bool		buy_yes = (e->token == CLOB_YES) == (e->side == CLOB_BUY);
+	int32_t		limit = e->token == CLOB_YES ? e->price : CLOB_PRICE_SCALE - e->price;
+	int32_t		best = buy_yes ? s->book.best_ask : s->book.best_bid;
+	double		ref;
+	double		beyond;
+
+	if (best < 0 || best > CLOB_PRICE_SCALE)
+		return size;
+	ref = buy_yes ? limit - s->noise_slip_units : limit + s->noise_slip_units;
+	beyond = (buy_yes ? best - ref : ref - best) / ClobTickAt(best) - 1.0;
+	if (beyond <= 0)
+		return size;
+	size = (int64_t) ((double) size * exp(-s->noise_elast * beyond));
+	size -= size % CLOB_SIZE_QUANTUM;
+	return size >= s->min_size ? size : 0;
+}
+
 /* A tape event reaches the book; true when it printed a trade. */
 static bool
 play_event(ClobSim *s, const ClobEvent *e)
@@ -1521,7 +1550,14 @@ play_event(ClobSim *s, const ClobEvent *e)
 			req.post_only = false;
 			req.price = e->price;
 			req.owner = CLOB_OWNER_NOISE;
-			break;
+			req.size = (int64_t) e->size_cs * CLOB_SIZE_QUANTUM;
+			if (s->noise_elast > 0)
+				req.size = noise_size(s, e, req.size);
+			if (req.size <= 0)
+				return false;
+			req.expire_us = 0;
+			req.ref = -1;
+			goto submit;
 		case CLOB_EV_INFORMED:
 			if (e->price >= 0 && b->best_ask <= e->price)
 			{
@@ -1546,6 +1582,7 @@ play_event(ClobSim *s, const ClobEvent *e)
 	req.size = (int64_t) e->size_cs * CLOB_SIZE_QUANTUM;
 	req.expire_us = 0;
 	req.ref = -1;
+submit:
 	ClobBookSubmit(b, &req, s->now, &res);
 	if (res.filled > 0)
 	{
@@ -1605,6 +1642,8 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	s->book.on_fill = on_fill;
 	s->book.fill_arg = s;
 	s->min_size = s->book.min_size;
+	s->noise_elast = sc->noise_elasticity;
+	s->noise_slip_units = sc->noise_slip_ticks * CLOB_TICK_COARSE;
 	s->n_fills = 0;
 
 	s->tape = tape;
@@ -1848,7 +1887,7 @@ run_finish(ClobSim *s)
 		for (h = 0; h < CLOB_N_MARKOUTS; h++)
 			mk[h] += sz * (mid_at(s, f->t + (int64_t) (horizons[h] * US)) - f->price);
 		if (f->maker)
-			adverse -= sz * (mid_at(s, f->t + CLOB_ADVERSE_HORIZON_US) - mid_at(s, f->t));
+			adverse -= sz * (mid_at(s, f->t + CLOB_ADVERSE_HORIZON_US) - s->mid_s[f->t / US]);
 	}
 	for (h = 0; h < CLOB_N_MARKOUTS; h++)
 		m->markout[h] = total_shares > 0 ? mk[h] / total_shares / CLOB_PRICE_SCALE : 0;

@@ -46,6 +46,7 @@ typedef struct ClobScenario
 	double		noise_size_sigma;
 	double		noise_slip_ticks;	/* FAK limit beyond the consensus */
 	double		noise_no_share; /* share of noise takers trading the NO token */
+	double		noise_elasticity;	/* size shrinks exp(-e * ticks) with the price they get */
 	double		inf_rate;		/* informed takers per second */
 	double		inf_edge_ticks; /* edge they demand beyond the fee */
 	double		inf_size_median;
