@@ -18,9 +18,9 @@
 #define B CLOB_PARAM_BOOL
 
 static const ClobParamInfo tunables[CLOB_N_PARAMS] = {
-	{"mm.half_spread_min_ticks", I, 1, 10, false, 1, 2, "Smallest half-spread the maker quotes, in ticks."},
-	{"mm.c_vol", F, 0, 5, false, 0, 1.2, "Half-spread added per unit of the mid's one-minute volatility."},
-	{"mm.c_tox", F, 0, 10, false, 0, 5.0, "Half-spread in ticks per unit of toxicity: taker flow imbalance plus the maker's own adverse markouts in ticks."},
+	{"mm.half_spread_min_ticks", I, 1, 5, false, 1, 2, "Smallest half-spread the maker quotes, in ticks."},
+	{"mm.c_vol", F, 0, 2, false, 0, 1.2, "Half-spread added per unit of the mid's one-minute volatility."},
+	{"mm.c_tox", F, 0, 8, false, 0, 5.0, "Half-spread in ticks per unit of toxicity: taker flow imbalance plus the maker's own adverse markouts in ticks."},
 	{"mm.gamma_skew", F, 0, 2, false, 0, 1.0, "Inventory aversion: how far the reservation price moves against inventory."},
 	{"mm.base_size_pusd", F, 5, 500, true, 0, 20, "Notional of each quote in pUSD."},
 	{"mm.layers", I, 1, 5, false, 1, 2, "Number of price levels quoted on each side."},
@@ -35,7 +35,7 @@ static const ClobParamInfo tunables[CLOB_N_PARAMS] = {
 	{"signal.flow_hl_s", F, 10, 600, true, 0, 120, "Half-life in seconds of the taker flow imbalance."},
 	{"signal.markout_horizon_s", F, 1, 900, true, 0, 300, "Horizon in seconds at which the maker marks out its own fills (its toxicity signal); the metrics and the score use fixed horizons."},
 	{"signal.event_jump_ticks", I, 2, 30, false, 1, 4, "Mid move in ticks within five seconds that counts as a news event."},
-	{"signal.event_cooloff_s", F, 0, 600, false, 0, 120, "Seconds the maker stays out of the market after a news event."},
+	{"signal.event_cooloff_s", F, 0, 300, false, 0, 120, "Seconds the maker stays out of the market after a news event."},
 	{"signal.trend_flow_z", F, 0.5, 5, false, 0, 1.5, "Flow imbalance z-score beyond which fair value leans with the flow."},
 	{"risk.inventory.q_max_pusd", F, 20, 2000, true, 0, 50, "Inventory cap in pUSD notional."},
 	{"risk.inventory.q_soft_frac", F, 0.2, 1, false, 0, 0.6, "Share of the cap beyond which the side that adds inventory shrinks."},
