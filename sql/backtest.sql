@@ -48,7 +48,7 @@ SELECT try($$SELECT ptopt_backtest('[1]')$$);
 -- clob_v2 is the default objective of ptopt_run; space checks know its parameters.
 SELECT r.iterations, r.status, r.holdout_score IS NOT NULL AS has_holdout
   FROM ptopt_run('{"mm.half_spread_min_ticks": {"type": "int", "low": 1, "high": 6},
-                   "mm.c_vol": {"type": "float", "low": 0, "high": 3}}',
+                   "mm.c_vol": {"type": "float", "low": 0, "high": 2}}',
                  'random', 4, 1, '{"label": "bt run", "backtest": {"train_seeds": 2, "holdout_seeds": 1}}') r;
 SELECT r.objective, r.policy ? 'risk.killswitch.max_loss_pusd' AS policy_snapshot,
        bool_and(t.report->>'engine' = 'clob_v2_synth') AS envelopes,

@@ -56,7 +56,7 @@ test_errors(void)
 	check_params("{\"mm.foo\": 1}", PT_ERR_INVALID_PARAMETER, "unknown backtest parameter \"mm.foo\"");
 	check_params("{\"mm.layers\": 2.5}", PT_ERR_INVALID_PARAMETER, "parameter \"mm.layers\" must be an integer");
 	check_params("{\"mm.layers\": \"2\"}", PT_ERR_INVALID_PARAMETER, "parameter \"mm.layers\" must be an integer");
-	check_params("{\"mm.c_vol\": 7}", PT_ERR_INVALID_PARAMETER, "parameter \"mm.c_vol\" = 7 is out of range [0, 5]");
+	check_params("{\"mm.c_vol\": 7}", PT_ERR_INVALID_PARAMETER, "parameter \"mm.c_vol\" = 7 is out of range [0, 2]");
 	check_params("{\"mm.base_size_pusd\": 4.9999999999999991}", PT_OK, NULL);	/* rounding at a bound */
 	check_params("{\"mm.base_size_pusd\": 4.99}", PT_ERR_INVALID_PARAMETER,
 				 "parameter \"mm.base_size_pusd\" = 4.99 is out of range [5, 500]");
@@ -356,7 +356,7 @@ test_objective(void)
 	CHECK(obj != NULL, "init takes options.backtest (%s)", err.message);
 	if (obj == NULL)
 		return;
-	space = PtSpaceParse("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 3},"
+	space = PtSpaceParse("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 2},"
 						 " \"mm.layers\": {\"type\": \"int\", \"low\": 1, \"high\": 4},"
 						 " \"mm.post_only\": {\"type\": \"categorical\", \"choices\": [true, false]},"
 						 " \"exec.allow_taker_exit\": {\"type\": \"bool\"}}", &err);
@@ -384,7 +384,7 @@ test_objective(void)
 	rc = space ? PtObjectiveValidateSpace(obj, space, NULL, &err) : (int) err.code;
 	CHECK(rc == PT_ERR_HARD_GATE, "a gated key is refused as a hard gate: %s", err.message);
 	PtSpaceFree(space);
-	space = PtSpaceParse("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 3}}", &err);
+	space = PtSpaceParse("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 2}}", &err);
 	rc = PtObjectiveValidateSpace(obj, space, "{\"mm.layers\": 9}", &err);
 	CHECK(rc == PT_ERR_INVALID_PARAMETER, "fixed values are checked: %s", err.message);
 	PtSpaceFree(space);
