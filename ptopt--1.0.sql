@@ -319,3 +319,20 @@ END
 $$;
 COMMENT ON FUNCTION ptopt_compare(jsonb, text[], integer, integer, jsonb) IS
     'runs each strategy repeats times on the same objective and seeds; one row per strategy';
+
+------------------------------------------------------------------------------
+-- Backtest worlds as a table (issue 9; src/pg/pt_world_sql.c).  Kept in one
+-- block at the end so it merges cleanly.
+------------------------------------------------------------------------------
+
+CREATE FUNCTION ptopt_world(scenario text, seed bigint,
+                            OUT t_exchange_s double precision, OUT t_local_s double precision,
+                            OUT kind text, OUT side text, OUT token text,
+                            OUT price double precision, OUT sell_price double precision,
+                            OUT size double precision, OUT order_id integer,
+                            OUT truth double precision)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'ptopt_world'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ptopt_world(text, bigint) IS
+    'the synthetic market of a backtest scenario and seed: one row per exogenous event (exchange and local time, kind, side, price, size, order id, truth)';

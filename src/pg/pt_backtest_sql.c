@@ -11,6 +11,7 @@
 #include "utils/jsonb.h"
 
 #include "clob.h"
+#include "pt_backtest_cache.h"
 #include "gates.h"
 #include "pt_glue.h"
 #include "pt_policy.h"
@@ -147,7 +148,11 @@ ptopt_default_space(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(PtTextToJsonb(buf.data));
 }
 
-/* One backtest with these parameters and options; returns the ReportEnvelope. */
+/*
+ * One backtest with these parameters and options; returns the ReportEnvelope.
+ * The session, and the worlds it generates, are kept for the next call with
+ * the same options and policy (pt_backtest_cache.c).
+ */
 Datum
 ptopt_backtest(PG_FUNCTION_ARGS)
 {
@@ -165,24 +170,32 @@ ptopt_backtest(PG_FUNCTION_ARGS)
 		ClobCheckParams(params, &err) != PT_OK)
 		PtRaise(&err);
 	policy = PtPolicySnapshot(CurrentMemoryContext);
+	session = PtBacktestSession(options, policy);
 
 	PG_TRY();
 	{
-		session = ClobSessionCreate(options, policy, &err);
-		if (session == NULL)
-			PtRaise(&err);
 		rc = ClobSessionRun(session, params, PtPgStop(), &result, &err);
 		if (rc != PT_OK)
+		{
+			/* A cancelled or failed run leaves no half-made world behind: start afresh next time. */
+			ClobResultClear(&result);
+			PtBacktestSessionDrop(session);
+			session = NULL;
 			PtRaise(&err);
+		}
 		if (result.envelope_json == NULL)
 			elog(ERROR, "the backtest returned no envelope");
 		envelope = pstrdup(result.envelope_json);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		ClobResultClear(&result);
-		ClobSessionFree(session);
+		if (session != NULL)
+			PtBacktestSessionDrop(session);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	ClobResultClear(&result);
+	PtBacktestCacheTrim();
 	PG_RETURN_DATUM(PtTextToJsonb(envelope));
 }
