@@ -31,6 +31,7 @@
 #define FLATTEN_TICKS 5
 #define FEED_RING 1024				/* market data messages in flight (merged when full) */
 #define REPORT_RING 1024			/* fill and release reports in flight */
+#define FACTS_EVERY_S 10			/* sampling period of the market's spread and depth */
 #define SPREAD_HIST 64				/* spread histogram bins, ticks (last bin: wider) */
 #define CLOB_ADVERSE_HORIZON_US (60 * US)	/* fixed horizon of adverse_selection_cost */
 
@@ -1454,6 +1455,8 @@ sample_second(ClobSim *s)
 
 	if (inv >= AT_CAP_FRAC * s->mm->q_max_pusd)
 		s->atcap_s++;
+	/* The market's spread and depth, every FACTS_EVERY_S seconds (they describe the world, not the trial). */
+	if (s->n_sec % FACTS_EVERY_S == 0)
 	{
 		int64_t		bsz;
 		int64_t		asz;
@@ -1995,19 +1998,38 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 		{
 			if (te >= end)
 				break;
-			bool		printed;
 
-			s->now = te;
-			printed = play_event(s, &ev[i]);
-			i++;
-			if (te < s->feed_gap_lo || te >= s->feed_gap_hi)
-				s->last_feed_t = te;
-			if (printed || s->book.best_bid != s->top_bid || s->book.best_ask != s->top_ask)
+			/*
+			 * The tape's run until the next strategy or exchange time: that
+			 * time moves earlier only when a feed or report ring was empty
+			 * and gets its first message, so only then is it recomputed.
+			 */
+			while (i < n && ev[i].t_us <= tx)
 			{
-				s->top_bid = s->book.best_bid;
-				s->top_ask = s->book.best_ask;
-				feed_publish(s, s->print_side, printed ? s->print_size : 0);
+				bool		printed;
+				bool		feed_was_empty = s->feed_n == 0;
+				bool		rep_was_empty = s->rep_n == 0;
+
+				te = ev[i].t_us;
+				if (te >= end)
+					break;
+				s->now = te;
+				printed = play_event(s, &ev[i]);
+				i++;
+				if (te < s->feed_gap_lo || te >= s->feed_gap_hi)
+					s->last_feed_t = te;
+				if (printed || s->book.best_bid != s->top_bid || s->book.best_ask != s->top_ask)
+				{
+					s->top_bid = s->book.best_bid;
+					s->top_ask = s->book.best_ask;
+					feed_publish(s, s->print_side, printed ? s->print_size : 0);
+				}
+				if ((++count & (CLOB_STOP_EVERY - 1)) == 0 && PtStopRequested(stop))
+					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
+				if ((feed_was_empty && s->feed_n > 0) || (rep_was_empty && s->rep_n > 0))
+					break;
 			}
+			continue;
 		}
 		else
 		{
