@@ -31,6 +31,7 @@
 #define FLATTEN_TICKS 5
 #define FEED_RING 1024				/* market data messages in flight (merged when full) */
 #define REPORT_RING 1024			/* fill and release reports in flight */
+#define MAX_MARKOUT_US (300 * US)	/* the longest markout horizon */
 #define FACTS_EVERY_S 10			/* sampling period of the market's spread and depth */
 #define SPREAD_HIST 64				/* spread histogram bins, ticks (last bin: wider) */
 #define CLOB_ADVERSE_HORIZON_US (60 * US)	/* fixed horizon of adverse_selection_cost */
@@ -1514,6 +1515,50 @@ noise_size(const ClobSim *s, const ClobEvent *e, int64_t size)
 	return size >= s->min_size ? size : 0;
 }
 
+/*
+ * True when the rest of the window cannot change this seed's results: the
+ * strategy is flat (as the exchange and as it knows), has no order alive or
+ * in flight and no report pending, can never trade again (switched off past
+ * the end, halted before resolution, or the market closed for good), and its
+ * last fill is older than the longest markout horizon.
+ */
+static bool
+done_early(const ClobSim *s, int64_t end)
+{
+	bool		never_again;
+
+	if (s->q != 0 || s->kq != 0 || s->n_active > 0 || s->subq.n > 0 || s->canq.n > 0 || s->rep_n > 0)
+		return false;
+	if (s->n_fills > 0 && s->fills[s->n_fills - 1].t + MAX_MARKOUT_US > s->now)
+		return false;
+	never_again = (s->killed && s->kill_until >= end) ||
+		(s->res_us - s->now < (int64_t) (s->mm->halt_before_s * US)) ||
+		(s->book.phase == CLOB_PHASE_CLOSED && s->phase_i >= s->n_phase);
+	return never_again;
+}
+
+/*
+ * Fill the per-second samples of the seconds an early stop skips: flat, so
+ * equity stays at the cash; the mid stays where it was; the switch stays off
+ * if it was.
+ */
+static void
+finish_seconds(ClobSim *s, int64_t end)
+{
+	int32_t		last = (int32_t) ((end + US - 1) / US);
+	double		eq = (double) s->cash;
+
+	while (s->n_sec < last)
+	{
+		s->mid_s[s->n_sec] = s->full_mid;
+		s->eq_s[s->n_sec] = eq;
+		if (s->killed && s->next_sample < s->kill_until)
+			s->m->killed_s += 1.0;
+		s->n_sec++;
+		s->next_sample += US;
+	}
+}
+
 /* A tape event reaches the book; true when it printed a trade. */
 static bool
 play_event(ClobSim *s, const ClobEvent *e)
@@ -2039,6 +2084,12 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			if (tx == s->next_sample)
 			{
 				sample_second(s);
+				if (done_early(s, end))
+				{
+					finish_seconds(s, end);
+					m->stopped_early_s = (double) (end - s->now) / US;
+					break;
+				}
 				continue;
 			}
 			if (tx == tp)

@@ -127,6 +127,7 @@ typedef struct ClobSeedMetrics
 	bool		invalid;
 	const char *invalid_reason;
 	int64_t		events;			/* events processed (tape, strategy, exchange) */
+	double		stopped_early_s;	/* window seconds skipped: flat and unable to trade again */
 	/* stylized facts of the market (without the strategy's orders) */
 	double		spread_ticks_median;	/* per-second samples of the external spread */
 	double		top_depth_mean; /* shares at the external best bid plus best ask */
