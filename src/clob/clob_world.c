@@ -40,7 +40,7 @@ static const ClobSettingInfo settings[] = {
 	SETTING(pub_lag_ms, 0, 600000, "Lag of the public consensus behind the truth in milliseconds."),
 	SETTING(pub_noise_ticks, 0, 20, "Standard deviation of the consensus noise in ticks."),
 	SETTING(bg_rate, 0, 100, "Background maker orders per side per second."),
-	SETTING(bg_geom_rho, 0, 0.95, "Background orders sit 1 + Geom(rho) ticks from the consensus."),
+	SETTING(bg_geom_rho, 0, 0.95, "Background orders sit Geom(rho) ticks (from 0) outside the inside price of the consensus."),
 	SETTING(bg_size_median, 1, 100000, "Median background order size in shares."),
 	SETTING(bg_size_sigma, 0, 3, "Log-normal sigma of background sizes."),
 	SETTING(bg_life_s, 0.1, 86400, "Mean life of a background order before it is cancelled, in seconds."),

@@ -36,7 +36,7 @@ typedef struct ClobScenario
 	double		pub_lag_ms;		/* lag of the public consensus behind the truth */
 	double		pub_noise_ticks;	/* noise of the public consensus */
 	double		bg_rate;		/* background adds per side per second */
-	double		bg_geom_rho;	/* ticks behind the consensus: 1 + Geom(rho) */
+	double		bg_geom_rho;	/* ticks outside the inside price: Geom(rho) from 0 */
 	double		bg_size_median; /* shares */
 	double		bg_size_sigma;	/* log-normal sigma */
 	double		bg_life_s;		/* mean life before a background cancel */
