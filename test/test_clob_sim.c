@@ -292,9 +292,10 @@ test_economics(void)
 	double		adv_toxic = SUM_D(toxic, adverse_selection_cost) / SUM_D(toxic, shares_maker);
 	int			i;
 	int			h;
-	static const int spreads[] = {1, 2, 3, 4, 5, 6, 8, 10};
-	double		fills[8];
-	double		score[8];
+	static const int spreads[] = {1, 2, 3, 4, 5};
+	double		fills[5];
+	double		score[5];
+	bool		all_ran = true;
 	int			best = 0;
 	bool		fewer = true;
 	char		params[256];
@@ -315,13 +316,14 @@ test_economics(void)
 		  SUM_D(toxic, net_pnl), SUM_D(calm, net_pnl));
 
 	/* A sweep of the (fixed) spread over the default scenario. */
-	for (h = 0; h < 8; h++)
+	for (h = 0; h < 5; h++)
 	{
 		Trial		t;
 
 		snprintf(params, sizeof(params),
 				 "{\"mm.c_vol\": 0, \"mm.c_tox\": 0, \"mm.half_spread_min_ticks\": %d}", spreads[h]);
 		t = trial(NULL, NULL, params);
+		all_ran = all_ran && t.ok;
 		fills[h] = (double) SUM_I(t, fills_maker);
 		score[h] = t.score;
 		printf("# half-spread %2d ticks: score %.4f, maker fills %.0f, net pnl %.2f\n", spreads[h], t.score,
@@ -331,14 +333,15 @@ test_economics(void)
 		if (score[h] > score[best])
 			best = h;
 	}
-	CHECK(fewer, "wider spreads fill less (%.0f fills at 1 tick, %.0f at 10)", fills[0], fills[7]);
+	CHECK(all_ran, "the sweep over the whole range of mm.half_spread_min_ticks (1-5) runs");
+	CHECK(fewer, "wider spreads fill less (%.0f fills at 1 tick, %.0f at 5)", fills[0], fills[4]);
 	/*
 	 * The background quotes 1-2 ticks wide, so joining it (1-3 ticks) beats
 	 * quoting outside it, where only sweeps fill.
 	 */
-	CHECK(best <= 2 && score[best] > score[5] + 0.01 && score[best] > score[7] + 0.01,
-		  "the spread sweep peaks near the background's spread, at %d ticks (score %.4f vs %.4f at 6 and "
-		  "%.4f at 10)", spreads[best], score[best], score[5], score[7]);
+	CHECK(best <= 2 && score[best] > score[4] + 0.01,
+		  "the spread sweep peaks near the background's spread, at %d ticks (score %.4f vs %.4f at 5)",
+		  spreads[best], score[best], score[4]);
 
 	/* Larger sizes: more PnL variance and more kill-switch trips. */
 	small = trial(many, NULL, "{\"mm.base_size_pusd\": 10, \"risk.inventory.q_max_pusd\": 2000, "
