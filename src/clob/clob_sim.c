@@ -151,6 +151,7 @@ struct ClobSim
 	int32_t		free_rec;
 	int32_t		quote[2][CLOB_MAX_LAYERS];
 	int32_t		resting[CLOB_MM_RECORDS];	/* records with an order in the book */
+	int64_t		mm_at[2][CLOB_PRICE_SCALE + 1];	/* the strategy's resting size by side and price */
 	int32_t		n_resting;
 	int32_t		active[CLOB_MM_RECORDS];	/* records not free */
 	int32_t		n_active;
@@ -396,6 +397,7 @@ resting_drop(ClobSim *s, int32_t r)
 	for (i = 0; i < s->n_resting; i++)
 		if (s->resting[i] == r)
 		{
+			s->mm_at[s->rec[r].side][s->rec[r].price] -= s->rec[r].rem;
 			s->resting[i] = s->resting[--s->n_resting];
 			return;
 		}
@@ -506,17 +508,7 @@ cancel_all(ClobSim *s)
 static int64_t
 mm_size_at(const ClobSim *s, int side, int32_t price)
 {
-	int64_t		total = 0;
-	int			i;
-
-	for (i = 0; i < s->n_resting; i++)
-	{
-		const MmRec *x = &s->rec[s->resting[i]];
-
-		if (x->side == side && x->price == price)
-			total += x->rem;
-	}
-	return total;
+	return s->mm_at[side][price];
 }
 
 /* Best price on a side without the strategy's own orders; size through *sz. */
@@ -592,6 +584,8 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 	const ClobPolicy *pol = s->pol;
 	ClobSeedMetrics *m = s->m;
 	double		mark = s->view_mid;
+	double		open_notional[2] = {0, 0};
+	double		reserved = 0;
 	int32_t		r;
 	int			i;
 
@@ -630,24 +624,24 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 		}
 	}
 
+	/* Open orders as the strategy knows them: notional by side, collateral reserved. */
+	for (i = 0; i < s->n_active; i++)
+	{
+		const MmRec *x = &s->rec[s->active[i]];
+
+		open_notional[x->side] += order_notional(x->side, x->price, x->rem_known);
+		reserved += order_collateral(x->side, x->price, x->rem_known, s->kq);
+	}
+
 	/* Exposure guard: orders that add risk must fit under both caps. */
 	if (!reducing)
 	{
 		double		pos = s->kq >= 0 ? (double) s->kq / CLOB_SHARE * mark / CLOB_PRICE_SCALE
 			: (double) -s->kq / CLOB_SHARE * (1.0 - mark / CLOB_PRICE_SCALE);
-		double		open_all = 0;
-		double		open_side = 0;
+		double		open_all = open_notional[0] + open_notional[1];
+		double		open_side = open_notional[side];
 		double		room;
 		double		per_share = order_notional(side, price, CLOB_SHARE);
-
-		for (i = 0; i < s->n_active; i++)
-		{
-			const MmRec *x = &s->rec[s->active[i]];
-
-			open_all += order_notional(x->side, x->price, x->rem_known);
-			if (x->side == side)
-				open_side += order_notional(x->side, x->price, x->rem_known);
-		}
 		room = pol->per_market_cap_pusd - pos - open_side;
 		if (pol->max_notional_pusd - pos - open_all < room)
 			room = pol->max_notional_pusd - pos - open_all;
@@ -676,14 +670,8 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 
 	/* Balance: cash less NO collateral, less what open orders reserve. */
 	{
-		double		avail = (double) s->kcash - (double) (s->kq < 0 ? -s->kq : 0);
+		double		avail = (double) s->kcash - (double) (s->kq < 0 ? -s->kq : 0) - reserved;
 
-		for (i = 0; i < s->n_active; i++)
-		{
-			const MmRec *x = &s->rec[s->active[i]];
-
-			avail -= order_collateral(x->side, x->price, x->rem_known, s->kq);
-		}
 		if (avail < order_collateral(side, price, size, s->kq))
 		{
 			/* Size down to the cash left; refuse what cannot fit at the minimum size. */
@@ -1293,6 +1281,7 @@ on_fill(void *arg, const ClobFill *fill)
 		}
 		account_fill(s, r, fill->maker->side, fill->price, fill->size, true);
 		s->rec[r].rem -= fill->size;
+		s->mm_at[fill->maker->side][fill->price] -= fill->size;
 		if (fill->maker_done)
 			exch_done(s, r);
 	}
@@ -1338,6 +1327,7 @@ arrive_submit(ClobSim *s, MmOp op)
 		if (x->state == REC_INFLIGHT)
 			x->state = REC_LIVE;
 		s->resting[s->n_resting++] = op.rec;
+		s->mm_at[x->side][x->price] += x->rem;
 	}
 	else if (x->state != REC_DONE)
 		exch_done(s, op.rec);
@@ -1721,6 +1711,9 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	if (s->timer_us < 1000)
 		s->timer_us = 1000;
 
+	/* mm_at is zero but where the last run left orders resting (the pool starts zeroed). */
+	for (i = 0; i < s->n_resting; i++)
+		s->mm_at[s->rec[s->resting[i]].side][s->rec[s->resting[i]].price] = 0;
 	memset(s->rec, 0, sizeof(s->rec));
 	for (i = 0; i < CLOB_MM_RECORDS; i++)
 	{
