@@ -1153,7 +1153,8 @@ report_apply(ClobSim *s, const ReportMsg *r)
 {
 	if (r->release)
 	{
-		rec_free(s, r->rec);
+		if (s->rec[r->rec].state == REC_DONE)
+			rec_free(s, r->rec);
 		return;
 	}
 	s->kq += r->signed_size;
@@ -1302,7 +1303,7 @@ arrive_submit(ClobSim *s, MmOp op)
 	ClobOrderReq req;
 	ClobSubmitResult res;
 
-	if (x->gen != op.gen || x->state == REC_FREE)
+	if (x->gen != op.gen || x->state == REC_FREE || x->state == REC_DONE)
 		return;
 	if (x->cancel_on_arrival)
 	{
@@ -1376,10 +1377,10 @@ phase_change(ClobSim *s)
 		{
 			int32_t		r = s->active[i];
 
-			if (s->rec[r].state == REC_LIVE || s->rec[r].state == REC_CANCELLING)
+			/* Orders still in flight arrive later and are rejected: the market is closed. */
+			if ((s->rec[r].state == REC_LIVE || s->rec[r].state == REC_CANCELLING) && s->rec[r].book_idx >= 0)
 			{
-				if (s->rec[r].book_idx >= 0)
-					ClobBookRemove(&s->book, s->rec[r].book_idx);
+				ClobBookRemove(&s->book, s->rec[r].book_idx);
 				exch_done(s, r);
 			}
 		}
