@@ -8,7 +8,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +50,19 @@ stub_start(StubServer *s, double slow_seconds)
 	if (s->pid == 0)
 	{
 		const char *py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+		char		out[128];
+		int			fd;
+
+		/* the stub dies with the test, and holds none of the test's pipes */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		snprintf(out, sizeof(out), "%s/stub.log", s->dir);
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0)
+		{
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
 
 		execlp(py, py, "llm_stub/llm_stub.py", "--port-file", port_file, "--log", s->log,
 			   "--key-file", s->key, "--slow-seconds", slow, (char *) NULL);

@@ -210,6 +210,9 @@ PtBufAppendTraining(PtBuf *buf, const char *text, size_t max)
 		PtBufTruncate(buf, cut);
 		PtBufAppend(buf, "...");
 	}
+	/* clauses joined by the dropping can spell it again ("held\nout"): then drop it all */
+	if (buf->data != NULL && mentions_holdout_n(buf->data + start, buf->len - start))
+		PtBufTruncate(buf, start);
 	/* trailing separators left by a dropped clause */
 	while (buf->len > start && (buf->data[buf->len - 1] == ' ' || buf->data[buf->len - 1] == ';'))
 		PtBufTruncate(buf, buf->len - 1);

@@ -17,7 +17,8 @@
 static const PtStrategyOps *const strategy_registry[] = {
 	&PtRandomStrategy,
 	&PtTpeStrategy,
-	/* LLM: add &PtLlmStrategy here. */
+	&PtLlmStrategy,
+	&PtLlmTpeStrategy,
 };
 
 #define PT_N_STRATEGIES ((int) (sizeof(strategy_registry) / sizeof(strategy_registry[0])))
@@ -109,6 +110,7 @@ PtStrategyPropose(PtStrategy *strategy, const PtHistory *history,
 	out->reasoning = NULL;
 	out->tokens_in = 0;
 	out->tokens_out = 0;
+	out->refused = false;
 	if (PtStopRequested(stop))
 		return PtErrorSet(err, PT_ERR_CANCELLED, "canceling the search");
 	return strategy->ops->propose(strategy->state, history, out, stop, err);
