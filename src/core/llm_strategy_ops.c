@@ -20,6 +20,8 @@ bridge_init(const PtSpace *space, uint64_t seed, const char *options_json, bool 
 	json_object *options = NULL;
 	void	   *state;
 
+	/* first: the glue's source may raise (a role outside ptopt_llm_user) and nothing is held yet */
+	init.llm = PtLlmSettingsSource != NULL ? PtLlmSettingsSource() : NULL;
 	if (options_json != NULL && options_json[0] != '\0')
 	{
 		options = PtJsonParse(options_json, "the run options", err);
@@ -29,7 +31,6 @@ bridge_init(const PtSpace *space, uint64_t seed, const char *options_json, bool 
 	init.space = space;
 	init.seed = seed;
 	init.options = options;
-	init.llm = PtLlmSettingsSource != NULL ? PtLlmSettingsSource() : NULL;
 	state = LlmStrategyInit(&init, hybrid, err);
 	json_object_put(options);
 	return state;

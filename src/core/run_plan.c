@@ -13,7 +13,7 @@
 
 /* The keys a run's options object may carry. */
 static const char *const run_option_keys[] = {
-	"label", "objective", "fixed", "warm_start", "tpe", "backtest", NULL
+	"label", "objective", "fixed", "warm_start", "tpe", "backtest", "llm", NULL
 };
 
 /* True when key is one of run_option_keys. */
@@ -74,6 +74,9 @@ read_simple_options(PtRunPlan *plan, struct json_object *opts, PtError *err)
 		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "options.tpe must be a JSON object");
 	if (json_object_object_get_ex(opts, "backtest", &v) && !json_object_is_type(v, json_type_object))
 		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "options.backtest must be a JSON object");
+	/* options.llm's members are checked by the llm strategies when they are created */
+	if (json_object_object_get_ex(opts, "llm", &v) && !json_object_is_type(v, json_type_object))
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "options.llm must be a JSON object");
 	return PT_OK;
 }
 
@@ -147,7 +150,7 @@ read_options(PtRunPlan *plan, PtError *err)
 			if (!is_run_option(key))
 			{
 				rc = PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "unknown option \"%s\"", key);
-				PtErrorHint(err, "Known options: label, objective, fixed, warm_start, tpe, backtest.");
+				PtErrorHint(err, "Known options: label, objective, fixed, warm_start, tpe, backtest, llm.");
 				break;
 			}
 		}

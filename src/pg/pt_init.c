@@ -6,6 +6,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "pt_llm.h"
 #include "pt_settings.h"
 
 PG_MODULE_MAGIC;
@@ -33,5 +34,6 @@ _PG_init(void)
 							PTOPT_DEFAULT_PROGRESS_LINES, 1, 10000,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	PtLlmDefineSettings();
 	MarkGUCPrefixReserved("ptopt");
 }
