@@ -1,5 +1,5 @@
 -- The LLM strategies' settings and privileges, and ptopt_explain from the data.
--- (Runs against a model, over HTTP, are in t/003_llm.pl with the stand-in.)
+-- (Runs against a model, over HTTP, are in t/005_llm.pl with the stand-in.)
 -- The library is loaded first, so the ptopt.llm_* settings are real, not placeholders.
 LOAD 'ptopt';
 SET ptopt.progress_notices = off;

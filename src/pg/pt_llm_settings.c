@@ -8,6 +8,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
@@ -49,7 +50,13 @@ settings_source(void)
 {
 	static PtLlmSettings current;
 
-	PtLlmCheckPrivilege("llm");
+	/*
+	 * The caller's backend checks inside its transaction before a run row
+	 * exists; a worker building its plan outside one (no catalog access) was
+	 * launched only after that check passed.
+	 */
+	if (IsTransactionState())
+		PtLlmCheckPrivilege("llm");
 	PtLlmSettingsFill(&current);
 	return &current;
 }

@@ -120,9 +120,13 @@ def propose(space, history, rng):
     """A sensible parameter set: the best point perturbed, or uniform while there is no history."""
     ok = [(s, pr) for s, pr in history if math.isfinite(s)]
     best = max(ok, key=lambda t: t[0])[1] if ok else None
-    params = {}
-    for p in space:
-        params[p["name"]] = draw(p, rng, best.get(p["name"]) if best else None)
+    seen = [pr for _, pr in history]
+    for _ in range(50):  # a sensible optimiser does not repeat an evaluated point
+        params = {}
+        for p in space:
+            params[p["name"]] = draw(p, rng, best.get(p["name"]) if best else None)
+        if params not in seen:
+            break
     why = ("Perturbed the best point so far (score %.4f) by about a tenth of each range." % max(s for s, _ in ok)
            if ok else "No history yet: a uniform draw over the space.")
     return params, why
