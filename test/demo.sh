@@ -3,3 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pg_virtualenv -t psql -X -v ON_ERROR_STOP=1 -f test/demo.sql
+test/demo_llm.sh

@@ -28,7 +28,7 @@
 PG_FUNCTION_INFO_V1(ptopt_explain);
 
 #define EXPLAIN_TOP_FRACTION 0.2	/* the "best" group: this share of scored iterations */
-#define EXPLAIN_TERMS 6				/* sentences about parameters and report terms */
+#define EXPLAIN_TERMS 6				/* sentences: half on parameters, half on report and score terms */
 #define EXPLAIN_RIVALS 5			/* iterations after the best sent to the model */
 
 /* Which numbers differ most between the best group and the rest (training terms only). */
@@ -51,13 +51,17 @@ static const char *const separation_sql =
 	"         FROM g, jsonb_each(CASE jsonb_typeof(g.report->'score_parts') WHEN 'object'"
 	"                                 THEN g.report->'score_parts' ELSE '{}' END) s"
 	"        WHERE jsonb_typeof(s.value) = 'number')"
-	" SELECT kind, key, avg(x) FILTER (WHERE top), avg(x) FILTER (WHERE NOT top),"
-	"        count(*) FILTER (WHERE top), count(*) FILTER (WHERE NOT top),"
-	"        abs(avg(x) FILTER (WHERE top) - avg(x) FILTER (WHERE NOT top)) / stddev_pop(x) AS effect"
-	"   FROM v WHERE x IS NOT NULL AND key NOT ILIKE '%hold%out%'"
-	"  GROUP BY kind, key"
-	" HAVING count(*) FILTER (WHERE NOT top) > 0 AND count(*) FILTER (WHERE top) > 0 AND stddev_pop(x) > 0"
-	"  ORDER BY effect DESC, kind, key LIMIT $3";
+	" SELECT kind, key, t_avg, r_avg, n_top, n_rest, effect FROM (SELECT s.*,"
+	"        row_number() OVER (PARTITION BY kind = 'parameter' ORDER BY effect DESC, kind, key) AS k FROM ("
+	"  SELECT kind, key, avg(x) FILTER (WHERE top) AS t_avg, avg(x) FILTER (WHERE NOT top) AS r_avg,"
+	"         count(*) FILTER (WHERE top) AS n_top, count(*) FILTER (WHERE NOT top) AS n_rest,"
+	"         abs(avg(x) FILTER (WHERE top) - avg(x) FILTER (WHERE NOT top)) / stddev_pop(x) AS effect"
+	"    FROM v WHERE x IS NOT NULL AND key NOT ILIKE '%hold%out%'"
+	"   GROUP BY kind, key"
+	"  HAVING count(*) FILTER (WHERE NOT top) > 0 AND count(*) FILTER (WHERE top) > 0 AND stddev_pop(x) > 0) s"
+	"  ) s2"
+	" WHERE k <= $3 / 2"
+	" ORDER BY kind <> 'parameter', effect DESC, kind, key";
 
 /* A number for a sentence: 4 significant digits. */
 static const char *
