@@ -203,6 +203,14 @@ like($prompts, qr/\\"name\\": \\"mm\.c_vol\\"/, 'the space was in the prompt');
 like($prompts, qr/"auth": "ok"/, 'the key reached the stand-in in its header');
 unlike($prompts, qr/"auth": "wrong"/, 'and never a wrong one');
 
+# ptopt_compare takes the LLM strategies like any other.
+is($node->safe_psql('postgres', qq{
+	SET ptopt.progress_notices = off;
+	SET ROLE llm_member;
+	SELECT string_agg(strategy || ':' || runs, ',' ORDER BY strategy)
+	  FROM ptopt_compare($space, ARRAY['llm', 'llm_tpe', 'tpe'], 4, 2, '{"objective": "quadratic", "label": "cmp"}')}),
+	'llm:2,llm_tpe:2,tpe:2', 'ptopt_compare runs llm and llm_tpe beside tpe');
+
 # The key appears in no table, no log line, no error.
 is($node->safe_psql('postgres', qq{
 	SELECT count(*) FROM (SELECT r::text AS s FROM ptopt.runs r UNION ALL SELECT t::text FROM ptopt.trajectory t) a
