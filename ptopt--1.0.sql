@@ -447,3 +447,33 @@ AS 'MODULE_PATHNAME', 'ptopt_world'
 LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION ptopt_world(text, bigint) IS
     'the synthetic market of a backtest scenario and seed: one row per exogenous event (exchange and local time, kind, side, price, size, order id, truth)';
+
+-- LLM strategies (branch llm): the role that may reach the network, the
+-- functions that do, and ptopt_explain.
+------------------------------------------------------------------------------
+
+-- Members of ptopt_llm_user may run the llm and llm_tpe strategies and call the
+-- functions that reach the LLM endpoint; the endpoint itself is a superuser's choice.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'ptopt_llm_user') THEN
+        CREATE ROLE ptopt_llm_user NOLOGIN;
+    END IF;
+END
+$$;
+
+CREATE FUNCTION ptopt_explain(run_id bigint)
+RETURNS text
+AS 'MODULE_PATHNAME', 'ptopt_explain'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION ptopt_explain(bigint) IS
+    'why the best iteration is best: from the data, and from the LLM when one is configured and the caller is in ptopt_llm_user';
+
+CREATE FUNCTION ptopt_llm_ping()
+RETURNS text
+AS 'MODULE_PATHNAME', 'ptopt_llm_ping'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION ptopt_llm_ping() IS
+    'sends one small request to the configured LLM endpoint and says how it went (members of ptopt_llm_user)';
+REVOKE ALL ON FUNCTION ptopt_llm_ping() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ptopt_llm_ping() TO ptopt_llm_user;

@@ -6,3 +6,4 @@ cd "$(dirname "$0")/.."
 report=${PTOPT_DEMO_REPORT:-$PWD/ptopt-demo-report.html}
 pg_virtualenv -t psql -X -v ON_ERROR_STOP=1 -v report="$report" -f test/demo.sql
 echo "The demo run's HTML report: $report"
+test/demo_llm.sh

@@ -56,6 +56,7 @@ for t in t/*.pl; do
 	# (a clone in /root is not readable by postgres).
 	tapdir=$(mktemp -d /tmp/ptopt-tap.XXXXXX)
 	cp -r t "$tapdir/t"
+	mkdir -p "$tapdir/test" && cp -r test/llm_stub "$tapdir/test/llm_stub"
 	chown -R postgres "$tapdir"
 	out="$log_dir/$(basename "$t").log"
 	runuser -u postgres -- env -C "$tapdir" PATH="$pgbin:$PATH" TESTDIR="$tapdir" \

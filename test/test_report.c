@@ -40,9 +40,9 @@ test_escape(void)
 	CHECK(strcmp(b.data, "ab\xe2\x80\xa6") == 0, "a cut does not split a UTF-8 character: %s", b.data);
 	b.len = 0;
 	PtBufScore(&b, true, -0.0);
-	PtBufPuts(&b, " ");
+	PtBufAppend(&b, " ");
 	PtBufScore(&b, true, 0.1);
-	PtBufPuts(&b, " ");
+	PtBufAppend(&b, " ");
 	PtBufScore(&b, false, 0);
 	CHECK(strcmp(b.data, "0 0.1 \xe2\x80\x93") == 0, "scores: no -0, shortest form, a dash for none: %s", b.data);
 	CHECK(strcmp(PtReportClass("tpe"), "tpe") == 0 && strcmp(PtReportClass("x\" onload=\"y"), "other") == 0,

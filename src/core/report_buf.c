@@ -10,74 +10,6 @@
 #include "report_buf.h"
 #include "space.h"
 
-/* Append len bytes, growing the buffer by doubling. */
-void
-PtBufAppend(PtBuf *b, const char *s, size_t len)
-{
-	if (b->failed)
-		return;
-	if (b->len + len + 1 > b->cap)
-	{
-		size_t		cap = b->cap == 0 ? 8192 : b->cap;
-		char	   *nd;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		nd = PtRealloc(b->data, cap);
-		if (nd == NULL)
-		{
-			b->failed = true;
-			return;
-		}
-		b->data = nd;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-}
-
-/* Append a string. */
-void
-PtBufPuts(PtBuf *b, const char *s)
-{
-	PtBufAppend(b, s, strlen(s));
-}
-
-/* Append printf-style. */
-void
-PtBufPrintf(PtBuf *b, const char *fmt,...)
-{
-	char		small[512];
-	va_list		ap;
-	int			len;
-
-	va_start(ap, fmt);
-	len = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (len < 0)
-		return;
-	if ((size_t) len < sizeof(small))
-	{
-		PtBufAppend(b, small, (size_t) len);
-		return;
-	}
-	{
-		char	   *big = PtMalloc((size_t) len + 1);
-
-		if (big == NULL)
-		{
-			b->failed = true;
-			return;
-		}
-		va_start(ap, fmt);
-		vsnprintf(big, (size_t) len + 1, fmt, ap);
-		va_end(ap);
-		PtBufAppend(b, big, (size_t) len);
-		PtFree(big);
-	}
-}
-
 /* Append up to len bytes of s, escaped. */
 static void
 escape_n(PtBuf *b, const char *s, size_t len)
@@ -118,12 +50,12 @@ escape_n(PtBuf *b, const char *s, size_t len)
 		}
 		if (rep != NULL)
 		{
-			PtBufAppend(b, s + start, i - start);
-			PtBufPuts(b, rep);
+			PtBufAppendN(b, s + start, i - start);
+			PtBufAppend(b, rep);
 			start = i + 1;
 		}
 	}
-	PtBufAppend(b, s + start, len - start);
+	PtBufAppendN(b, s + start, len - start);
 }
 
 /* Append s escaped. */
@@ -151,7 +83,7 @@ PtBufEscapeMax(PtBuf *b, const char *s, size_t max)
 	while (max > 0 && ((unsigned char) s[max] & 0xC0) == 0x80)
 		max--;					/* do not cut a UTF-8 character */
 	escape_n(b, s, max);
-	PtBufPuts(b, "\xe2\x80\xa6");	/* … */
+	PtBufAppend(b, "\xe2\x80\xa6");	/* … */
 }
 
 /* Append a score in shortest round-trip form. */
@@ -162,13 +94,13 @@ PtBufScore(PtBuf *b, bool has, double v)
 
 	if (!has || !isfinite(v))
 	{
-		PtBufPuts(b, has ? (isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity")) : "\xe2\x80\x93");
+		PtBufAppend(b, has ? (isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity")) : "\xe2\x80\x93");
 		return;
 	}
 	if (v == 0)
 		v = 0;					/* no -0 */
 	PtFormatDouble(v, num, sizeof(num));
-	PtBufPuts(b, num);
+	PtBufAppend(b, num);
 }
 
 /* Append a number with 4 significant digits. */

@@ -1,5 +1,5 @@
 /*
- * report_buf.h — the growing text buffer and HTML helpers the report files share.
+ * report_buf.h — the HTML helpers the report files share (escaping, numbers, page frame).
  */
 #ifndef PTOPT_REPORT_BUF_H
 #define PTOPT_REPORT_BUF_H
@@ -7,22 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef struct PtBuf
-{
-	char	   *data;
-	size_t		len;
-	size_t		cap;
-	bool		failed;			/* an allocation failed: the text is incomplete */
-} PtBuf;
-
-/* Append len bytes. */
-extern void PtBufAppend(PtBuf *b, const char *s, size_t len);
-
-/* Append a NUL-terminated string. */
-extern void PtBufPuts(PtBuf *b, const char *s);
-
-/* Append printf-style. */
-extern void PtBufPrintf(PtBuf *b, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+#include "pt_buf.h"
 
 /* Append s HTML-escaped (& < > " ' and control characters); NULL appends nothing. */
 extern void PtBufEscape(PtBuf *b, const char *s);

@@ -91,7 +91,7 @@ compare_chart(PtBuf *b, const PtReportCompareRun *runs, int n, const char **name
 		f.ymax += pad;
 	}
 	f.xmax = max_n + 0.5;
-	PtBufPuts(b, "<section id=\"chart\">\n<h2>Best score so far against iteration</h2>\n"
+	PtBufAppend(b, "<section id=\"chart\">\n<h2>Best score so far against iteration</h2>\n"
 			  "<p class=\"note\">Lines: the median over a strategy's runs; bands: from its lowest to its highest run. "
 			  "The scale fits the iterations after the first tenth.</p>\n"
 			  "<div class=\"scroll\">");
@@ -144,15 +144,15 @@ compare_chart(PtBuf *b, const PtReportCompareRun *runs, int n, const char **name
 
 				while (start > lo.data && start[-1] != ',')
 					start--;
-				PtBufPuts(b, "L");
-				PtBufAppend(b, start, (size_t) (end - start));
+				PtBufAppend(b, "L");
+				PtBufAppendN(b, start, (size_t) (end - start));
 				p = start;
 			}
-			PtBufPuts(b, "Z\"/>\n");
+			PtBufAppend(b, "Z\"/>\n");
 			PtBufPrintf(b, "<path class=\"median s-%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" d=\"%s\"><title>",
 						PtReportClass(names[g]), colour, med.data != NULL ? med.data : "");
 			PtBufEscape(b, names[g]);
-			PtBufPuts(b, ": median best so far</title></path>\n");
+			PtBufAppend(b, ": median best so far</title></path>\n");
 		}
 		if (lo.failed || hi.failed || med.failed)
 			b->failed = true;
@@ -160,14 +160,14 @@ compare_chart(PtBuf *b, const PtReportCompareRun *runs, int n, const char **name
 		PtFree(hi.data);
 		PtFree(med.data);
 	}
-	PtBufPuts(b, "</svg></div>\n<div class=\"legend\">");
+	PtBufAppend(b, "</svg></div>\n<div class=\"legend\">");
 	for (g = 0; g < ng; g++)
 	{
 		PtBufPrintf(b, "<span><i class=\"sw\" style=\"background:%s\"></i>", PtReportSourceColour(names[g]));
 		PtBufEscape(b, names[g]);
-		PtBufPuts(b, "</span>");
+		PtBufAppend(b, "</span>");
 	}
-	PtBufPuts(b, "</div>\n</section>\n");
+	PtBufAppend(b, "</div>\n</section>\n");
 	PtFree(vals);
 	return PT_OK;
 }
@@ -182,7 +182,7 @@ compare_summary(PtBuf *b, const PtReportCompareRun *runs, int n, const char **na
 
 	if (vals == NULL)
 		return PT_ERR_OUT_OF_MEMORY;
-	PtBufPuts(b, "<section id=\"summary\">\n<h2>Summary</h2>\n<table id=\"summary-table\"><thead><tr>"
+	PtBufAppend(b, "<section id=\"summary\">\n<h2>Summary</h2>\n<table id=\"summary-table\"><thead><tr>"
 			  "<th>strategy</th><th>runs</th><th>best: mean</th><th>sd</th><th>median</th><th>worst run</th>"
 			  "<th>best run</th><th>mean best iteration</th><th>held-out: mean</th><th>ms per iteration</th>"
 			  "</tr></thead><tbody>\n");
@@ -223,31 +223,31 @@ compare_summary(PtBuf *b, const PtReportCompareRun *runs, int n, const char **na
 
 			for (i = 0; i < k; i++)
 				sq += (vals[i] - mean) * (vals[i] - mean);
-			PtBufPuts(b, "<td class=\"num\">");
+			PtBufAppend(b, "<td class=\"num\">");
 			PtBufShort(b, mean);
-			PtBufPuts(b, "</td><td class=\"num\">");
+			PtBufAppend(b, "</td><td class=\"num\">");
 			if (k > 1)
 				PtBufShort(b, sqrt(sq / (k - 1)));
 			else
-				PtBufPuts(b, "\xe2\x80\x93");
-			PtBufPuts(b, "</td><td class=\"num\">");
+				PtBufAppend(b, "\xe2\x80\x93");
+			PtBufAppend(b, "</td><td class=\"num\">");
 			PtBufShort(b, median(vals, k));
-			PtBufPuts(b, "</td><td class=\"num\">");
+			PtBufAppend(b, "</td><td class=\"num\">");
 			PtBufShort(b, runs[0].minimize ? vals[k - 1] : vals[0]);
-			PtBufPuts(b, "</td><td class=\"num\">");
+			PtBufAppend(b, "</td><td class=\"num\">");
 			PtBufShort(b, runs[0].minimize ? vals[0] : vals[k - 1]);
 			PtBufPrintf(b, "</td><td class=\"num\">%.1f</td>", iters / k);
 		}
 		else
-			PtBufPuts(b, "<td colspan=\"6\">no run has a score</td>");
-		PtBufPuts(b, "<td class=\"num\">");
+			PtBufAppend(b, "<td colspan=\"6\">no run has a score</td>");
+		PtBufAppend(b, "<td class=\"num\">");
 		if (n_hold > 0)
 			PtBufShort(b, hold / n_hold);
 		else
-			PtBufPuts(b, "\xe2\x80\x93");
+			PtBufAppend(b, "\xe2\x80\x93");
 		PtBufPrintf(b, "</td><td class=\"num\">%.2f</td></tr>\n", runs_g > 0 ? ms / runs_g : 0.0);
 	}
-	PtBufPuts(b, "</tbody></table>\n</section>\n");
+	PtBufAppend(b, "</tbody></table>\n</section>\n");
 	PtFree(vals);
 	return PT_OK;
 }
@@ -258,7 +258,7 @@ compare_runs(PtBuf *b, const PtReportCompareRun *runs, int n)
 {
 	int			i;
 
-	PtBufPuts(b, "<section id=\"runs\">\n<h2>Runs</h2>\n<table id=\"runs-table\"><thead><tr><th>run</th><th>strategy</th>"
+	PtBufAppend(b, "<section id=\"runs\">\n<h2>Runs</h2>\n<table id=\"runs-table\"><thead><tr><th>run</th><th>strategy</th>"
 			  "<th>label</th><th>seed</th><th>iterations</th><th>best score</th><th>best iteration</th>"
 			  "<th>held-out</th><th>status</th></tr></thead><tbody>\n");
 	for (i = 0; i < n; i++)
@@ -267,20 +267,20 @@ compare_runs(PtBuf *b, const PtReportCompareRun *runs, int n)
 
 		PtBufPrintf(b, "<tr><td class=\"num\">%lld</td><td>", r->run_id);
 		PtBufEscape(b, r->strategy);
-		PtBufPuts(b, "</td><td>");
+		PtBufAppend(b, "</td><td>");
 		PtBufEscape(b, r->label);
 		PtBufPrintf(b, "</td><td class=\"num\">%lld</td><td class=\"num\">%d</td><td class=\"num\">", r->seed, r->n);
 		PtBufScore(b, r->has_best, r->best_score);
-		PtBufPuts(b, "</td><td class=\"num\">");
+		PtBufAppend(b, "</td><td class=\"num\">");
 		if (r->has_best)
 			PtBufPrintf(b, "%d", r->best_iter);
-		PtBufPuts(b, "</td><td class=\"num\">");
+		PtBufAppend(b, "</td><td class=\"num\">");
 		PtBufScore(b, r->has_holdout, r->holdout_score);
-		PtBufPuts(b, "</td><td>");
+		PtBufAppend(b, "</td><td>");
 		PtBufEscape(b, r->status);
-		PtBufPuts(b, "</td></tr>\n");
+		PtBufAppend(b, "</td></tr>\n");
 	}
-	PtBufPuts(b, "</tbody></table>\n</section>\n");
+	PtBufAppend(b, "</tbody></table>\n</section>\n");
 }
 
 /* The comparison page. */
@@ -316,14 +316,14 @@ PtReportCompareHtml(const PtReportCompareRun *runs, int n, PtError *err)
 	PtBufPrintf(&b, "<header>\n<h1>Comparison of %d run%s</h1>\n<p class=\"note\">Strategies: ", n, n == 1 ? "" : "s");
 	for (i = 0; i < ng; i++)
 	{
-		PtBufPuts(&b, i > 0 ? ", " : "");
+		PtBufAppend(&b, i > 0 ? ", " : "");
 		PtBufEscape(&b, names[i]);
 	}
-	PtBufPuts(&b, ". Synthetic replay only. Not a forecast.</p>\n");
+	PtBufAppend(&b, ". Synthetic replay only. Not a forecast.</p>\n");
 	if (running)
 		PtBufPrintf(&b, "<p class=\"banner\" id=\"running\">Some runs are still running. The page reloads itself every %d seconds.</p>\n",
 					PT_REPORT_REFRESH_S);
-	PtBufPuts(&b, "</header>\n");
+	PtBufAppend(&b, "</header>\n");
 	if (compare_chart(&b, runs, n, names, ng, group) != PT_OK ||
 		compare_summary(&b, runs, n, names, ng, group) != PT_OK)
 		b.failed = true;

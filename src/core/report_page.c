@@ -34,22 +34,22 @@ static const char *report_css =
 void
 PtReportHead(PtBuf *b, const char *title, int refresh_s)
 {
-	PtBufPuts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+	PtBufAppend(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
 	if (refresh_s > 0)
 		PtBufPrintf(b, "<meta http-equiv=\"refresh\" content=\"%d\">\n", refresh_s);
-	PtBufPuts(b, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	PtBufAppend(b, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 			  "<meta name=\"generator\" content=\"ptopt\">\n<title>");
 	PtBufEscape(b, title);
-	PtBufPuts(b, "</title>\n<style>");
-	PtBufPuts(b, report_css);
-	PtBufPuts(b, "</style>\n</head>\n<body>\n");
+	PtBufAppend(b, "</title>\n<style>");
+	PtBufAppend(b, report_css);
+	PtBufAppend(b, "</style>\n</head>\n<body>\n");
 }
 
 /* Close the page. */
 void
 PtReportFoot(PtBuf *b)
 {
-	PtBufPuts(b, "<footer>Made by ptopt inside PostgreSQL. Synthetic replay only: not a forecast.</footer>\n"
+	PtBufAppend(b, "<footer>Made by ptopt inside PostgreSQL. Synthetic replay only: not a forecast.</footer>\n"
 			  "</body>\n</html>\n");
 }
 
@@ -58,7 +58,7 @@ void
 PtBufElapsed(PtBuf *b, double s)
 {
 	if (!isfinite(s) || s < 0)
-		PtBufPuts(b, "\xe2\x80\x93");
+		PtBufAppend(b, "\xe2\x80\x93");
 	else if (s < 1)
 		PtBufPrintf(b, "%.0f ms", s * 1000);
 	else if (s < 60)

@@ -34,64 +34,64 @@ run_header(PtBuf *b, const PtReportRun *run)
 	PtBufPrintf(b, "<header>\n<h1>Run %lld", run->run_id);
 	if (run->label != NULL)
 	{
-		PtBufPuts(b, ": ");
+		PtBufAppend(b, ": ");
 		PtBufEscape(b, run->label);
 	}
-	PtBufPuts(b, "</h1>\n<p class=\"note\">");
+	PtBufAppend(b, "</h1>\n<p class=\"note\">");
 	PtBufEscape(b, run->strategy);
-	PtBufPuts(b, " search of ");
+	PtBufAppend(b, " search of ");
 	PtBufEscape(b, run->objective);
-	PtBufPuts(b, run->minimize ? " (minimised)" : " (maximised)");
+	PtBufAppend(b, run->minimize ? " (minimised)" : " (maximised)");
 	if (run->started_at != NULL)
 	{
-		PtBufPuts(b, ", started ");
+		PtBufAppend(b, ", started ");
 		PtBufEscape(b, run->started_at);
 	}
-	PtBufPuts(b, ". Synthetic replay only. Not a forecast.</p>\n");
+	PtBufAppend(b, ". Synthetic replay only. Not a forecast.</p>\n");
 	if (strcmp(run->status, "running") == 0)
 		PtBufPrintf(b, "<p class=\"banner\" id=\"running\">This run is still running (%d of %d iterations so far). "
 					"The page reloads itself every %d seconds.</p>\n",
 					run->iterations, run->budget, PT_REPORT_REFRESH_S);
 	if (run->error != NULL)
 	{
-		PtBufPuts(b, "<p class=\"banner failed\" id=\"error\">");
+		PtBufAppend(b, "<p class=\"banner failed\" id=\"error\">");
 		PtBufEscape(b, run->error);
-		PtBufPuts(b, "</p>\n");
+		PtBufAppend(b, "</p>\n");
 	}
-	PtBufPuts(b, "<dl class=\"stats\" id=\"summary\">\n<div><dt>Best score</dt><dd id=\"best-score\">");
+	PtBufAppend(b, "<dl class=\"stats\" id=\"summary\">\n<div><dt>Best score</dt><dd id=\"best-score\">");
 	PtBufScore(b, run->has_best, run->best_score);
-	PtBufPuts(b, "</dd></div>\n<div><dt>Held-out score</dt><dd id=\"holdout-score\">");
+	PtBufAppend(b, "</dd></div>\n<div><dt>Held-out score</dt><dd id=\"holdout-score\">");
 	PtBufScore(b, run->has_holdout, run->holdout_score);
 	PtBufPrintf(b, "</dd></div>\n<div><dt>Best iteration</dt><dd id=\"best-iter\">");
 	if (run->has_best)
 		PtBufPrintf(b, "%d", run->best_iter);
 	else
-		PtBufPuts(b, "\xe2\x80\x93");
+		PtBufAppend(b, "\xe2\x80\x93");
 	PtBufPrintf(b, "</dd></div>\n<div><dt>Iterations</dt><dd id=\"iterations\">%d / %d</dd></div>\n"
 				"<div><dt>Elapsed</dt><dd id=\"elapsed\">", run->iterations, run->budget);
 	if (run->has_elapsed)
 		PtBufElapsed(b, run->elapsed_s);
 	else
-		PtBufPuts(b, "\xe2\x80\x93");
-	PtBufPuts(b, "</dd></div>\n<div><dt>Strategy</dt><dd id=\"strategy\">");
+		PtBufAppend(b, "\xe2\x80\x93");
+	PtBufAppend(b, "</dd></div>\n<div><dt>Strategy</dt><dd id=\"strategy\">");
 	PtBufEscape(b, run->strategy);
-	PtBufPuts(b, "</dd></div>\n<div><dt>Objective</dt><dd id=\"objective\">");
+	PtBufAppend(b, "</dd></div>\n<div><dt>Objective</dt><dd id=\"objective\">");
 	PtBufEscape(b, run->objective);
 	PtBufPrintf(b, "</dd></div>\n<div><dt>Status</dt><dd id=\"status\" class=\"st-%s\">", PtReportClass(run->status));
 	PtBufEscape(b, run->status);
-	PtBufPuts(b, "</dd></div>\n");
+	PtBufAppend(b, "</dd></div>\n");
 	if (run->llm_model != NULL || run->tokens_in > 0 || run->tokens_out > 0)
 	{
 		PtBufPrintf(b, "<div><dt>Tokens in / out</dt><dd id=\"tokens\">%lld / %lld</dd></div>\n",
 					run->tokens_in, run->tokens_out);
 		if (run->llm_model != NULL)
 		{
-			PtBufPuts(b, "<div><dt>Model</dt><dd id=\"model\">");
+			PtBufAppend(b, "<div><dt>Model</dt><dd id=\"model\">");
 			PtBufEscape(b, run->llm_model);
-			PtBufPuts(b, "</dd></div>\n");
+			PtBufAppend(b, "</dd></div>\n");
 		}
 	}
-	PtBufPuts(b, "</dl>\n</header>\n");
+	PtBufAppend(b, "</dl>\n</header>\n");
 }
 
 /* The score-per-iteration chart: a point per iteration, the best-so-far line, held-out points. */
@@ -140,12 +140,12 @@ run_chart(PtBuf *b, const PtReportRun *run)
 	f.xmin = 0.5;
 	f.xmax = (run->n_iters > 0 ? run->iters[run->n_iters - 1].iter : 1) + 0.5;
 
-	PtBufPuts(b, "<section id=\"chart\">\n<h2>Score per iteration</h2>\n<div class=\"scroll\">");
+	PtBufAppend(b, "<section id=\"chart\">\n<h2>Score per iteration</h2>\n<div class=\"scroll\">");
 	PtChartOpen(b, &f, "score-chart", "chart", "Score per iteration, with the best score so far");
 	PtChartAxes(b, &f, "iteration", "score");
 
 	/* The best-so-far step line. */
-	PtBufPuts(b, "<path class=\"best-line\" d=\"");
+	PtBufAppend(b, "<path class=\"best-line\" d=\"");
 	for (i = 0; i < run->n_iters; i++)
 	{
 		const PtReportIter *it = &run->iters[i];
@@ -166,7 +166,7 @@ run_chart(PtBuf *b, const PtReportRun *run)
 	}
 	if (have)
 		PtBufPrintf(b, "H%.1f", PtChartX(&f, f.xmax - 0.5));
-	PtBufPuts(b, "\"/>\n<g class=\"points\">");
+	PtBufAppend(b, "\"/>\n<g class=\"points\">");
 
 	/* One point per iteration: scored ones at their score, the others as rings on the floor. */
 	for (i = 0; i < run->n_iters; i++)
@@ -198,15 +198,15 @@ run_chart(PtBuf *b, const PtReportRun *run)
 				PtBufScore(b, true, it->score);
 			else
 				PtBufEscape(b, it->status);
-			PtBufPuts(b, " (");
+			PtBufAppend(b, " (");
 			PtBufEscape(b, it->source);
-			PtBufPuts(b, ")</title>");
+			PtBufAppend(b, ")</title>");
 		}
-		PtBufPuts(b, "</circle>");
+		PtBufAppend(b, "</circle>");
 		if ((i & 15) == 15)
-			PtBufPuts(b, "\n");
+			PtBufAppend(b, "\n");
 	}
-	PtBufPuts(b, "</g>\n<g class=\"holdouts\">");
+	PtBufAppend(b, "</g>\n<g class=\"holdouts\">");
 	for (i = 0; i < run->n_iters; i++)
 	{
 		const PtReportIter *it = &run->iters[i];
@@ -217,7 +217,7 @@ run_chart(PtBuf *b, const PtReportRun *run)
 		PtBufPrintf(b, "<path class=\"holdout\" d=\"M%.1f %.1fl5 5l-5 5l-5 -5z\"><title>held-out score at iteration %d: ",
 					PtChartX(&f, it->iter), PtChartY(&f, it->holdout) - 5, it->iter);
 		PtBufScore(b, true, it->holdout);
-		PtBufPuts(b, "</title></path>");
+		PtBufAppend(b, "</title></path>");
 	}
 	if (!any_holdout && run->has_holdout && isfinite(run->holdout_score) && run->has_best)
 	{
@@ -225,18 +225,18 @@ run_chart(PtBuf *b, const PtReportRun *run)
 		PtBufPrintf(b, "<path class=\"holdout\" d=\"M%.1f %.1fl5 5l-5 5l-5 -5z\"><title>held-out score of the best parameters: ",
 					PtChartX(&f, run->best_iter), PtChartY(&f, run->holdout_score) - 5);
 		PtBufScore(b, true, run->holdout_score);
-		PtBufPuts(b, "</title></path>");
+		PtBufAppend(b, "</title></path>");
 	}
-	PtBufPuts(b, "</g>\n</svg></div>\n<div class=\"legend\">");
+	PtBufAppend(b, "</g>\n</svg></div>\n<div class=\"legend\">");
 	for (i = 0; i < n_seen; i++)
 		PtBufPrintf(b, "<span><i class=\"sw\" style=\"background:%s\"></i>%s</span>",
 					PtReportSourceColour(seen[i]), seen[i]);
 	if (any_fail)
-		PtBufPuts(b, "<span><i class=\"sw\" style=\"border:1px solid #d62728\"></i>failed or refused (no score)</span>");
-	PtBufPuts(b, "<span><i class=\"sw\" style=\"background:#d62728;height:2px;border-radius:0\"></i>best so far</span>");
+		PtBufAppend(b, "<span><i class=\"sw\" style=\"border:1px solid #d62728\"></i>failed or refused (no score)</span>");
+	PtBufAppend(b, "<span><i class=\"sw\" style=\"background:#d62728;height:2px;border-radius:0\"></i>best so far</span>");
 	if (any_holdout)
-		PtBufPuts(b, "<span><i class=\"sw\" style=\"background:#ff7f0e;border-radius:0\"></i>held-out score</span>");
-	PtBufPuts(b, "</div>\n</section>\n");
+		PtBufAppend(b, "<span><i class=\"sw\" style=\"background:#ff7f0e;border-radius:0\"></i>held-out score</span>");
+	PtBufAppend(b, "</div>\n</section>\n");
 }
 
 /* The best parameters, as a two-column table. */
@@ -245,22 +245,22 @@ run_best_params(PtBuf *b, const PtReportRun *run)
 {
 	int			i;
 
-	PtBufPuts(b, "<section id=\"best-params\">\n<h2>Best parameters found</h2>\n");
+	PtBufAppend(b, "<section id=\"best-params\">\n<h2>Best parameters found</h2>\n");
 	if (run->n_best == 0)
 	{
-		PtBufPuts(b, "<p class=\"note\">No iteration has succeeded yet.</p>\n</section>\n");
+		PtBufAppend(b, "<p class=\"note\">No iteration has succeeded yet.</p>\n</section>\n");
 		return;
 	}
-	PtBufPuts(b, "<table id=\"best-params-table\"><thead><tr><th>parameter</th><th>value</th></tr></thead><tbody>\n");
+	PtBufAppend(b, "<table id=\"best-params-table\"><thead><tr><th>parameter</th><th>value</th></tr></thead><tbody>\n");
 	for (i = 0; i < run->n_best; i++)
 	{
-		PtBufPuts(b, "<tr><td>");
+		PtBufAppend(b, "<tr><td>");
 		PtBufEscape(b, run->best_names[i]);
-		PtBufPuts(b, "</td><td class=\"num\">");
+		PtBufAppend(b, "</td><td class=\"num\">");
 		PtBufEscape(b, run->best_values[i]);
-		PtBufPuts(b, "</td></tr>\n");
+		PtBufAppend(b, "</td></tr>\n");
 	}
-	PtBufPuts(b, "</tbody></table>\n</section>\n");
+	PtBufAppend(b, "</tbody></table>\n</section>\n");
 }
 
 /* Parameter indices by importance, most important first (ties by name order). */
@@ -289,18 +289,18 @@ run_importance(PtBuf *b, const PtReportRun *run, const int *order)
 	PtChartFrame f = {960, 0, 0, 0, 0, 0, 0, 1, 0, 1, false, false};
 	int			i;
 
-	PtBufPuts(b, "<section id=\"importance\">\n<h2>Parameter importance</h2>\n"
+	PtBufAppend(b, "<section id=\"importance\">\n<h2>Parameter importance</h2>\n"
 			  "<p class=\"note\">fANOVA over a random forest fitted on the successful iterations "
 			  "(Optuna's default evaluator); the importances sum to 1.</p>\n");
 	if (run->importance == NULL || run->n_params == 0)
 	{
-		PtBufPuts(b, "<p class=\"note\" id=\"importance-note\">Not available");
+		PtBufAppend(b, "<p class=\"note\" id=\"importance-note\">Not available");
 		if (run->importance_note != NULL)
 		{
-			PtBufPuts(b, ": ");
+			PtBufAppend(b, ": ");
 			PtBufEscape(b, run->importance_note);
 		}
-		PtBufPuts(b, ".</p>\n</section>\n");
+		PtBufAppend(b, ".</p>\n</section>\n");
 		return;
 	}
 	f.height = 22 * run->n_params + 8;
@@ -316,9 +316,9 @@ run_importance(PtBuf *b, const PtReportRun *run, const int *order)
 		PtBufPrintf(b, "</text><rect class=\"bar\" x=\"300\" y=\"%d\" width=\"%.1f\" height=\"16\"/>"
 					"<text x=\"%.1f\" y=\"%d\">", y, w, 306 + w, y + 14);
 		PtBufPrintf(b, "%.3f", run->importance[p]);
-		PtBufPuts(b, "</text></g>\n");
+		PtBufAppend(b, "</text></g>\n");
 	}
-	PtBufPuts(b, "</svg>\n</section>\n");
+	PtBufAppend(b, "</svg>\n</section>\n");
 }
 
 /* Parse a value as a number (JSON number, true or false); false when it is not one. */
@@ -437,7 +437,7 @@ run_slice(PtBuf *b, const PtReportRun *run, int p, double best_value, bool have_
 	f.ymax += v;
 	stride = (n_points + PT_REPORT_SLICE_POINTS_MAX - 1) / PT_REPORT_SLICE_POINTS_MAX;
 	snprintf(id, sizeof(id), "slice-%d", p);
-	PtBufPuts(b, "<figure class=\"slice\">");
+	PtBufAppend(b, "<figure class=\"slice\">");
 	PtChartOpen(b, &f, id, "chart slice", run->param_names[p]);
 	if (!numeric)
 	{
@@ -449,7 +449,7 @@ run_slice(PtBuf *b, const PtReportRun *run, int p, double best_value, bool have_
 			PtBufPrintf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" class=\"tick\">", PtChartX(&f, i),
 						f.height - f.bottom + 14);
 			PtBufEscapeMax(b, cats[i], 12);
-			PtBufPuts(b, "</text>");
+			PtBufAppend(b, "</text>");
 		}
 	}
 	else
@@ -482,13 +482,13 @@ run_slice(PtBuf *b, const PtReportRun *run, int p, double best_value, bool have_
 	if (have_best && numeric)
 		PtBufPrintf(b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#d62728\" stroke-dasharray=\"3 3\"/>",
 					PtChartX(&f, best_value), f.top, PtChartX(&f, best_value), f.height - f.bottom);
-	PtBufPuts(b, "</svg><figcaption class=\"note\">");
+	PtBufAppend(b, "</svg><figcaption class=\"note\">");
 	PtBufEscape(b, run->param_names[p]);
 	if (run->importance != NULL)
 		PtBufPrintf(b, " (importance %.3f)", run->importance[p]);
 	if (stride > 1)
 		PtBufPrintf(b, "; every %d%s scored iteration shown", stride, stride == 2 ? "nd" : (stride == 3 ? "rd" : "th"));
-	PtBufPuts(b, "</figcaption></figure>\n");
+	PtBufAppend(b, "</figcaption></figure>\n");
 }
 
 /* Slice plots for the important parameters (all, up to the maximum, without importances). */
@@ -504,7 +504,7 @@ run_slices(PtBuf *b, const PtReportRun *run, const int *order)
 	for (i = 0; i < run->n_iters; i++)
 		if (run->has_best && run->iters[i].iter == run->best_iter)
 			best_it = &run->iters[i];
-	PtBufPuts(b, "<section id=\"slices\">\n<h2>Score against each important parameter</h2>\n"
+	PtBufAppend(b, "<section id=\"slices\">\n<h2>Score against each important parameter</h2>\n"
 			  "<p class=\"note\">One point per scored iteration (darker is later); the dashed line is the best "
 			  "iteration's value.</p>\n<div class=\"slices\">\n");
 	for (i = 0; i < run->n_params && shown < PT_REPORT_SLICES_MAX; i++)
@@ -519,7 +519,7 @@ run_slices(PtBuf *b, const PtReportRun *run, const int *order)
 		run_slice(b, run, p, bv, hb);
 		shown++;
 	}
-	PtBufPuts(b, "</div>\n</section>\n");
+	PtBufAppend(b, "</div>\n</section>\n");
 }
 
 /* One row of the trajectory table. */
@@ -533,26 +533,26 @@ table_row(PtBuf *b, const PtReportRun *run, const PtReportIter *it, bool any_hol
 				is_best ? "best" : "it", PtReportClass(it->status), is_best ? " id=\"best-row\"" : "",
 				is_best ? "\xe2\x98\x85 " : "", it->iter);
 	PtBufScore(b, it->has_score, it->score);
-	PtBufPuts(b, "</td>");
+	PtBufAppend(b, "</td>");
 	if (any_holdout)
 	{
-		PtBufPuts(b, "<td class=\"num\">");
+		PtBufAppend(b, "<td class=\"num\">");
 		PtBufScore(b, it->has_holdout, it->holdout);
-		PtBufPuts(b, "</td>");
+		PtBufAppend(b, "</td>");
 	}
 	for (p = 0; p < run->n_params; p++)
 	{
-		PtBufPuts(b, "<td class=\"num\">");
+		PtBufAppend(b, "<td class=\"num\">");
 		PtBufEscapeMax(b, it->values[p], 64);
-		PtBufPuts(b, "</td>");
+		PtBufAppend(b, "</td>");
 	}
-	PtBufPuts(b, "<td class=\"reasoning\">");
+	PtBufAppend(b, "<td class=\"reasoning\">");
 	PtBufEscapeMax(b, it->reasoning, PT_REPORT_REASONING_MAX);
-	PtBufPuts(b, "</td><td>");
+	PtBufAppend(b, "</td><td>");
 	PtBufEscape(b, it->source);
-	PtBufPuts(b, "</td><td>");
+	PtBufAppend(b, "</td><td>");
 	PtBufEscape(b, it->status);
-	PtBufPuts(b, "</td></tr>\n");
+	PtBufAppend(b, "</td></tr>\n");
 }
 
 /* The trajectory table: every iteration, or the best and the latest with a count of the rest. */
@@ -567,22 +567,22 @@ run_table(PtBuf *b, const PtReportRun *run)
 	for (i = 0; i < run->n_iters; i++)
 		any_holdout |= run->iters[i].has_holdout;
 	cols = 5 + run->n_params + (any_holdout ? 1 : 0);
-	PtBufPuts(b, "<section id=\"trajectory\">\n<h2>Search trajectory</h2>\n<div class=\"scroll\">"
+	PtBufAppend(b, "<section id=\"trajectory\">\n<h2>Search trajectory</h2>\n<div class=\"scroll\">"
 			  "<table id=\"trajectory-table\"><thead><tr><th>#</th><th>score</th>");
 	if (any_holdout)
-		PtBufPuts(b, "<th>held-out</th>");
+		PtBufAppend(b, "<th>held-out</th>");
 	for (p = 0; p < run->n_params; p++)
 	{
-		PtBufPuts(b, "<th>");
+		PtBufAppend(b, "<th>");
 		PtBufEscape(b, run->param_names[p]);
-		PtBufPuts(b, "</th>");
+		PtBufAppend(b, "</th>");
 	}
-	PtBufPuts(b, "<th>reasoning</th><th>source</th><th>status</th></tr></thead>\n<tbody>\n");
+	PtBufAppend(b, "<th>reasoning</th><th>source</th><th>status</th></tr></thead>\n<tbody>\n");
 	if (run->n_iters <= PT_REPORT_TABLE_ALL_MAX)
 	{
 		for (i = 0; i < run->n_iters; i++)
 			table_row(b, run, &run->iters[i], any_holdout);
-		PtBufPuts(b, "</tbody></table></div>\n</section>\n");
+		PtBufAppend(b, "</tbody></table></div>\n</section>\n");
 		return PT_OK;
 	}
 	{
@@ -621,7 +621,7 @@ run_table(PtBuf *b, const PtReportRun *run)
 			table_row(b, run, &run->iters[i], any_holdout);
 		PtFree(shown);
 	}
-	PtBufPuts(b, "</tbody></table></div>\n</section>\n");
+	PtBufAppend(b, "</tbody></table></div>\n</section>\n");
 	return PT_OK;
 }
 

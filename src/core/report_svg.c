@@ -72,7 +72,7 @@ PtChartOpen(PtBuf *b, const PtChartFrame *f, const char *id, const char *cls, co
 				"viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\"><title>", id, cls,
 				f->width, f->height, f->width, f->height);
 	PtBufEscape(b, title);
-	PtBufPuts(b, "</title>\n");
+	PtBufAppend(b, "</title>\n");
 }
 
 /* A tick step of 1, 2 or 5 times a power of ten giving about PT_CHART_TICKS ticks. */
@@ -98,7 +98,7 @@ tick_label(PtBuf *b, double x, double y, const char *anchor, double v)
 {
 	PtBufPrintf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" class=\"tick\">", x, y, anchor);
 	PtBufShort(b, v);
-	PtBufPuts(b, "</text>");
+	PtBufAppend(b, "</text>");
 }
 
 /* Grid lines, axes, tick labels and axis titles. */
@@ -113,7 +113,7 @@ PtChartAxes(PtBuf *b, const PtChartFrame *f, const char *xlabel, const char *yla
 	double		v;
 	int			guard;
 
-	PtBufPuts(b, "<g class=\"axes\">");
+	PtBufAppend(b, "<g class=\"axes\">");
 	step = nice_step(f->ymax - f->ymin);
 	guard = 0;
 	for (v = ceil(f->ymin / step) * step; v <= f->ymax + step * 1e-9 && guard < 50; v += step, guard++)
@@ -152,5 +152,5 @@ PtChartAxes(PtBuf *b, const PtChartFrame *f, const char *xlabel, const char *yla
 	PtBufPrintf(b, "</text><text x=\"12\" y=\"%.1f\" text-anchor=\"middle\" class=\"label\" "
 				"transform=\"rotate(-90 12 %.1f)\">", (y0 + y1) / 2, (y0 + y1) / 2);
 	PtBufEscape(b, ylabel);
-	PtBufPuts(b, "</text></g>\n");
+	PtBufAppend(b, "</text></g>\n");
 }

@@ -18,8 +18,8 @@
 
 /* The keys a run's options object may carry. */
 static const char *const run_option_keys[] = {
-	"label", "objective", "fixed", "warm_start", "tpe", "backtest", "direction", "time_limit",
-	"workers", NULL
+	"label", "objective", "fixed", "warm_start", "tpe", "backtest", "llm", "direction",
+	"time_limit", "workers", NULL
 };
 
 /* True when key is one of run_option_keys. */
@@ -122,6 +122,9 @@ read_simple_options(PtRunPlan *plan, struct json_object *opts, PtError *err)
 		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "options.tpe must be a JSON object");
 	if (json_object_object_get_ex(opts, "backtest", &v) && !json_object_is_type(v, json_type_object))
 		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "options.backtest must be a JSON object");
+	/* options.llm's members are checked by the llm strategies when they are created. */
+	if (json_object_object_get_ex(opts, "llm", &v) && !json_object_is_type(v, json_type_object))
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "options.llm must be a JSON object");
 	if (plan->objective == NULL || (plan->label == NULL && json_object_object_get_ex(opts, "label", &v) &&
 									!json_object_is_type(v, json_type_null)))
 		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");

@@ -19,7 +19,8 @@
 static const PtStrategyOps *const strategy_registry[] = {
 	&PtRandomStrategy,
 	&PtTpeStrategy,
-	/* LLM: add &PtLlmStrategy here. */
+	&PtLlmStrategy,
+	&PtLlmTpeStrategy,
 };
 
 #define PT_N_STRATEGIES ((int) (sizeof(strategy_registry) / sizeof(strategy_registry[0])))
@@ -148,6 +149,7 @@ PtStrategyPropose(PtStrategy *strategy, const PtHistory *history, int iter,
 	out->reasoning = NULL;
 	out->tokens_in = 0;
 	out->tokens_out = 0;
+	out->refused = false;
 	if (PtStopRequested(stop))
 		return PtErrorSet(err, PT_ERR_CANCELLED, "canceling the search");
 	return strategy->ops->propose(strategy->state, history, iter, out, stop, err);

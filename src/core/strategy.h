@@ -22,6 +22,13 @@ typedef struct PtProposal
 	char	   *reasoning;		/* PtMalloc'd or NULL; the caller frees */
 	long		tokens_in;
 	long		tokens_out;
+	/*
+	 * The proposal named hard-gated keys (an LLM's): x holds its other values
+	 * (valid), reasoning names the keys.  The run loop must not evaluate it:
+	 * it stores the iteration with status refused and no score, and appends
+	 * it to the history as PT_TRIAL_REFUSED.
+	 */
+	bool		refused;
 } PtProposal;
 
 struct json_object;
@@ -97,6 +104,10 @@ extern const PtStrategyOps PtRandomStrategy;
 
 /* The TPE entry (tpe.c). */
 extern const PtStrategyOps PtTpeStrategy;
+
+/* The LLM entries (llm_strategy_ops.c): "llm" and the hybrid "llm_tpe". */
+extern const PtStrategyOps PtLlmStrategy;
+extern const PtStrategyOps PtLlmTpeStrategy;
 
 /* Draw one uniformly random point of the space (used by random and by TPE's start-up). */
 extern void PtSampleUniformPoint(const PtSpace *space, PtRng *rng, double *x);

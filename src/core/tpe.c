@@ -496,3 +496,172 @@ const PtStrategyOps PtTpeStrategy = {
 	.observe = NULL,
 	.free = tpe_free,
 };
+
+/*
+ * Fit l and g over cols[0..n_cols-1] (as suggest does), draw the
+ * n_ei_candidates from l into st->cand and add each one's log l - log g to
+ * score[c].  Used by TpeRankCandidates.
+ */
+static int
+score_candidates(TpeState *st, const PtHistory *history, const int *cols, int n_cols,
+				 int n_usable, int n_below, double *score, PtError *err)
+{
+	const TpeDim *dims[PT_SPACE_MAX_PARAMS];
+	const int  *g_orders[1];
+	TpeParzenParams pp = {0};
+	TpeParzenParams pp_g;
+	int			n_above = n_usable - n_below;
+	int			c;
+	int			rc;
+
+	for (c = 0; c < n_cols; c++)
+		dims[c] = &st->dims[cols[c]];
+	pp.prior_weight = st->opt.prior_weight;
+	pp.consider_magic_clip = st->opt.consider_magic_clip;
+	pp.consider_endpoints = st->opt.consider_endpoints;
+	pp.multivariate = st->opt.multivariate;
+	pp_g = pp;
+	pp.weights = st->weights[0][0];
+	pp.log_weights = st->weights[0][1];
+	pp.cum_weights = st->weights[0][2];
+	pp_g.weights = st->weights[1][0];
+	pp_g.log_weights = st->weights[1][1];
+	pp_g.cum_weights = st->weights[1][2];
+	gather(st, history, st->below, n_below, cols, n_cols, st->obs_below);
+	gather(st, history, st->above, n_above, cols, n_cols, st->obs_above);
+	g_orders[0] = n_cols == 1 && column_order(st, cols[0], n_usable, n_above, st->order) ?
+		st->order : NULL;
+	rc = TpeParzenBuild(&st->l, dims, n_cols, st->obs_below, n_cols, n_below, &pp, NULL, err);
+	if (rc != PT_OK)
+		return rc;
+	rc = TpeParzenBuild(&st->g, dims, n_cols, st->obs_above, n_cols, n_above, &pp_g,
+						g_orders[0] != NULL ? g_orders : NULL, err);
+	if (rc != PT_OK)
+		return rc;
+	for (c = 0; c < st->opt.n_ei_candidates; c++)
+		TpeParzenSample(&st->l, &st->rng, st->cand + (size_t) c * n_cols);
+	for (c = 0; c < st->opt.n_ei_candidates; c++)
+	{
+		const double *x = st->cand + (size_t) c * n_cols;
+
+		score[c] += TpeParzenLogPdf(&st->l, x) - TpeParzenLogPdf(&st->g, x);
+	}
+	return PT_OK;
+}
+
+/*
+ * llm_tpe's candidates: draw n_ei_candidates joint points from l (one draw
+ * per parameter, or joint when multivariate), rank them by the sum of
+ * log l - log g over the parameters, and write the best n_want (at most
+ * n_ei_candidates) to points, n_params values each, best first.  Before the
+ * model has n_startup_trials ok trials, uniform points are written and
+ * *ranked is false.  Returns how many points were written, or -1 with err set.
+ */
+int
+TpeRankCandidates(void *state, const PtHistory *history, int iter, int n_want, double *points,
+				  bool *ranked, PtError *err)
+{
+	TpeState   *st = state;
+	const PtSpace *space = st->space;
+	int			np = space->n_params;
+	int			n_hist = history != NULL ? history->n : 0;
+	int			n_cand = st->opt.n_ei_candidates;
+	int			cols[PT_SPACE_MAX_PARAMS];
+	double	   *all;
+	double	   *score;
+	bool	   *taken;
+	int			n;
+	int			n_below;
+	int			i;
+	int			j;
+	int			c;
+	int			rc = PT_OK;
+
+	*ranked = false;
+	/* The only randomness of iteration iter, as in a proposal. */
+	PtStrategyIterRng(&st->rng, st->seed, iter);
+	if (n_want > n_cand)
+		n_want = n_cand;
+	if (ensure_capacity(st, n_hist > 0 ? n_hist : 1) != PT_OK)
+		goto oom;
+	n = TpeUsableTrials(history, st->usable);
+	if (n < st->opt.n_startup_trials || st->n_active == 0)
+	{
+		for (i = 0; i < n_want; i++)
+			PtSampleUniformPoint(space, &st->rng, points + (size_t) i * np);
+		return n_want;
+	}
+	if (n_hist > 0 && sync_columns(st, history) != PT_OK)
+		goto oom;
+	all = PtMalloc(sizeof(double) * (size_t) n_cand * (size_t) (np > 0 ? np : 1));
+	score = PtCalloc((size_t) n_cand, sizeof(double));
+	taken = PtCalloc((size_t) n_cand, sizeof(bool));
+	if (all == NULL || score == NULL || taken == NULL)
+	{
+		PtFree(all);
+		PtFree(score);
+		PtFree(taken);
+		goto oom;
+	}
+	for (i = 0; i < n; i++)
+		st->scores[i] = history->trials[st->usable[i]].score;
+	n_below = TpeGamma(st->opt.gamma, n);
+	TpeSplit(st->scores, n, n_below, st->below, st->above);
+	for (i = 0; i < n_hist; i++)
+		st->rank[i] = -1;
+	for (i = 0; i < n - n_below; i++)
+		st->rank[st->usable[st->above[i]]] = i;
+	TpeMixtureWeights(n_below, st->opt.prior_weight,
+					  st->weights[0][0], st->weights[0][1], st->weights[0][2]);
+	TpeMixtureWeights(n - n_below, st->opt.prior_weight,
+					  st->weights[1][0], st->weights[1][1], st->weights[1][2]);
+	for (c = 0; c < n_cand; c++)
+		for (j = 0; j < np; j++)
+			all[(size_t) c * np + j] = st->dims[j].categorical ? 0.0 : st->dims[j].ext_low;
+	if (st->opt.multivariate)
+	{
+		int			n_cols = 0;
+
+		for (j = 0; j < np; j++)
+			if (!st->dims[j].fixed)
+				cols[n_cols++] = j;
+		rc = score_candidates(st, history, cols, n_cols, n, n_below, score, err);
+		for (c = 0; rc == PT_OK && c < n_cand; c++)
+			for (i = 0; i < n_cols; i++)
+				all[(size_t) c * np + cols[i]] =
+					TpeFromInternal(&st->dims[cols[i]], st->cand[(size_t) c * n_cols + i]);
+	}
+	else
+	{
+		for (j = 0; j < np && rc == PT_OK; j++)
+		{
+			if (st->dims[j].fixed)
+				continue;
+			cols[0] = j;
+			rc = score_candidates(st, history, cols, 1, n, n_below, score, err);
+			for (c = 0; rc == PT_OK && c < n_cand; c++)
+				all[(size_t) c * np + j] = TpeFromInternal(&st->dims[j], st->cand[c]);
+		}
+	}
+	for (i = 0; rc == PT_OK && i < n_want; i++)
+	{
+		int			best = -1;
+
+		for (c = 0; c < n_cand; c++)
+			if (!taken[c] && (best < 0 || score[c] > score[best]))
+				best = c;
+		taken[best] = true;
+		memcpy(points + (size_t) i * np, all + (size_t) best * np, sizeof(double) * (size_t) np);
+	}
+	PtFree(all);
+	PtFree(score);
+	PtFree(taken);
+	if (rc != PT_OK)
+		return -1;
+	*ranked = true;
+	return n_want;
+
+oom:
+	PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory ranking the tpe candidates");
+	return -1;
+}

@@ -94,4 +94,12 @@ extern int	TpeUsableTrials(const PtHistory *history, int *idx);
  */
 extern void TpeArgsort(const double *v, int n, int *idx);
 
+/*
+ * llm_tpe's candidates: n_want of TPE's n_ei_candidates draws ranked by
+ * log l - log g, best first (uniform draws, *ranked false, during start-up).
+ * state is a TpeCreate state.  Returns the count written, or -1 with err set.
+ */
+extern int	TpeRankCandidates(void *state, const PtHistory *history, int iter, int n_want,
+							  double *points, bool *ranked, PtError *err);
+
 #endif							/* PTOPT_TPE_H */

@@ -9,6 +9,7 @@
 #include "objective.h"
 #include "objective_clob.h"
 #include "pt_alloc_pg.h"
+#include "pt_llm.h"
 #include "pt_settings.h"
 
 PG_MODULE_MAGIC;
@@ -38,5 +39,6 @@ _PG_init(void)
 							PTOPT_DEFAULT_PROGRESS_LINES, 1, 10000,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	PtLlmDefineSettings();
 	MarkGUCPrefixReserved("ptopt");
 }

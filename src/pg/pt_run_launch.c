@@ -26,6 +26,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "pt_llm.h"
 #include "pt_run_launch.h"
 #include "pt_settings.h"
 
@@ -185,6 +186,7 @@ PtLaunchRun(const PtRunRequest *req)
 	texts[PT_TEXT_OPTIONS] = req->options;
 	texts[PT_TEXT_OBJECTIVE] = req->objective;
 	texts[PT_TEXT_SEARCH_PATH] = GetConfigOptionByName("search_path", NULL, false);
+	texts[PT_TEXT_LLM_SETTINGS] = PtLlmSettingsCapture();
 
 	if (!exit_callback_registered)
 	{

@@ -28,10 +28,12 @@
 #include "utils/timestamp.h"
 
 #include "history.h"
+#include "llm_strategy.h"
 #include "pt_alloc.h"
 #include "pt_alloc_pg.h"
 #include "pt_glue.h"
 #include "pt_objective_sql.h"
+#include "pt_llm.h"
 #include "pt_policy.h"
 #include "pt_run_state.h"
 #include "pt_run_store.h"
@@ -120,6 +122,9 @@ build_run(RunState *st, const char *space, const char *strategy, const char *opt
 	if (st->plan == NULL)
 		PtRaise(&err);
 	sinit = PtRunPlanStrategyInit(st->plan);
+	PtLlmCheckPrivilege(strategy);	/* also for a resumed run: a role may have lost it */
+	PtLlmSettingsFill(&st->llm);
+	sinit.llm = &st->llm;
 	st->strategy = PtStrategyCreate(strategy, &sinit, &err);
 	if (st->strategy == NULL)
 		PtRaise(&err);
@@ -143,6 +148,20 @@ build_run(RunState *st, const char *space, const char *strategy, const char *opt
 		spec.seed = st->seed;
 		st->pool = PtTrialPoolStart(&spec);
 	}
+}
+
+/* The model an LLM run asks (options.llm.model, else ptopt.llm_model), or NULL for other strategies. */
+static const char *
+llm_model(RunState *st)
+{
+	PtLlmOptions opt;
+	PtError		err;
+
+	if (strcmp(st->plan->strategy, "llm") != 0 && strcmp(st->plan->strategy, "llm_tpe") != 0)
+		return NULL;
+	if (PtLlmOptionsParse(st->plan->options, &opt, &err) == PT_OK && opt.model[0] != '\0')
+		return pstrdup(opt.model);
+	return st->llm.model;
 }
 
 /* Insert the run row of a new run and build what it needs (the trial workers before the row). */
@@ -170,6 +189,7 @@ setup_new_run(RunState *st)
 	row.policy_json = policy;
 	row.seed = st->seed;
 	row.budget = st->budget;
+	row.llm_model = llm_model(st);
 	st->run_id = PtStoreInsertRun(&row);
 }
 
@@ -301,11 +321,17 @@ run_finish(RunState *st, const char *status, const char *error)
 	RESUME_INTERRUPTS();
 }
 
-/* Raise when the budget ran out and no iteration scored: such a run ends failed. */
+/* Raise when the budget ran out, iterations failed and none scored: such a run ends failed. */
 static void
 check_some_scored(RunState *st)
 {
-	if (st->history->n == 0 || PtHistoryCountOk(st->history) > 0)
+	int			i;
+	bool		any_failed = false;
+
+	for (i = 0; i < st->history->n; i++)
+		any_failed |= (st->history->trials[i].status == PT_TRIAL_FAILED);
+	/* Refused proposals are not failures: a run of refusals ends done, with no best. */
+	if (!any_failed || PtHistoryCountOk(st->history) > 0)
 		return;
 	ereport(ERROR,
 			(errcode(st->last_failure_code ? st->last_failure_code : ERRCODE_DATA_EXCEPTION),
@@ -388,6 +414,7 @@ PtRunExecute(PtRunShared *shared)
 	iter_cxt = AllocSetContextCreate(TopMemoryContext, "ptopt iteration", ALLOCSET_DEFAULT_SIZES);
 	if (search_path[0] != '\0')
 		SetConfigOption("search_path", search_path, PGC_USERSET, PGC_S_SESSION);
+	PtLlmSettingsApply(PtRunSharedText(shared, PT_TEXT_LLM_SETTINGS));
 
 	PG_TRY();
 	{

@@ -42,6 +42,7 @@ typedef enum PtRunText
 	PT_TEXT_OPTIONS,
 	PT_TEXT_OBJECTIVE,			/* canonical objective name */
 	PT_TEXT_SEARCH_PATH,
+	PT_TEXT_LLM_SETTINGS,		/* the caller's ptopt.llm_* values */
 	PT_N_TEXTS
 } PtRunText;
 

@@ -21,6 +21,7 @@
 #include "utils/syscache.h"
 
 #include "pt_glue.h"
+#include "pt_llm.h"
 #include "pt_objective_sql.h"
 #include "pt_run_launch.h"
 #include "pt_run_store.h"
@@ -64,6 +65,30 @@ refuse_snapshot_isolation(const char *function)
 				 errhint("Run it in READ COMMITTED, or call ptopt_start here and ptopt_wait in a READ COMMITTED transaction.")));
 }
 
+/*
+ * An LLM strategy reaches the network: only members of ptopt_llm_user may
+ * use it (42501), and it needs an endpoint and a model (PT005) — checked by
+ * creating it with this session's settings, as the worker will.
+ */
+static void
+check_strategy_settings(const PtRunPlan *plan)
+{
+	PtStrategyInit sinit = PtRunPlanStrategyInit(plan);
+	PtLlmSettings llm;
+	PtStrategy *probe;
+	PtError		err;
+
+	if (strcmp(plan->strategy, "llm") != 0 && strcmp(plan->strategy, "llm_tpe") != 0)
+		return;
+	PtLlmCheckPrivilege(plan->strategy);
+	PtLlmSettingsFill(&llm);
+	sinit.llm = &llm;
+	probe = PtStrategyCreate(plan->strategy, &sinit, &err);
+	if (probe == NULL)
+		PtRaise(&err);
+	PtStrategyFree(probe);
+}
+
 /* Check every argument of a search; returns the canonical objective name. */
 static char *
 validate(const char *space, const char *strategy, int32 budget, int64 seed, const char *options)
@@ -77,6 +102,7 @@ validate(const char *space, const char *strategy, int32 budget, int64 seed, cons
 		PtRaise(&err);
 	PG_TRY();
 	{
+		check_strategy_settings(plan);
 		objective = PtObjectiveResolve(plan);
 		if (plan->time_limit != NULL)
 			(void) PtIntervalSeconds(plan->time_limit, "options.time_limit");

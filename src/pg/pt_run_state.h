@@ -10,6 +10,7 @@
 #include "portability/instr_time.h"
 
 #include "history.h"
+#include "llm_settings.h"
 #include "objective.h"
 #include "pt_run_shared.h"
 #include "pt_trial_pool.h"
@@ -34,6 +35,7 @@ typedef struct PtRunState
 	PtObjective *objective;
 	PtHistory  *history;
 	PtTrialPool *pool;			/* the trial workers (options.workers > 1), or NULL */
+	PtLlmSettings llm;			/* the ptopt.llm_* settings the strategy was created with */
 	int			budget;			/* the run's budget (a resume adds to the stored one) */
 	int64		seed;
 	int			first_iter;		/* the first iteration this worker runs */

@@ -35,9 +35,9 @@ jsonb_or_null(const char *s, char *null_flag)
 int64
 PtStoreInsertRun(const PtRunRow *row)
 {
-	Oid			types[8] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, INT8OID, INT4OID};
-	Datum		values[8];
-	char		nulls[9] = "        ";
+	Oid			types[9] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, INT8OID, INT4OID, TEXTOID};
+	Datum		values[9];
+	char		nulls[10] = "         ";
 	bool		isnull;
 	int			rc;
 
@@ -49,11 +49,12 @@ PtStoreInsertRun(const PtRunRow *row)
 	values[5] = PtTextToJsonb(row->policy_json);
 	values[6] = Int64GetDatum(row->seed);
 	values[7] = Int32GetDatum(row->budget);
+	values[8] = text_or_null(row->llm_model, &nulls[8]);
 	rc = SPI_execute_with_args("INSERT INTO ptopt.runs"
-							   " (label, strategy, objective, space, options, policy, seed, budget, worker_pid)"
-							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, pg_catalog.pg_backend_pid())"
+							   " (label, strategy, objective, space, options, policy, seed, budget, llm_model, worker_pid)"
+							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, pg_catalog.pg_backend_pid())"
 							   " RETURNING run_id",
-							   8, types, values, nulls, false, 1);
+							   9, types, values, nulls, false, 1);
 	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "could not insert into ptopt.runs: %s", SPI_result_code_string(rc));
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));

@@ -23,6 +23,7 @@ typedef struct PtRunRow
 	const char *policy_json;
 	int64		seed;
 	int			budget;
+	const char *llm_model;		/* the model an LLM run asks, or NULL */
 } PtRunRow;
 
 typedef struct PtIterationRow

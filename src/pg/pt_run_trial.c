@@ -143,6 +143,23 @@ failure_report(PtError *err)
 	return report.data;
 }
 
+/* How a trial ended: refused (a gated proposal, never evaluated), ok or failed. */
+static PtTrialStatus
+trial_status(const Trial *t)
+{
+	if (t->proposal.refused)
+		return PT_TRIAL_REFUSED;
+	return t->rc == PT_OK ? PT_TRIAL_OK : PT_TRIAL_FAILED;
+}
+
+/* Mark a refused proposal: nothing to evaluate, no score. */
+static void
+refuse_trial(Trial *t)
+{
+	t->rc = PT_ERR_HARD_GATE;
+	t->elapsed_ms = t->propose_ms;
+}
+
 /* Evaluate a proposed trial in this process (in an open step). */
 static void
 evaluate_here(PtRunState *st, Trial *t)
@@ -174,7 +191,9 @@ write_trial(PtRunState *st, Trial *t)
 	row.params_json = t->params;
 	row.has_score = (t->rc == PT_OK);
 	row.score = t->eval.score;
-	if (t->rc == PT_OK)
+	if (t->proposal.refused)
+		row.report_json = NULL;	/* not evaluated: the reasoning names the gated keys */
+	else if (t->rc == PT_OK)
 		row.report_json = t->eval.report_json;
 	else
 	{
@@ -185,7 +204,7 @@ write_trial(PtRunState *st, Trial *t)
 	}
 	row.reasoning = t->proposal.reasoning;
 	row.source = PtSourceName(t->proposal.source);
-	row.status = PtTrialStatusName(t->rc == PT_OK ? PT_TRIAL_OK : PT_TRIAL_FAILED);
+	row.status = PtTrialStatusName(trial_status(t));
 	row.elapsed_ms = t->elapsed_ms;
 	row.propose_ms = t->propose_ms;
 	row.tokens_in = t->proposal.tokens_in;
@@ -241,7 +260,7 @@ remember_trial(PtRunState *st, Trial *t)
 	{
 		trial.iter = t->iter;
 		trial.x = t->x;
-		trial.status = (t->rc == PT_OK) ? PT_TRIAL_OK : PT_TRIAL_FAILED;
+		trial.status = trial_status(t);
 		trial.score = (t->rc == PT_OK) ? PtRunStrategyScore(st, t->eval.score) : 0;
 		trial.source = t->proposal.source;
 		trial.summary = t->eval.summary;
@@ -269,7 +288,10 @@ PtRunSerialIteration(PtRunState *st, int iter)
 	{
 		propose_trial(st, iter, &t);
 		PtRunBeginStep();
-		evaluate_here(st, &t);
+		if (t.proposal.refused)
+			refuse_trial(&t);
+		else
+			evaluate_here(st, &t);
 		write_trial(st, &t);
 		PtRunCommitStep();
 	}
@@ -304,15 +326,27 @@ PtRunBatch(PtRunState *st, int first, int n)
 	PtHistoryTruncate(st->history, base);
 
 	for (j = 0; j < n; j++)
-		if (t[j].stored == NULL)
-			PtTrialPoolSend(st->pool, sent++, t[j].iter, t[j].point, n_eval);
+	{
+		if (t[j].stored != NULL)
+			continue;
+		if (t[j].proposal.refused)
+		{
+			refuse_trial(&t[j]);
+			PtRunBeginStep();
+			write_trial(st, &t[j]);
+			PtRunCommitStep();
+			continue;
+		}
+		PtTrialPoolSend(st->pool, sent++, t[j].iter, t[j].point, n_eval);
+	}
 	while (sent-- > 0)
 	{
 		PtTrialOutcome out;
 		Trial	   *tj;
 
 		(void) PtTrialPoolReceive(st->pool, &out);
-		if (out.iter < first || out.iter >= first + n || t[out.iter - first].stored != NULL)
+		if (out.iter < first || out.iter >= first + n || t[out.iter - first].stored != NULL ||
+			t[out.iter - first].proposal.refused)
 			elog(ERROR, "ptopt trial worker returned iteration %d, not one of %d..%d",
 				 out.iter, first, first + n - 1);
 		tj = &t[out.iter - first];
