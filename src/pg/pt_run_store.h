@@ -23,6 +23,7 @@ typedef struct PtRunRow
 	const char *policy_json;
 	int64		seed;
 	int			budget;
+	bool		no_worker;		/* an external run: worker_pid stays NULL */
 } PtRunRow;
 
 typedef struct PtIterationRow
@@ -65,6 +66,7 @@ typedef struct PtStoredIteration
 	PtSource	source;
 	const char *summary;		/* or NULL */
 	const char *reasoning;		/* or NULL */
+	bool		pending;		/* asked by ptopt_ask, not told yet (status is then FAILED) */
 } PtStoredIteration;
 
 /* Insert a run row with status running; returns its run_id. */
