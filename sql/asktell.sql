@@ -1,6 +1,10 @@
 -- Ask and tell (runs evaluated outside the database), warm starts from earlier runs,
 -- ptopt_evaluate, and options.cluster without PL/Proxy.
 SET ptopt.progress_notices = off;
+-- try_on(sql, run): try(format(sql, run)) with the run id (from a sequence other tests share) shown as <run>.
+CREATE FUNCTION try_on(sql text, run bigint) RETURNS text LANGUAGE sql AS $$
+    SELECT replace(try(format(sql, run)), run::text, '<run>')
+$$;
 
 -- An external run: ptopt_start writes its row and starts no worker.
 SELECT ptopt_start('{"x": {"low": 0, "high": 1}, "k": {"type": "int", "low": 1, "high": 3}}',
@@ -13,11 +17,10 @@ SELECT iter, status, score, source FROM ptopt.trajectory WHERE run_id = :ext ORD
 SELECT iterations, best_iter FROM ptopt.runs WHERE run_id = :ext;
 
 -- Random search hands out the points a worker's run with the same seed evaluates.
+SELECT run_id AS same_seed FROM ptopt_run('{"x": {"low": 0, "high": 1}, "k": {"type": "int", "low": 1, "high": 3}}',
+                                          'random', 2, 3, '{"objective": "quadratic"}') \gset
 SELECT (SELECT array_agg(params ORDER BY iter) FROM ptopt.trajectory WHERE run_id = :ext)
-     = (SELECT array_agg(t.params ORDER BY t.iter) FROM ptopt.trajectory t
-         WHERE t.run_id = (SELECT run_id FROM ptopt_run('{"x": {"low": 0, "high": 1}, "k": {"type": "int", "low": 1, "high": 3}}',
-                                                        'random', 2, 3, '{"objective": "quadratic"}')))
-       AS same_points;
+     = (SELECT array_agg(params ORDER BY iter) FROM ptopt.trajectory WHERE run_id = :same_seed) AS same_points;
 
 -- Tells: a score, and a ReportEnvelope.
 SELECT ptopt_tell(:ext, 1, '0.5');
@@ -27,43 +30,43 @@ SELECT status, iterations, best_iter, best_score FROM ptopt.runs WHERE run_id = 
 
 -- Bad tells and asks.
 \set VERBOSITY default
-SELECT try(format('SELECT ptopt_tell(%s, 1, %L)', :ext, '0.1'));
-SELECT try(format('SELECT ptopt_tell(%s, 3, %L)', :ext, '0.1'));
-SELECT try(format('SELECT ptopt_tell(%s, 0, %L)', :ext, '0.1'));
-SELECT try(format('SELECT ptopt_tell(%s, 3, %L)', -1, '0.1'));
+SELECT try_on('SELECT ptopt_tell(%s, 1, ''0.1'')', :ext);
+SELECT try_on('SELECT ptopt_tell(%s, 3, ''0.1'')', :ext);
+SELECT try_on('SELECT ptopt_tell(%s, 0, ''0.1'')', :ext);
+SELECT try_on('SELECT ptopt_tell(%s, 3, ''0.1'')', -1);
 SELECT iter FROM ptopt_ask(:ext, 1);
-SELECT try(format('SELECT ptopt_tell(%s, 3, %L)', :ext, '"high"'));
-SELECT try(format('SELECT ptopt_tell(%s, 3, %L)', :ext, '{"pnl": 3}'));
-SELECT try(format('SELECT ptopt_tell(%s, 3, %L)', :ext, '{"score": "0.3"}'));
-SELECT try(format('SELECT ptopt_tell(%s, 3, %L)', :ext, '{"score": 1, "params": {"risk.killswitch.max_loss_pusd": 9}}'));
-SELECT try(format('SELECT ptopt_tell(%s, 3, NULL)', :ext));
-SELECT try(format('SELECT ptopt_ask(%s, 0)', :ext));
-SELECT try(format('SELECT ptopt_ask(%s, NULL)', :ext));
+SELECT try_on('SELECT ptopt_tell(%s, 3, ''"high"'')', :ext);
+SELECT try_on('SELECT ptopt_tell(%s, 3, ''{"pnl": 3}'')', :ext);
+SELECT try_on('SELECT ptopt_tell(%s, 3, ''{"score": "0.3"}'')', :ext);
+SELECT try_on('SELECT ptopt_tell(%s, 3, ''{"score": 1, "params": {"risk.killswitch.max_loss_pusd": 9}}'')', :ext);
+SELECT try_on('SELECT ptopt_tell(%s, 3, NULL)', :ext);
+SELECT try_on('SELECT ptopt_ask(%s, 0)', :ext);
+SELECT try_on('SELECT ptopt_ask(%s, NULL)', :ext);
 SELECT try('SELECT ptopt_ask(-1)');
 
 -- The hard-gate trigger sees every stored point, pending ones included.
-SELECT try(format($$UPDATE ptopt.trajectory SET params = params || '{"risk.killswitch.max_loss_pusd": 9}'
-                     WHERE run_id = %s AND iter = 3$$, :ext));
+SELECT try_on($$UPDATE ptopt.trajectory SET params = params || '{"risk.killswitch.max_loss_pusd": 9}'
+                  WHERE run_id = %s AND iter = 3$$, :ext);
 
 -- A failure told by the evaluator; an ask never told expires (and cannot be told after).
 SELECT ptopt_tell(:ext, 3, '{"error": "backtester crashed"}');
 SELECT iter FROM ptopt_ask(:ext, 10);
 SELECT count(*) AS nothing_left_to_ask FROM ptopt_ask(:ext);
 SELECT ptopt_expire(:ext, '1 hour') AS expired_none, ptopt_expire(:ext, '0 s') AS expired;
-SELECT try(format('SELECT ptopt_tell(%s, 4, %L)', :ext, '0.1'));
+SELECT try_on('SELECT ptopt_tell(%s, 4, ''0.1'')', :ext);
 SELECT iter, status, report FROM ptopt.trajectory WHERE run_id = :ext ORDER BY iter;
 
 -- The budget is all accounted for: the run is done, and takes nothing more.
 SELECT status, iterations, best_iter, best_score FROM ptopt.runs WHERE run_id = :ext;
-SELECT try(format('SELECT ptopt_ask(%s)', :ext));
-SELECT try(format('SELECT ptopt_tell(%s, 6, %L)', :ext, '0.1'));
+SELECT try_on('SELECT ptopt_ask(%s)', :ext);
+SELECT try_on('SELECT ptopt_tell(%s, 6, ''0.1'')', :ext);
 
 -- Runs that are not external, and what external runs refuse.
 SELECT run_id AS worker_run FROM ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 2, 0, '{"objective": "quadratic"}') \gset
-SELECT try(format('SELECT ptopt_ask(%s)', :worker_run));
-SELECT try(format('SELECT ptopt_tell(%s, 1, %L)', :worker_run, '1'));
+SELECT try_on('SELECT ptopt_ask(%s)', :worker_run);
+SELECT try_on('SELECT ptopt_tell(%s, 1, ''1'')', :worker_run);
 SELECT try($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 2, 0, '{"objective": "external"}')$$);
-SELECT try(format('SELECT ptopt_resume(%s, 2)', :ext));
+SELECT try_on('SELECT ptopt_resume(%s, 2)', :ext);
 
 -- Pending points count as bad ones (constant liar): with iteration 4 pending, TPE proposes
 -- iteration 5 elsewhere than with iteration 4 failed (which TPE leaves out).
@@ -77,6 +80,7 @@ SELECT count(*) FROM (SELECT ptopt_tell(:liar2, a.iter, to_jsonb(-((a.params->>'
                         FROM ptopt_ask(:liar2, 3) a) t;
 SELECT count(*) FROM ptopt_ask(:liar1, 1);
 SELECT ptopt_expire(:liar1, '0 s');
+SELECT try_on('SELECT ptopt_tell(%s, 4, ''0.1'')', :liar1);
 SELECT count(*) FROM ptopt_ask(:liar1, 1);
 SELECT count(*) FROM ptopt_ask(:liar2, 2);
 SELECT (SELECT params FROM ptopt.trajectory WHERE run_id = :liar1 AND iter = 4)
@@ -88,35 +92,36 @@ SELECT ptopt_cancel(:liar1), ptopt_cancel(:liar2);
 -- warm_start_from: TPE starts from the ok iterations of earlier runs of the same study,
 -- without evaluating them again or copying them.
 SELECT iterations FROM ptopt_run('{"x1": {"low": -5, "high": 10}, "x2": {"low": 0, "high": 15}}',
-                                 'random', 8, 1, '{"objective": "branin", "label": "study"}');
+                                 'random', 8, 1, '{"objective": "branin", "label": "ws study"}');
 SELECT iterations FROM ptopt_run('{"x2": {"high": 15, "low": 0.0}, "x1": {"low": -5, "high": 10}}',
-                                 'tpe', 3, 2, '{"objective": "branin", "label": "warm", "warm_start_from": "study",
+                                 'tpe', 3, 2, '{"objective": "branin", "label": "ws warm", "warm_start_from": "ws study",
                                                 "tpe": {"n_startup_trials": 8}}');
 SELECT iterations FROM ptopt_run('{"x1": {"low": -5, "high": 10}, "x2": {"low": 0, "high": 15}}',
-                                 'tpe', 3, 2, '{"objective": "branin", "label": "cold", "tpe": {"n_startup_trials": 8}}');
+                                 'tpe', 3, 2, '{"objective": "branin", "label": "ws cold", "tpe": {"n_startup_trials": 8}}');
 SELECT r.label, t.iter, t.source, t.reasoning
   FROM ptopt.trajectory t JOIN ptopt.runs r USING (run_id)
- WHERE r.label IN ('warm', 'cold') ORDER BY r.label, t.iter;
--- By run_id too; an external run warm-starts on each ask.
-SELECT run_id AS study FROM ptopt.runs WHERE label = 'study' \gset
-SELECT ptopt_start('{"x1": {"low": -5, "high": 10}, "x2": {"low": 0, "high": 15}}', 'tpe', 2, 2,
-                   format('{"objective": "external", "warm_start_from": %s, "tpe": {"n_startup_trials": 8}}', :study)::jsonb)
+ WHERE r.label IN ('ws warm', 'ws cold') ORDER BY r.label, t.iter;
+-- An external run warm-starts too (by run_id here), on each ask: from the ok iterations 1 and 2
+-- of the first external run, TPE with two start-up trials proposes from its model at once.
+SELECT ptopt_start('{"x": {"low": 0, "high": 1}, "k": {"type": "int", "low": 1, "high": 3}}', 'tpe', 2, 2,
+                   format('{"objective": "external", "warm_start_from": %s, "tpe": {"n_startup_trials": 2}}', :ext)::jsonb)
        AS warm_ext \gset
 SELECT count(*) FROM ptopt_ask(:warm_ext, 1);
-SELECT iter, status, reasoning FROM ptopt.trajectory WHERE run_id = :warm_ext;
+SELECT iter, status, source, reasoning FROM ptopt.trajectory WHERE run_id = :warm_ext;
 SELECT ptopt_cancel(:warm_ext);
 
 -- Bad warm starts, refused before the run starts.
+SELECT run_id AS study FROM ptopt.runs WHERE label = 'ws study' \gset
 SELECT try($$SELECT ptopt_run('{"x1": {"low": -5, "high": 10}, "x2": {"low": 0, "high": 15}}', 'tpe', 2, 0,
     '{"objective": "branin", "warm_start_from": "no such label"}')$$);
 SELECT try($$SELECT ptopt_run('{"x1": {"low": -5, "high": 10}, "x2": {"low": 0, "high": 15}}', 'tpe', 2, 0,
     '{"objective": "branin", "warm_start_from": 999999999}')$$);
-SELECT try($$SELECT ptopt_run('{"x1": {"low": -5, "high": 10}, "x2": {"low": 0, "high": 14}}', 'tpe', 2, 0,
-    '{"objective": "branin", "warm_start_from": "study"}')$$);
+SELECT replace(try($$SELECT ptopt_run('{"x1": {"low": -5, "high": 10}, "x2": {"low": 0, "high": 14}}', 'tpe', 2, 0,
+    '{"objective": "branin", "warm_start_from": "ws study"}')$$), :'study', '<run>');
+SELECT replace(try($$SELECT ptopt_run('{"x1": {"low": -5, "high": 10}, "x2": {"low": 0, "high": 15}}', 'tpe', 2, 0,
+    '{"objective": "quadratic", "warm_start_from": "ws study"}')$$), :'study', '<run>');
 SELECT try($$SELECT ptopt_run('{"x1": {"low": -5, "high": 10}, "x2": {"low": 0, "high": 15}}', 'tpe', 2, 0,
-    '{"objective": "quadratic", "warm_start_from": "study"}')$$);
-SELECT try($$SELECT ptopt_run('{"x1": {"low": -5, "high": 10}, "x2": {"low": 0, "high": 15}}', 'tpe', 2, 0,
-    '{"objective": "branin", "warm_start_from": ["study"]}')$$);
+    '{"objective": "branin", "warm_start_from": ["ws study"]}')$$);
 SELECT count(*) AS runs_written_by_refusals FROM ptopt.runs WHERE options ? 'warm_start_from' AND label IS NULL;
 
 -- ptopt_evaluate: the evaluation a cluster's node makes.

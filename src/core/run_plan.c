@@ -13,7 +13,7 @@
 
 /* The keys a run's options object may carry. */
 static const char *const run_option_keys[] = {
-	"label", "objective", "fixed", "warm_start", "tpe", "backtest", NULL
+	"label", "objective", "fixed", "warm_start", "tpe", "backtest", "warm_start_from", "cluster", NULL
 };
 
 /* True when key is one of run_option_keys. */
@@ -147,7 +147,7 @@ read_options(PtRunPlan *plan, PtError *err)
 			if (!is_run_option(key))
 			{
 				rc = PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "unknown option \"%s\"", key);
-				PtErrorHint(err, "Known options: label, objective, fixed, warm_start, tpe, backtest.");
+				PtErrorHint(err, "Known options: label, objective, fixed, warm_start, warm_start_from, cluster, tpe, backtest.");
 				break;
 			}
 		}

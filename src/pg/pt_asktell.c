@@ -266,11 +266,11 @@ lock_pending_row(int64 run_id, int32 iter)
 	if (strcmp(status, "pending") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("iteration %d of run %lld was already told", iter, (long long) run_id),
+				 errmsg("iteration %d of run %lld is not pending", iter, (long long) run_id),
 				 strcmp(status, "failed") == 0 && error != NULL
-				 ? errdetail("Its status is failed: %s.", error)
-				 : errdetail("Its status is %s.", status),
-				 errhint("Each asked iteration is told once.")));
+				 ? errdetail("It has failed: %s.", error)
+				 : errdetail("It was told already (its status is %s).", status),
+				 errhint("Each asked iteration is told once, before ptopt_expire fails it.")));
 }
 
 /* What a told result holds: a score (ok), or an error object (failed). */
@@ -319,7 +319,7 @@ read_result(Jsonb *result)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("result must be a number, or an object with a numeric \"score\""),
-				 errdetail("It is %s%s.", kind,
+				 errdetail("It is a JSON %s%s.", kind,
 						   strcmp(kind, "object") == 0 ? " without a numeric \"score\" or an \"error\"" : ""),
 				 errhint("Tell the score (\"0.42\"), a ReportEnvelope ({\"score\": 0.42, ...}), or a failure ({\"error\": \"...\"}).")));
 	SPI_freetuptable(SPI_tuptable);
@@ -391,7 +391,8 @@ ptopt_expire(PG_FUNCTION_ARGS)
 							   "       elapsed_ms = extract(epoch FROM clock_timestamp() - created_at) * 1000,"
 							   "       report = jsonb_build_object('error', jsonb_build_object("
 							   "           'sqlstate', '57014',"
-							   "           'message', format('the iteration was asked and not told within %s', $2)))"
+							   "           'message', format('the iteration was asked and not told within %s s',"
+							   "                             round(extract(epoch FROM $2), 3)::float8)))"
 							   " WHERE run_id = $1 AND status = 'pending' AND created_at < clock_timestamp() - $2",
 							   2, types, values, NULL, false, 0);
 	if (rc != SPI_OK_UPDATE)

@@ -19,6 +19,7 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
+#include "pt_alloc.h"
 #include "pt_cluster.h"
 #include "pt_glue.h"
 
@@ -280,4 +281,28 @@ PtClusterEvaluate(PtCluster *cluster, int n, const int *iters, const char *const
 		}
 		PG_END_TRY();
 	}
+}
+
+/*
+ * Evaluate one trial on the cluster as an objective would: PT_OK with eval
+ * filled (PtMalloc'd report and summary, freed by PtEvaluationClear), or the
+ * node's error in err.  The serial run loop's entry point.
+ */
+int
+PtClusterEvaluateOne(PtCluster *cluster, int iter, const char *params_json, PtEvaluation *eval,
+					 PtError *err)
+{
+	PtClusterResult r;
+
+	memset(eval, 0, sizeof(*eval));
+	PtClusterEvaluate(cluster, 1, &iter, &params_json, &r);
+	if (!r.ok)
+	{
+		*err = r.err;
+		return err->code;
+	}
+	eval->score = r.score;
+	eval->report_json = r.report_json ? PtStrdup(r.report_json) : NULL;
+	eval->summary = r.summary ? PtStrdup(r.summary) : NULL;
+	return PT_OK;
 }

@@ -13,6 +13,7 @@
 
 #include "postgres.h"
 
+#include "objective.h"
 #include "pt_error.h"
 
 /* The result of one trial evaluated on a node. */
@@ -56,5 +57,13 @@ extern int	PtClusterNodes(const PtCluster *cluster);
  */
 extern void PtClusterEvaluate(PtCluster *cluster, int n, const int *iters,
 							  const char *const *params_json, PtClusterResult *results);
+
+/*
+ * One trial on the cluster, as an objective evaluates one: PT_OK with eval
+ * filled (report and summary PtMalloc'd, freed by PtEvaluationClear), or the
+ * node's error in err.  A cancel is re-thrown.
+ */
+extern int	PtClusterEvaluateOne(PtCluster *cluster, int iter, const char *params_json,
+								 PtEvaluation *eval, PtError *err);
 
 #endif							/* PTOPT_PT_CLUSTER_H */

@@ -36,7 +36,7 @@ ptopt_evaluate(PG_FUNCTION_ARGS)
 	PtError		err;
 	char	   *canonical;
 	double	   *x;
-	double	   *point;
+	char	   *point;
 	char	   *result;
 
 	PtRequireArgs(fcinfo, 0);
@@ -48,12 +48,13 @@ ptopt_evaluate(PG_FUNCTION_ARGS)
 	if (plan == NULL)
 		PtRaise(&err);
 	canonical = PtObjectiveResolve(plan);
-	objective = PtObjectiveOpen(canonical, plan, PtPolicySnapshot(CurrentMemoryContext));
+	objective = PtObjectiveOpen(canonical, options, PtPolicySnapshot(CurrentMemoryContext));
 	x = palloc0(sizeof(double) * (plan->space->n_params + 1));
-	point = palloc0(sizeof(double) * (plan->eval_space->n_params + 1));
-	if (PtSpacePointFromJson(plan->space, params, "params", PT_POINT_IGNORE_UNKNOWN, x, &err) != PT_OK)
+	if (PtSpacePointFromJson(plan->space, params, plan->fixed_json, "params", x, &err) != PT_OK)
 		PtRaise(&err);
-	PtRunPlanEvalPoint(plan, x, point);
+	point = PtTakeString(PtSpacePointToJson(plan->space, x, plan->fixed_json, &err));
+	if (point == NULL)
+		PtRaise(&err);
 	if (PtObjectiveEvaluate(objective, point, &eval, PtPgStop(), &err) != PT_OK)
 		PtRaise(&err);
 	if (eval.report_json != NULL)

@@ -44,6 +44,7 @@ struct PtReplay
 	ReplayRow  *rows;
 	int			n_rows;
 	int			cap_rows;
+	MemoryContext cxt;			/* where the rows are kept (the loaders reset their own) */
 };
 
 /* Keep one stored row (warm-start or the run's own) until every row is read. */
@@ -54,6 +55,7 @@ keep_row(void *arg, const PtStoredIteration *it)
 	ReplayRow  *row;
 	PtError		err;
 	char		what[64];
+	MemoryContext old = MemoryContextSwitchTo(r->cxt);
 
 	if (r->n_rows == r->cap_rows)
 	{
@@ -67,7 +69,7 @@ keep_row(void *arg, const PtStoredIteration *it)
 		snprintf(what, sizeof(what), "iteration %d of the stored run", it->iter);
 	else
 		snprintf(what, sizeof(what), "a warm-start iteration");
-	if (PtSpacePointFromJson(r->plan->space, it->params_json, what, PT_POINT_IGNORE_UNKNOWN,
+	if (PtSpacePointFromJson(r->plan->space, it->params_json, r->plan->fixed_json, what,
 							 row->x, &err) != PT_OK)
 		PtRaise(&err);
 	row->iter = it->iter;
@@ -83,6 +85,7 @@ keep_row(void *arg, const PtStoredIteration *it)
 		r->have_ok = true;
 	}
 	r->n_rows++;
+	MemoryContextSwitchTo(old);
 }
 
 /* Append a trial to the history (a pending one as the lie) and tell the strategy. */
@@ -111,22 +114,21 @@ PtReplayOpen(int64 run_id, const char *space_json, const char *strategy,
 			 const char *options_json, int64 seed, int budget)
 {
 	PtReplay   *r = palloc0(sizeof(PtReplay));
-	PtStrategyInit sinit;
+
+	r->cxt = CurrentMemoryContext;
 	PtError		err;
 	int			i;
 
 	r->plan = PtRunPlanCreate(space_json, strategy, budget, (uint64) seed, options_json, &err);
 	if (r->plan == NULL)
 		PtRaise(&err);
-	sinit = PtRunPlanStrategyInit(r->plan);
-	r->strategy = PtStrategyCreate(strategy, &sinit, &err);
+	r->strategy = PtStrategyCreate(strategy, r->plan->space, (uint64) seed, options_json, &err);
 	if (r->strategy == NULL)
 		PtRaise(&err);
 	r->history = PtHistoryCreate(r->plan->space, &err);
 	if (r->history == NULL)
 		PtRaise(&err);
 	r->x = palloc0(sizeof(double) * (r->plan->space->n_params + 1));
-	r->point = palloc0(sizeof(double) * (r->plan->eval_space->n_params + 1));
 	(void) PtWarmStartLoad(run_id, keep_row, r);
 	PtStoreLoadTrajectory(run_id, keep_row, r);
 	for (i = 0; i < r->n_rows; i++)
@@ -154,20 +156,17 @@ PtReplayPropose(PtReplay *r, int iter, PtReplayProposal *out)
 	if (iter <= n_warm)
 	{
 		/* options.warm_start: the given points first, as a worker's run takes them. */
-		memcpy(r->point, PtRunPlanWarmPoint(r->plan, iter - 1),
-			   sizeof(double) * r->plan->eval_space->n_params);
-		memcpy(r->x, r->point, sizeof(double) * r->plan->space->n_params);
+		memcpy(r->x, PtRunPlanWarmPoint(r->plan, iter - 1), sizeof(double) * r->plan->space->n_params);
 		proposal.source = PT_SOURCE_WARM_START;
 	}
 	else
 	{
-		if (PtStrategyPropose(r->strategy, r->history, iter, &proposal, PtPgStop(), &err) != PT_OK)
+		if (PtStrategyPropose(r->strategy, r->history, &proposal, PtPgStop(), &err) != PT_OK)
 			PtRaise(&err);
-		PtRunPlanEvalPoint(r->plan, r->x, r->point);
 	}
 	INSTR_TIME_SET_CURRENT(took);
 	INSTR_TIME_SUBTRACT(took, start);
-	out->params_json = PtTakeString(PtRunPlanPointJson(r->plan, r->point, &err));
+	out->params_json = PtTakeString(PtSpacePointToJson(r->plan->space, r->x, r->plan->fixed_json, &err));
 	if (out->params_json == NULL)
 		PtRaise(&err);
 	out->source = PtSourceName(proposal.source);

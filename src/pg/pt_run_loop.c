@@ -29,11 +29,14 @@
 
 #include "history.h"
 #include "pt_alloc.h"
+#include "pt_cluster.h"
 #include "pt_glue.h"
 #include "pt_objective_sql.h"
 #include "pt_policy.h"
 #include "pt_run_shared.h"
+#include "pt_run_scale.h"
 #include "pt_run_store.h"
+#include "pt_warm_start.h"
 #include "run_plan.h"
 #include "strategy.h"
 
@@ -46,7 +49,8 @@ typedef struct RunState
 	int64		run_id;
 	PtRunPlan  *plan;
 	PtStrategy *strategy;
-	PtObjective *objective;
+	PtObjective *objective;		/* NULL when a cluster evaluates */
+	PtCluster  *cluster;		/* options.cluster (scale branch), or NULL */
 	PtHistory  *history;
 	double	   *x;
 	int			budget;			/* the run's budget (a resume adds to the stored one) */
@@ -133,8 +137,18 @@ build_run(RunState *st, const char *space, const char *strategy, const char *opt
 		PtRaise(&err);
 	st->x = MemoryContextAllocZero(TopMemoryContext,
 								   sizeof(double) * (st->plan->space->n_params + 1));
-	st->objective = PtObjectiveOpen(objective, options, policy);
+	/* options.cluster: the nodes evaluate (pt_cluster.c), the objective may exist only there. */
+	{
+		char	   *cluster = PtOptionsString(options, "cluster");
+
+		if (cluster != NULL)
+			st->cluster = PtClusterOpen(cluster, space, options);
+		else
+			st->objective = PtObjectiveOpen(objective, options, policy);
+	}
 }
+
+static void restore_trial(void *arg, const PtStoredIteration *it);
 
 /* Insert the run row of a new run and build what it needs. */
 static void
@@ -146,7 +160,7 @@ setup_new_run(RunState *st)
 	const char *options = PtRunSharedText(shared, PT_TEXT_OPTIONS);
 	const char *objective = PtRunSharedText(shared, PT_TEXT_OBJECTIVE);
 	char	   *policy;
-	PtRunRow	row;
+	PtRunRow	row = {0};
 
 	st->budget = shared->fixed->budget;
 	st->seed = shared->fixed->seed;
@@ -162,6 +176,8 @@ setup_new_run(RunState *st)
 	row.seed = st->seed;
 	row.budget = st->budget;
 	st->run_id = PtStoreInsertRun(&row);
+	/* options.warm_start_from: earlier runs' ok iterations join the history (pt_warm_start.c). */
+	PtWarmStartLoad(st->run_id, restore_trial, st);
 }
 
 /* Append one stored iteration to the history of a resumed run. */
@@ -187,7 +203,8 @@ restore_trial(void *arg, const PtStoredIteration *it)
 	if (PtHistoryAppend(st->history, &trial, &err) != PT_OK)
 		PtRaise(&err);
 	PtStrategyObserve(st->strategy, st->history, &st->history->trials[st->history->n - 1]);
-	st->first_iter = it->iter + 1;
+	if (it->iter > 0)			/* warm_start_from iterations come as iter 0 */
+		st->first_iter = it->iter + 1;
 }
 
 /* Take over a stored run: claim its row, rebuild its state from its trajectory. */
@@ -204,6 +221,7 @@ setup_resumed_run(RunState *st)
 	st->elapsed_before = run.elapsed_s;
 	st->first_iter = 1;
 	build_run(st, run.space_json, run.strategy, run.options_json, run.objective, run.policy_json);
+	PtWarmStartLoad(st->run_id, restore_trial, st);
 	PtStoreLoadTrajectory(st->run_id, restore_trial, st);
 }
 
@@ -325,7 +343,10 @@ run_iteration(RunState *st, int iter)
 	}
 
 	begin_step();
-	rc = PtObjectiveEvaluate(st->objective, params, &eval, PtPgStop(), &err);
+	if (st->cluster != NULL)
+		rc = PtClusterEvaluateOne(st->cluster, iter, params, &eval, &err);
+	else
+		rc = PtObjectiveEvaluate(st->objective, params, &eval, PtPgStop(), &err);
 	if (rc == PT_ERR_CANCELLED)
 	{
 		PtEvaluationClear(&eval);
