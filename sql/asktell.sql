@@ -58,7 +58,7 @@ SELECT iter, status, report FROM ptopt.trajectory WHERE run_id = :ext ORDER BY i
 
 -- The budget is all accounted for: the run is done, and takes nothing more.
 SELECT status, iterations, best_iter, best_score FROM ptopt.runs WHERE run_id = :ext;
-SELECT try_on('SELECT ptopt_ask(%s)', :ext);
+SELECT count(*) AS nothing_to_ask FROM ptopt_ask(:ext);
 SELECT try_on('SELECT ptopt_tell(%s, 6, ''0.1'')', :ext);
 
 -- Runs that are not external, and what external runs refuse.
@@ -88,6 +88,7 @@ SELECT (SELECT params FROM ptopt.trajectory WHERE run_id = :liar1 AND iter = 4)
        (SELECT params FROM ptopt.trajectory WHERE run_id = :liar1 AND iter = 5)
      = (SELECT params FROM ptopt.trajectory WHERE run_id = :liar2 AND iter = 5) AS same_iter_5;
 SELECT ptopt_cancel(:liar1), ptopt_cancel(:liar2);
+SELECT try_on('SELECT ptopt_ask(%s)', :liar1);
 
 -- warm_start_from: TPE starts from the ok iterations of earlier runs of the same study,
 -- without evaluating them again or copying them.

@@ -49,6 +49,7 @@ for my $c (@clients)
 {
 	my ($bg, $name) = @$c;
 	$bg->query_until(qr/finished_$name/, '');
+	unlike($bg->{stderr}, qr/ERROR/, "client $name ended without an error");
 	$bg->quit;
 }
 

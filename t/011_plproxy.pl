@@ -33,7 +33,8 @@ my ($rc, $out, $err) = $coord->psql('postgres', q{
 like($err, qr/needs PL\/Proxy.*\n.*\n.*postgresql-15-plproxy/s, 'a cluster without PL/Proxy names the package');
 
 # The cluster, the PL/Proxy way: three partitions (modular_mapping: not a power of 2).
-my $parts = join(', ', map { sprintf("p%d '%s'", $_, $nodes[$_]->connstr('postgres')) } 0 .. 2);
+my $parts = join(', ',
+	map { sprintf("p%d 'host=%s port=%d dbname=postgres'", $_, $nodes[$_]->host, $nodes[$_]->port) } 0 .. 2);
 $coord->safe_psql('postgres', qq{
 	CREATE EXTENSION plproxy;
 	SELECT ptopt_cluster_enable();

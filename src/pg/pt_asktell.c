@@ -209,7 +209,15 @@ ptopt_ask(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	lock_external_run(run_id, true, &run);
+	/* A done run has nothing left to ask (a client's loop ends); a stopped one is an error. */
+	lock_external_run(run_id, false, &run);
+	if (strcmp(run.status, "done") == 0)
+	{
+		SPI_finish();
+		return (Datum) 0;
+	}
+	if (strcmp(run.status, "running") != 0)
+		lock_external_run(run_id, true, &run);
 	count_rows(run_id, &rows, &max_iter, &pending, &ok);
 	k = Min(n, run.budget - rows);
 	if (k > 0)
