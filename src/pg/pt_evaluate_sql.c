@@ -13,6 +13,7 @@
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 
 #include "objective.h"
 #include "pt_alloc.h"
@@ -22,6 +23,33 @@
 #include "run_plan.h"
 
 PG_FUNCTION_INFO_V1(ptopt_evaluate);
+
+/*
+ * The last built-in objective this backend opened, kept for the next call:
+ * a node of a cluster evaluates one trial per call on a connection PL/Proxy
+ * keeps open, and the backtest generates its worlds when it is opened
+ * (about 50 ms for the default scenario), so a session reuses them as a run's
+ * worker does.  Keyed by everything the objective is built from.
+ */
+typedef struct EvaluateCache
+{
+	char	   *key;			/* objective, space, options and policy texts; NULL when empty */
+	PtRunPlan  *plan;
+	PtObjective *objective;
+} EvaluateCache;
+
+static EvaluateCache cache;
+
+/* Drop the cached objective. */
+static void
+cache_clear(void)
+{
+	PtObjectiveFree(cache.objective);
+	PtRunPlanFree(cache.plan);
+	if (cache.key != NULL)
+		pfree(cache.key);
+	memset(&cache, 0, sizeof(cache));
+}
 
 /* Score one parameter set with the objective of options; returns the ReportEnvelope or {"score": s}. */
 Datum
@@ -38,6 +66,10 @@ ptopt_evaluate(PG_FUNCTION_ARGS)
 	double	   *x;
 	char	   *point;
 	char	   *result;
+	char	   *policy;
+	char	   *key;
+	size_t		key_len;
+	bool		builtin;
 
 	PtRequireArgs(fcinfo, 0);
 	space = PtJsonbToText(PG_GETARG_JSONB_P(0));
@@ -48,7 +80,29 @@ ptopt_evaluate(PG_FUNCTION_ARGS)
 	if (plan == NULL)
 		PtRaise(&err);
 	canonical = PtObjectiveResolve(plan);
-	objective = PtObjectiveOpen(canonical, options, PtPolicySnapshot(CurrentMemoryContext));
+	policy = PtPolicySnapshot(CurrentMemoryContext);
+	builtin = PtObjectiveLookup(canonical) != NULL;
+	key = psprintf("%s%c%s%c%s%c%s", canonical, 0, space, 0, options, 0, policy);
+	key_len = strlen(canonical) + strlen(space) + strlen(options) + strlen(policy) + 3;
+	if (builtin && cache.key != NULL && memcmp(cache.key, key, key_len + 1) == 0)
+	{
+		PtRunPlanFree(plan);
+		plan = cache.plan;
+		objective = cache.objective;
+	}
+	else
+	{
+		if (builtin)
+			cache_clear();
+		objective = PtObjectiveOpen(canonical, options, policy);
+		if (builtin)
+		{
+			cache.plan = plan;
+			cache.objective = objective;
+			cache.key = MemoryContextAlloc(TopMemoryContext, key_len + 1);
+			memcpy(cache.key, key, key_len + 1);
+		}
+	}
 	x = palloc0(sizeof(double) * (plan->space->n_params + 1));
 	if (PtSpacePointFromJson(plan->space, params, plan->fixed_json, "params", x, &err) != PT_OK)
 		PtRaise(&err);
@@ -63,7 +117,10 @@ ptopt_evaluate(PG_FUNCTION_ARGS)
 		result = psprintf("{\"score\": %s}", float8out_internal(eval.score));
 	eval.report_json = NULL;
 	PtEvaluationClear(&eval);
-	PtObjectiveFree(objective);
-	PtRunPlanFree(plan);
+	if (!builtin)
+	{
+		PtObjectiveFree(objective);
+		PtRunPlanFree(plan);
+	}
 	PG_RETURN_DATUM(PtTextToJsonb(result));
 }
