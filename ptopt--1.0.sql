@@ -388,6 +388,48 @@ $$;
 COMMENT ON FUNCTION ptopt_compare(jsonb, text[], integer, integer, jsonb) IS
     'runs each strategy repeats times on the same objective and seeds; one row per strategy';
 
+------------------------------------------------------------------------------
+-- Reports, parameter importance and the progress view (branch "report").
+-- Appended as one block; keep it together when merging.
+------------------------------------------------------------------------------
+
+CREATE FUNCTION ptopt_importance(run_id bigint)
+RETURNS TABLE (param text, importance double precision)
+AS 'MODULE_PATHNAME', 'ptopt_importance'
+LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION ptopt_importance(bigint) IS
+    'fANOVA importance of each searched parameter over the ok iterations (as Optuna''s default evaluator); sums to 1';
+
+CREATE FUNCTION ptopt_report(run_id bigint)
+RETURNS text
+AS 'MODULE_PATHNAME', 'ptopt_report_run'
+LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION ptopt_report(bigint) IS
+    'a self-contained HTML page of a run: summary, score chart, best parameters, importance, slices, trajectory';
+
+CREATE FUNCTION ptopt_report(run_ids bigint[])
+RETURNS text
+AS 'MODULE_PATHNAME', 'ptopt_report_compare'
+LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION ptopt_report(bigint[]) IS
+    'a self-contained HTML page comparing runs: best so far per strategy, median and spread, summary';
+
+-- One row per iteration with the best score so far and the time since the run started:
+-- what a chart tool (Grafana, Metabase) plots with one query.  RLS applies (security_invoker).
+CREATE VIEW ptopt.progress WITH (security_invoker = true) AS
+SELECT t.run_id, r.label, r.strategy, t.iter, t.score, t.status, t.source,
+       CASE WHEN coalesce(r.options->>'direction', 'maximize') = 'minimize'
+            THEN min(t.score) FILTER (WHERE t.status = 'ok') OVER w
+            ELSE max(t.score) FILTER (WHERE t.status = 'ok') OVER w END AS best_so_far,
+       t.created_at,
+       t.created_at - r.started_at AS since_start,
+       extract(epoch FROM t.created_at - r.started_at)::double precision AS seconds
+  FROM ptopt.trajectory t
+  JOIN ptopt.runs r USING (run_id)
+WINDOW w AS (PARTITION BY t.run_id ORDER BY t.iter);
+COMMENT ON VIEW ptopt.progress IS
+    'per iteration: score, best score so far and time since the run started, for chart tools';
+GRANT SELECT ON ptopt.progress TO PUBLIC;
 
 ------------------------------------------------------------------------------
 -- Evaluation outside the database: ask and tell

@@ -36,7 +36,7 @@ grow_history(const PtSpace *space, const char *name, int n)
 {
 	PtError		err;
 	PtHistory  *h = PtHistoryCreate(space, &err);
-	PtStrategy *st = PtStrategyCreate(name, space, 1, "{}", &err);
+	PtStrategy *st = PtStrategyCreateFromText(name, space, 1, "{}", &err);
 	double		x[HISTORY_MAX_PARAMS];
 	PtProposal	prop = {0};
 	int			i;
@@ -47,7 +47,7 @@ grow_history(const PtSpace *space, const char *name, int n)
 	{
 		PtTrial		t = {0};
 
-		PtStrategyPropose(st, h, &prop, NULL, &err);
+		PtStrategyPropose(st, h, i + 1, &prop, NULL, &err);
 		PtFree(prop.reasoning);
 		prop.reasoning = NULL;
 		t.iter = i + 1;
@@ -68,7 +68,7 @@ static double
 time_suggestion(const PtSpace *space, PtHistory *h)
 {
 	PtError		err;
-	PtStrategy *st = PtStrategyCreate("tpe", space, 2, "{}", &err);
+	PtStrategy *st = PtStrategyCreateFromText("tpe", space, 2, "{}", &err);
 	double		x[HISTORY_MAX_PARAMS];
 	PtProposal	prop = {0};
 	double		t0;
@@ -81,7 +81,7 @@ time_suggestion(const PtSpace *space, PtHistory *h)
 	t0 = cpu_now();
 	while (cpu_now() - t0 < HISTORY_MIN_SECONDS)
 	{
-		PtStrategyPropose(st, h, &prop, NULL, &err);
+		PtStrategyPropose(st, h, h->n + 1, &prop, NULL, &err);
 		PtFree(prop.reasoning);
 		prop.reasoning = NULL;
 		reps++;

@@ -75,7 +75,7 @@ run(const char *strategy, const char *objective, uint64_t seed, int budget)
 		fstar = 0.0;
 	}
 	h = PtHistoryCreate(&space, &err);
-	st = PtStrategyCreate(strategy, &space, seed, "{}", &err);
+	st = PtStrategyCreateFromText(strategy, &space, seed, "{}", &err);
 	if (h == NULL || st == NULL)
 	{
 		fprintf(stderr, "tpe_quality: %s\n", err.message);
@@ -90,7 +90,7 @@ run(const char *strategy, const char *objective, uint64_t seed, int budget)
 		double		v;
 
 		prop.x = x;
-		if (PtStrategyPropose(st, h, &prop, NULL, &err) != PT_OK)
+		if (PtStrategyPropose(st, h, it, &prop, NULL, &err) != PT_OK)
 		{
 			fprintf(stderr, "tpe_quality: %s\n", err.message);
 			exit(1);

@@ -84,7 +84,7 @@ time_case(int d, int n, double min_seconds, const char *options, int *reps_out)
 			exit(1);
 		}
 	}
-	st = PtStrategyCreate("tpe", &space, 1, options, &err);
+	st = PtStrategyCreateFromText("tpe", &space, 1, options, &err);
 	if (st == NULL)
 	{
 		fprintf(stderr, "tpe_speed: %s\n", err.message);
@@ -96,7 +96,7 @@ time_case(int d, int n, double min_seconds, const char *options, int *reps_out)
 		PtProposal	prop = {0};
 
 		prop.x = x;
-		if (PtStrategyPropose(st, h, &prop, NULL, &err) != PT_OK)
+		if (PtStrategyPropose(st, h, h->n + 1, &prop, NULL, &err) != PT_OK)
 		{
 			fprintf(stderr, "tpe_speed: %s\n", err.message);
 			exit(1);

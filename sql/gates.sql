@@ -68,3 +68,26 @@ SELECT try($$UPDATE ptopt.policy SET value = '100' WHERE key = 'risk.killswitch.
 SELECT try($$UPDATE ptopt.policy SET value = '100', review_ref = 'CR-42' WHERE key = 'risk.killswitch.max_loss_pusd'$$);
 SELECT value, review_ref, changed_by = current_user AS stamped FROM ptopt.policy WHERE key = 'risk.killswitch.max_loss_pusd';
 UPDATE ptopt.policy SET value = '250', review_ref = 'CR-43 (revert CR-42)' WHERE key = 'risk.killswitch.max_loss_pusd';
+
+-- Any valid jsonb, however deep, is accepted, and its gated keys are found at any depth
+-- (the gate check and the trigger refused nesting deeper than 32 as "not valid JSON").
+CREATE FUNCTION nest(depth int, leaf jsonb) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT (repeat('{"a": ', depth) || leaf::text || repeat('}', depth))::jsonb
+$$;
+SELECT ptopt_gated_key(nest(100, '{"risk": {"killswitch": {"max_loss_pusd": 1}}}'))
+       = repeat('a.', 100) || 'risk.killswitch' AS found_at_100;
+SELECT left(ptopt_gated_key(nest(2000, '{"sec.signer": 1}')), 6) AS found_at_2000,
+       ptopt_gated_key(nest(2000, '{"x": 1}')) IS NULL AS ungated_2000;
+INSERT INTO ptopt.runs (strategy, objective, space, options, budget)
+VALUES ('random', 'quadratic', '{"x": {"low": 0, "high": 1}}', nest(2000, '{"x": 1}'), 7)
+RETURNING strategy, status;
+DELETE FROM ptopt.runs WHERE budget = 7 AND strategy = 'random' AND objective = 'quadratic';
+SELECT left(try(format($$INSERT INTO ptopt.runs (strategy, objective, space, options, budget)
+    VALUES ('random', 'quadratic', '{}', %L, 7)$$, nest(100, '{"risk.exposureguard": 1}'))), 50) AS deep_gate;
+SELECT try(format($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 1, 0, %L)$$,
+    jsonb_build_object('objective', 'quadratic', 'label', 'deep', 'fixed', jsonb_build_object('cfg', nest(2000, '1')))));
+SELECT left(try(format($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 1, 0, %L)$$,
+    jsonb_build_object('objective', 'quadratic', 'fixed', jsonb_build_object('cfg', nest(2000, '{"sec.signer": 1}'))))), 50);
+SELECT left(try(format($$SELECT ptopt_validate('{"x": {"low": 0, "high": 1}}', 'random', 1, 0, %L)$$,
+    jsonb_build_object('objective', 'quadratic', 'fixed', jsonb_build_object('cfg', nest(100, '{"sec.signer": 1}'))))), 50);
+DROP FUNCTION nest(int, jsonb);

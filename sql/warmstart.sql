@@ -30,8 +30,28 @@ SELECT try($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 3, 0,
 SELECT try($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 3, 0,
     '{"objective": "quadratic", "warm_start": [{"x": 2}]}')$$);
 SELECT try($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 3, 0,
-    '{"objective": "quadratic", "warm_start": [{"y": 0.5}]}')$$);
-SELECT try($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 3, 0,
     '{"objective": "quadratic", "warm_start": [{}]}')$$);
 SELECT try($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 1, 0,
     '{"objective": "quadratic", "warm_start": [{"x": 0.1}, {"x": 0.2}]}')$$);
+
+-- A warm-start value that options.fixed contradicts is an error (it was silently overridden).
+SELECT try($$SELECT ptopt_run('{"x1": {"type": "float", "low": -5, "high": 10}}', 'random', 3, 0,
+    '{"objective": "branin", "fixed": {"x2": 7.5}, "warm_start": [{"x1": 1, "x2": 7.5}, {"x1": 1, "x2": 2}]}')$$);
+-- Agreeing with it is fine.
+SELECT r.iterations, r.status
+  FROM ptopt_run('{"x1": {"type": "float", "low": -5, "high": 10}}', 'random', 2, 0,
+                 '{"objective": "branin", "label": "warm-fixed", "fixed": {"x2": 7.5}, "warm_start": [{"x1": 1, "x2": 7.5}]}') r;
+SELECT t.iter, t.source, t.params FROM ptopt.trajectory t JOIN ptopt.runs r USING (run_id)
+ WHERE r.label = 'warm-fixed' AND t.iter = 1;
+
+-- A warm-start point may set parameters outside the space: evaluated as given and recorded.
+SELECT r.iterations, r.status
+  FROM ptopt_run('{"x": {"low": 0, "high": 4}}', 'random', 3, 0,
+                 '{"objective": "quadratic", "label": "warm-extra", "warm_start": [{"x": 2, "y": 5}, {"x": 3}]}') r;
+SELECT t.iter, t.source, t.params, t.score FROM ptopt.trajectory t JOIN ptopt.runs r USING (run_id)
+ WHERE r.label = 'warm-extra' AND t.iter <= 2 ORDER BY t.iter;
+-- The backtest checks such values as it checks any parameter set, and says which point set them.
+SELECT try($$SELECT ptopt_run('{"mm.c_vol": {"low": 0, "high": 3}}', 'random', 2, 0,
+    '{"warm_start": [{"mm.c_vol": 1, "mm.layers": 99}]}')$$);
+SELECT try($$SELECT ptopt_run('{"mm.c_vol": {"low": 0, "high": 3}}', 'random', 2, 0,
+    '{"warm_start": [{"mm.c_vol": 1, "mm.nope": 1}]}')$$);

@@ -38,6 +38,23 @@ SELECT ptopt_plot(run_id) FROM ptopt.runs WHERE label = 'demo';
 \echo '== The best parameters, one row per parameter (ptopt.best)'
 SELECT param, value FROM ptopt.best WHERE label = 'demo' ORDER BY param;
 
+\echo '== Parameter importance (fANOVA, as Optuna''s default evaluator)'
+SELECT i.param, round(i.importance::numeric, 3) AS importance
+  FROM ptopt.runs r, ptopt_importance(r.run_id) i WHERE r.label = 'demo';
+
+\echo '== The same run as a self-contained HTML page (ptopt_report)'
+SELECT run_id AS demo_run FROM ptopt.runs WHERE label = 'demo' \gset
+\set QUIET on
+\pset format unaligned
+\pset tuples_only on
+\o :report
+SELECT ptopt_report(:demo_run);
+\o
+\pset format aligned
+\pset tuples_only off
+\unset QUIET
+\echo 'written to' :report
+
 \echo '== A search over a hard-gated setting is refused before it starts'
 \set ON_ERROR_STOP 0
 SELECT * FROM ptopt_run('{"risk.killswitch.max_loss_pusd": {"low": 1, "high": 9}}', 'random');

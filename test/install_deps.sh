@@ -6,7 +6,8 @@ packages=(
 	postgresql-15 postgresql-server-dev-15 postgresql-common  # server, headers, pg_virtualenv
 	libcurl4-openssl-dev libjson-c-dev pkg-config gcc make    # build
 	libipc-run-perl                                           # TAP tests (PostgreSQL::Test::Cluster)
-	postgresql-15-plproxy                                     # options.cluster and t/005_plproxy.pl (optional at run time)
+	chromium nodejs                                           # browser test of the HTML reports
+	postgresql-15-plproxy                                     # options.cluster and t/011_plproxy.pl (optional at run time)
 )
 
 missing=()

@@ -73,6 +73,19 @@ for t in t/*.pl; do
 	rm -rf "$tapdir"
 done
 
+echo "== Browser (headless Chromium opens a run report and a comparison report)"
+out="$log_dir/browser.log"
+PTOPT_BROWSER_OUT="$log_dir/browser" test/browser/run.sh >"$out" 2>&1
+rc=$?
+count_tap "$out"
+if [ $rc -ne 0 ] && ! grep -qE '^not ok' "$out"; then
+	echo "  test/browser/run.sh exited with status $rc"
+	tail -20 "$out" | sed 's/^/    /'
+	failed=$((failed + 1))
+fi
+echo "  test/browser: $(grep -cE '^ok ' "$out") ok, $(grep -cE '^not ok' "$out") not ok"
+grep -E '^not ok' "$out" | sed 's/^/    /'
+
 echo "logs: $log_dir"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

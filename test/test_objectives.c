@@ -8,38 +8,67 @@
 #include "objective.h"
 #include "pt_alloc.h"
 #include "pt_error.h"
+#include "run_plan.h"
 #include "space.h"
 #include "unit.h"
 
 #define BRANIN_MIN 0.397887357729738
 
-/* Evaluate params with an objective; returns the code, the evaluation in *ev. */
+/* A plan for space_json and options_json with the objective opened over it; the error code. */
 static int
-eval(PtObjective *obj, const char *params, PtEvaluation *ev, PtError *err)
+open_objective(const char *name, const char *space_json, const char *options_json,
+			   PtRunPlan **plan, PtObjective **obj, PtError *err)
 {
-	return PtObjectiveEvaluate(obj, params, ev, NULL, err);
+	PtObjectiveInit init;
+
+	*obj = NULL;
+	*plan = PtRunPlanCreate(space_json, "random", 10, 1, options_json, err);
+	if (*plan == NULL)
+		return err->code;
+	init = PtRunPlanObjectiveInit(*plan, NULL);
+	*obj = PtObjectiveCreate(PtObjectiveLookup(name), &init, err);
+	return *obj != NULL ? PT_OK : err->code;
 }
+
+/* Free what open_objective made. */
+static void
+close_objective(PtRunPlan *plan, PtObjective *obj)
+{
+	PtObjectiveFree(obj);
+	PtRunPlanFree(plan);
+}
+
+/* Evaluate the search point x (completed with the plan's fixed values). */
+static int
+eval(PtRunPlan *plan, PtObjective *obj, const double *x, PtEvaluation *ev, PtError *err)
+{
+	double		point[PT_EVAL_MAX_PARAMS];
+
+	PtRunPlanEvalPoint(plan, x, point);
+	return PtObjectiveEvaluate(obj, point, ev, NULL, err);
+}
+
+#define BRANIN_SPACE "{\"x1\": {\"low\": -5, \"high\": 10}, \"x2\": {\"low\": 0, \"high\": 15}}"
 
 /* Branin at its three minima and elsewhere. */
 static void
 test_branin(void)
 {
 	PtError		err;
-	PtObjective *obj = PtObjectiveCreate(PtObjectiveLookup("branin"), "{}", NULL, &err);
+	PtRunPlan  *plan;
+	PtObjective *obj;
 	PtEvaluation ev;
-	char		params[128];
 	static const double minima[3][2] = {{-M_PI, 12.275}, {M_PI, 2.275}, {9.42478, 2.475}};
+	double		x[2];
 	int			i;
-	PtSpace    *s;
-	bool		stop_flag = true;
 
-	CHECK(obj != NULL && strcmp(obj->ops->name, "branin") == 0, "branin created");
+	CHECK(open_objective("branin", BRANIN_SPACE, NULL, &plan, &obj, &err) == PT_OK &&
+		  strcmp(obj->ops->name, "branin") == 0, "branin created, x1 and x2 searched");
 	if (obj == NULL)
 		return;
 	for (i = 0; i < 3; i++)
 	{
-		snprintf(params, sizeof(params), "{\"x1\": %.17g, \"x2\": %.17g}", minima[i][0], minima[i][1]);
-		CHECK(eval(obj, params, &ev, &err) == PT_OK, "branin minimum %d evaluates: %s", i, err.message);
+		CHECK(eval(plan, obj, minima[i], &ev, &err) == PT_OK, "branin minimum %d evaluates: %s", i, err.message);
 		CHECK_NEAR(ev.score, -BRANIN_MIN, 1e-5, "branin minimum %d score %.8f near -0.397887", i, ev.score);
 		CHECK(ev.report_json != NULL && strstr(ev.report_json, "{\"objective\":\"branin\",\"value\":0.3978") ==
 			  ev.report_json, "report: %s", ev.report_json);
@@ -47,7 +76,8 @@ test_branin(void)
 		PtEvaluationClear(&ev);
 	}
 	/* f(0, 0) = (-6)^2 + 10 (1 - 1/(8 pi)) cos 0 + 10 = 55.602112642270262 */
-	CHECK(eval(obj, "{\"x1\": 0, \"x2\": 0, \"other\": \"ignored\"}", &ev, &err) == PT_OK &&
+	x[0] = x[1] = 0;
+	CHECK(eval(plan, obj, x, &ev, &err) == PT_OK &&
 		  fabs(ev.score + 55.602112642270262) < 1e-9, "branin(0, 0) = 55.6021 (%.12f)", -ev.score);
 	CHECK(ev.report_json != NULL &&
 		  strcmp(ev.report_json, "{\"objective\":\"branin\",\"value\":55.602112642270264,"
@@ -57,42 +87,46 @@ test_branin(void)
 		  "summary exact: %s", ev.summary);
 	PtEvaluationClear(&ev);
 	PtEvaluationClear(&ev);
-
-	CHECK(eval(obj, "{\"x1\": 1}", &ev, &err) == PT_ERR_INVALID_PARAMETER &&
+	x[1] = NAN;
+	CHECK(eval(plan, obj, x, &ev, &err) == PT_ERR_INVALID_PARAMETER &&
 		  strcmp(err.message, "objective \"branin\": parameter \"x2\" must be a finite number") == 0 &&
-		  ev.report_json == NULL, "missing x2: %s", err.message);
-	CHECK(eval(obj, "{\"x1\": true, \"x2\": 1}", &ev, &err) == PT_ERR_INVALID_PARAMETER,
-		  "boolean x1 refused: %s", err.message);
-	CHECK(eval(obj, "{\"x1\": ", &ev, &err) == PT_ERR_INVALID_TEXT, "bad JSON: %s", err.message);
-	CHECK(eval(obj, "[1, 2]", &ev, &err) == PT_ERR_INVALID_PARAMETER, "not an object: %s", err.message);
+		  ev.report_json == NULL, "unset x2: %s", err.message);
 	{
 		PtStop		stop = {NULL, NULL};
 
-		(void) stop_flag;
-		CHECK(PtObjectiveEvaluate(obj, "{\"x1\": 1, \"x2\": 2}", &ev, &stop, &err) == PT_OK,
-			  "a stop without callback never stops");
+		x[1] = 2;
+		CHECK(PtObjectiveEvaluate(obj, x, &ev, &stop, &err) == PT_OK, "a stop without callback never stops");
 		PtEvaluationClear(&ev);
 	}
+	close_objective(plan, obj);
 
-	/* validate_space */
-	s = PtSpaceParse("{\"x1\": {\"low\": -5, \"high\": 10}, \"x2\": {\"low\": 0, \"high\": 15}}", &err);
-	CHECK(PtObjectiveValidateSpace(obj, s, NULL, &err) == PT_OK, "x1, x2 searched: ok");
-	PtSpaceFree(s);
-	s = PtSpaceParse("{\"x1\": {\"type\": \"int\", \"low\": -5, \"high\": 10}}", &err);
-	CHECK(PtObjectiveValidateSpace(obj, s, "{\"x2\": 3.5}", &err) == PT_OK, "x2 fixed: ok");
-	CHECK(PtObjectiveValidateSpace(obj, s, "{\"x2\": \"3.5\"}", &err) == PT_ERR_INVALID_PARAMETER &&
+	/* what init accepts */
+	CHECK(open_objective("branin", "{\"x1\": {\"type\": \"int\", \"low\": -5, \"high\": 10}}",
+						 "{\"fixed\": {\"x2\": 3.5, \"other\": \"ignored\"}}", &plan, &obj, &err) == PT_OK,
+		  "x2 fixed: ok (%s)", err.message);
+	if (obj != NULL)
+	{
+		x[0] = 0;
+		CHECK(eval(plan, obj, x, &ev, &err) == PT_OK && strstr(ev.report_json, "\"x2\":3.5") != NULL,
+			  "the fixed x2 is evaluated: %s", ev.report_json);
+		PtEvaluationClear(&ev);
+	}
+	close_objective(plan, obj);
+	CHECK(open_objective("branin", "{\"x1\": {\"type\": \"int\", \"low\": -5, \"high\": 10}}",
+						 "{\"fixed\": {\"x2\": \"3.5\"}}", &plan, &obj, &err) == PT_ERR_INVALID_PARAMETER &&
 		  strcmp(err.message, "objective \"branin\": options.fixed value of \"x2\" must be a finite number") == 0,
 		  "x2 fixed to a string: %s", err.message);
-	CHECK(PtObjectiveValidateSpace(obj, s, NULL, &err) == PT_ERR_INVALID_PARAMETER &&
+	close_objective(plan, obj);
+	CHECK(open_objective("branin", "{\"x1\": {\"type\": \"int\", \"low\": -5, \"high\": 10}}", NULL,
+						 &plan, &obj, &err) == PT_ERR_INVALID_PARAMETER &&
 		  strcmp(err.message, "objective \"branin\" needs parameter \"x2\" in the search space or in options.fixed") == 0 &&
 		  strcmp(err.hint, "Search x1 in [-5, 10] and x2 in [0, 15].") == 0, "x2 missing: %s", err.message);
-	PtSpaceFree(s);
-	s = PtSpaceParse("{\"x1\": {\"choices\": [1, 2]}, \"x2\": {\"low\": 0, \"high\": 15}}", &err);
-	CHECK(PtObjectiveValidateSpace(obj, s, NULL, &err) == PT_ERR_INVALID_PARAMETER &&
+	close_objective(plan, obj);
+	CHECK(open_objective("branin", "{\"x1\": {\"choices\": [1, 2]}, \"x2\": {\"low\": 0, \"high\": 15}}", NULL,
+						 &plan, &obj, &err) == PT_ERR_INVALID_PARAMETER &&
 		  strcmp(err.message, "objective \"branin\": parameter \"x1\" must be float or int, not categorical") == 0,
 		  "categorical x1: %s", err.message);
-	PtSpaceFree(s);
-	PtObjectiveFree(obj);
+	close_objective(plan, obj);
 }
 
 /* The quadratic. */
@@ -100,17 +134,31 @@ static void
 test_quadratic(void)
 {
 	PtError		err;
-	PtObjective *obj = PtObjectiveCreate(PtObjectiveLookup("quadratic"), NULL, NULL, &err);
+	PtRunPlan  *plan;
+	PtObjective *obj;
 	PtEvaluation ev;
-	PtSpace    *s;
+	double		x[8];
 
-	CHECK(obj != NULL, "quadratic created");
+	CHECK(open_objective("quadratic", "{\"x\": {\"low\": -10, \"high\": 10}}", NULL, &plan, &obj, &err) == PT_OK,
+		  "quadratic created");
 	if (obj == NULL)
 		return;
-	CHECK(eval(obj, "{\"x\": 2}", &ev, &err) == PT_OK && ev.score == 0, "quadratic at 2 is 0");
+	x[0] = 2;
+	CHECK(eval(plan, obj, x, &ev, &err) == PT_OK && ev.score == 0, "quadratic at 2 is 0");
 	PtEvaluationClear(&ev);
-	CHECK(eval(obj, "{\"x\": 5, \"y\": 0.5, \"n\": 2, \"c\": \"red\", \"b\": true}", &ev, &err) == PT_OK &&
-		  ev.score == -(9 + 2.25), "quadratic -(9 + 2.25) = %g", ev.score);
+	close_objective(plan, obj);
+
+	CHECK(open_objective("quadratic",
+						 "{\"x\": {\"low\": -10, \"high\": 10}, \"y\": {\"low\": 0, \"high\": 1},"
+						 " \"n\": {\"type\": \"int\", \"low\": 0, \"high\": 5},"
+						 " \"c\": {\"choices\": [\"red\", \"blue\"]}, \"b\": {\"type\": \"bool\"}}",
+						 NULL, &plan, &obj, &err) == PT_OK, "a mixed space opens");
+	x[0] = 5;
+	x[1] = 0.5;
+	x[2] = 2;
+	x[3] = 0;
+	x[4] = 1;
+	CHECK(eval(plan, obj, x, &ev, &err) == PT_OK && ev.score == -(9 + 2.25), "quadratic -(9 + 2.25) = %g", ev.score);
 	CHECK(ev.report_json != NULL &&
 		  strcmp(ev.report_json, "{\"objective\":\"quadratic\",\"value\":11.25,\"score\":-11.25,\"n\":3}") == 0,
 		  "report: %s", ev.report_json);
@@ -118,18 +166,31 @@ test_quadratic(void)
 		  strcmp(ev.summary, "The sum of (v - 2)^2 over 3 numeric parameters is 11.25 (minimum 0, at every v = 2).") == 0,
 		  "summary: %s", ev.summary);
 	PtEvaluationClear(&ev);
-	CHECK(eval(obj, "{\"c\": \"red\"}", &ev, &err) == PT_ERR_INVALID_PARAMETER &&
+	x[0] = x[1] = x[2] = NAN;
+	CHECK(eval(plan, obj, x, &ev, &err) == PT_ERR_INVALID_PARAMETER &&
 		  strcmp(err.message, "objective \"quadratic\": the parameter set has no numeric value") == 0,
 		  "no numeric value: %s", err.message);
+	close_objective(plan, obj);
 
-	s = PtSpaceParse("{\"c\": {\"choices\": [1, 2]}, \"b\": {\"type\": \"bool\"}}", &err);
-	CHECK(PtObjectiveValidateSpace(obj, s, NULL, &err) == PT_ERR_INVALID_PARAMETER &&
+	CHECK(open_objective("quadratic", "{\"c\": {\"choices\": [1, 2]}, \"b\": {\"type\": \"bool\"}}", NULL,
+						 &plan, &obj, &err) == PT_ERR_INVALID_PARAMETER &&
 		  strcmp(err.message, "objective \"quadratic\" needs at least one float or int parameter") == 0,
 		  "no numeric parameter: %s", err.message);
-	CHECK(PtObjectiveValidateSpace(obj, s, "{\"z\": 1}", &err) == PT_OK, "a fixed number counts");
-	CHECK(PtObjectiveValidateSpace(obj, s, "[1]", &err) == PT_ERR_INVALID_PARAMETER, "fixed not an object");
-	PtSpaceFree(s);
-	PtObjectiveFree(obj);
+	close_objective(plan, obj);
+	CHECK(open_objective("quadratic", "{\"c\": {\"choices\": [1, 2]}, \"b\": {\"type\": \"bool\"}}",
+						 "{\"fixed\": {\"z\": 1}}", &plan, &obj, &err) == PT_OK, "a fixed number counts");
+	if (obj != NULL)
+	{
+		x[0] = 1;
+		x[1] = 0;
+		CHECK(eval(plan, obj, x, &ev, &err) == PT_OK && ev.score == -(0 + 1),
+			  "the choice 2 and the fixed z = 1 count: %g", ev.score);
+		PtEvaluationClear(&ev);
+	}
+	close_objective(plan, obj);
+	CHECK(open_objective("quadratic", "{\"x\": {\"low\": 0, \"high\": 1}}", "{\"fixed\": [1]}",
+						 &plan, &obj, &err) == PT_ERR_INVALID_PARAMETER, "fixed not an object");
+	close_objective(plan, obj);
 }
 
 /* Stop flag for the cancel test. */
@@ -146,20 +207,25 @@ main(void)
 	long		live0 = PtAllocLive();
 	PtError		err;
 	PtObjective *obj;
+	PtRunPlan  *plan;
 	PtEvaluation ev;
 	PtStop		stop = {always_stop, NULL};
+	double		x[1] = {1};
 
 	CHECK(PtObjectiveLookup("branin") == &PtBraninObjective, "lookup branin");
 	CHECK(PtObjectiveLookup("quadratic") == &PtQuadraticObjective, "lookup quadratic");
 	CHECK(PtObjectiveLookup("rosenbrock") == NULL && PtObjectiveLookup(NULL) == NULL, "unknown names give NULL");
-	CHECK(PtObjectiveCreate(NULL, NULL, NULL, &err) == NULL && err.code == PT_ERR_INTERNAL, "NULL ops");
+	CHECK(PtObjectiveCreate(NULL, NULL, &err) == NULL && err.code == PT_ERR_INTERNAL, "NULL ops");
 	test_branin();
 	test_quadratic();
 
-	obj = PtObjectiveCreate(&PtQuadraticObjective, NULL, NULL, &err);
-	CHECK(PtObjectiveEvaluate(obj, "{\"x\": 1}", &ev, &stop, &err) == PT_ERR_CANCELLED &&
+	open_objective("quadratic", "{\"x\": {\"low\": 0, \"high\": 1}}", NULL, &plan, &obj, &err);
+	CHECK(PtObjectiveEvaluate(obj, x, &ev, &stop, &err) == PT_ERR_CANCELLED &&
 		  ev.report_json == NULL, "a stop request cancels before evaluating");
-	PtObjectiveFree(obj);
+	CHECK(!PtObjectiveHasHoldout(obj) &&
+		  PtObjectiveEvaluateHoldout(obj, x, &ev.score, NULL, &err) == PT_ERR_INTERNAL,
+		  "a closed-form objective has no held-out evaluation");
+	close_objective(plan, obj);
 	PtObjectiveFree(NULL);
 	PtEvaluationClear(NULL);
 

@@ -43,9 +43,9 @@ static void
 test_strategy(const PtSpace *s)
 {
 	PtError		err;
-	PtStrategy *a = PtStrategyCreate("random", s, 42, "{}", &err);
-	PtStrategy *b = PtStrategyCreate("random", s, 42, NULL, &err);
-	PtStrategy *c = PtStrategyCreate("random", s, 43, NULL, &err);
+	PtStrategy *a = PtStrategyCreateFromText("random", s, 42, "{}", &err);
+	PtStrategy *b = PtStrategyCreateFromText("random", s, 42, NULL, &err);
+	PtStrategy *c = PtStrategyCreateFromText("random", s, 43, NULL, &err);
 	PtProposal	pa;
 	PtProposal	pb;
 	PtProposal	pc;
@@ -71,9 +71,10 @@ test_strategy(const PtSpace *s)
 	PtRngSeed(&rng, 42);
 	for (i = 0; i < 200; i++)
 	{
-		CHECK(PtStrategyPropose(a, NULL, &pa, &stop_never, &err) == PT_OK, "propose a %d", i);
-		PtStrategyPropose(b, NULL, &pb, NULL, &err);
-		PtStrategyPropose(c, NULL, &pc, NULL, &err);
+		CHECK(PtStrategyPropose(a, NULL, i + 1, &pa, &stop_never, &err) == PT_OK, "propose a %d", i);
+		PtStrategyPropose(b, NULL, i + 1, &pb, NULL, &err);
+		PtStrategyPropose(c, NULL, i + 1, &pc, NULL, &err);
+		PtStrategyIterRng(&rng, 42, i + 1);
 		PtSampleUniformPoint(s, &rng, xr);
 		if (memcmp(xa, xb, sizeof(xa)) != 0)
 			same_ab = 0;
@@ -94,13 +95,13 @@ test_strategy(const PtSpace *s)
 	PtStrategyFree(c);
 	PtStrategyFree(NULL);
 
-	CHECK(PtStrategyCreate("simulated_annealing", s, 1, NULL, &err) == NULL &&
+	CHECK(PtStrategyCreateFromText("simulated_annealing", s, 1, NULL, &err) == NULL &&
 		  err.code == PT_ERR_INVALID_PARAMETER &&
 		  strcmp(err.message, "unknown strategy \"simulated_annealing\"") == 0,
 		  "unknown strategy: %s", err.message);
 	CHECK(strncmp(err.hint, "Known strategies: random", 24) == 0 && err.hint[strlen(err.hint) - 1] == '.',
 		  "hint lists the names: %s", err.hint);
-	CHECK(PtStrategyCreate(NULL, s, 1, NULL, &err) == NULL && err.code == PT_ERR_INVALID_PARAMETER,
+	CHECK(PtStrategyCreateFromText(NULL, s, 1, NULL, &err) == NULL && err.code == PT_ERR_INVALID_PARAMETER,
 		  "NULL name refused");
 	CHECK(PtStrategyExists("random") && !PtStrategyExists("Random") && !PtStrategyExists(""),
 		  "PtStrategyExists");
@@ -336,6 +337,37 @@ test_plan(void)
 	plan = PtRunPlanCreate("{\"x\": {\"low\": 0, \"high\": 5e-324}}", "tpe", 10, 1, "{}", &err);
 	CHECK(plan == NULL && err.code == PT_ERR_INVALID_PARAMETER && strstr(err.message, "narrower") != NULL,
 		  "a range narrower than 1e-300 is refused: %s", err.message);
+
+	/* Defect 9: a warm-start value that options.fixed contradicts is an error, not overridden. */
+	plan = PtRunPlanCreate("{\"x\": {\"low\": 0, \"high\": 1, \"default\": 0}}", "random", 10, 1,
+						   "{\"fixed\": {\"k\": 3}, \"warm_start\": [{\"k\": 3}, {\"k\": 4}]}", &err);
+	CHECK(plan == NULL && err.code == PT_ERR_INVALID_PARAMETER &&
+		  strcmp(err.message, "options.warm_start[1]: parameter \"k\" is 4 but options.fixed sets it to 3") == 0,
+		  "a warm-start value contradicting options.fixed: %s", err.message);
+	/* ... and may set parameters outside the space: evaluated as given, written to the row. */
+	plan = PtRunPlanCreate("{\"x\": {\"low\": 0, \"high\": 1}}", "random", 10, 1,
+						   "{\"fixed\": {\"k\": \"a\"}, \"warm_start\": [{\"x\": 0.5, \"m\": [1]}, {\"x\": 0.25}]}",
+						   &err);
+	CHECK(plan != NULL && plan->eval_space->n_params == 3 && plan->n_warm == 2, "extra dimensions k, m: %s",
+		  err.message);
+	if (plan != NULL)
+	{
+		char	   *a = PtRunPlanPointJson(plan, PtRunPlanWarmPoint(plan, 0), &err);
+		char	   *b = PtRunPlanPointJson(plan, PtRunPlanWarmPoint(plan, 1), &err);
+		double		x = 0.75;
+		double		point[3];
+		char	   *c;
+
+		PtRunPlanEvalPoint(plan, &x, point);
+		c = PtRunPlanPointJson(plan, point, &err);
+		CHECK(a != NULL && strcmp(a, "{\"x\":0.5,\"k\":\"a\",\"m\":[1]}") == 0, "warm point 0: %s", a);
+		CHECK(b != NULL && strcmp(b, "{\"x\":0.25,\"k\":\"a\"}") == 0, "warm point 1 leaves m unset: %s", b);
+		CHECK(c != NULL && strcmp(c, "{\"x\":0.75,\"k\":\"a\"}") == 0, "a strategy point gets the fixed k: %s", c);
+		PtFree(a);
+		PtFree(b);
+		PtFree(c);
+		PtRunPlanFree(plan);
+	}
 }
 
 /* Run every check and print the TAP plan. */

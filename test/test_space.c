@@ -161,10 +161,6 @@ static const BadCase bad_cases[] = {
 	"parameter \"n\": default (4) is not on the grid low + k*step (low 0, step 3)"},
 	/* names */
 	{"{\"\": {\"low\": 0, \"high\": 1}}", PT_ERR_INVALID_PARAMETER, "parameter name must not be empty"},
-	{"{\"x\": {\"low\": 0, \"high\": 1}, \"x\": {\"low\": 0, \"high\": 2}}", PT_ERR_INVALID_PARAMETER,
-	"the search space has the key \"x\" more than once"},
-	{"{\"x\": {\"low\": 0, \"high\": 1, \"low\": 0.5}}", PT_ERR_INVALID_PARAMETER,
-	"the search space has the key \"low\" more than once"},
 };
 
 /* Parse json, expecting failure with code and exact message. */
@@ -374,86 +370,72 @@ test_points(void)
 	x[2] = 3;
 	x[3] = 1;
 	x[4] = 2.0;
-	text = PtSpacePointToJson(s, x, NULL, &err);
+	text = PtSpacePointToJson(s, x, &err);
 	CHECK(text != NULL && strcmp(text, "{\"f\":0.1,\"n\":7,\"c\":\"x/y\",\"b\":true,\"g\":2}") == 0,
 		  "point to JSON: %s", text ? text : err.message);
-	CHECK(PtSpacePointFromJson(s, text, NULL, "round trip", y, &err) == PT_OK, "read back: %s", err.message);
+	CHECK(PtSpacePointFromJson(s, text, "round trip", 0, y, &err) == PT_OK, "read back: %s", err.message);
 	CHECK(memcmp(x, y, sizeof(double) * 5) == 0, "round trip is exact");
 	PtFree(text);
 
 	x[0] = 1.0 / 3.0;
 	x[2] = 2;
 	x[3] = 0;
-	x[4] = exp(1.0);
-	text = PtSpacePointToJson(s, x, "{\"fx\": [1, {\"k\": \"v\"}], \"z\": 0.5}", &err);
+	x[4] = NAN;
+	text = PtSpacePointToJson(s, x, &err);
 	CHECK(text != NULL &&
-		  strcmp(text, "{\"f\":0.3333333333333333,\"n\":7,\"c\":null,\"b\":false,\"g\":2.718281828459045,"
-				 "\"fx\":[1,{\"k\":\"v\"}],\"z\":0.5}") == 0,
-		  "point with fixed to JSON: %s", text ? text : err.message);
-	CHECK(PtSpacePointFromJson(s, text, "{\"fx\": 0, \"z\": 1}", "round trip", y, &err) == PT_OK,
-		  "read back with fixed keys: %s", err.message);
-	CHECK(memcmp(x, y, sizeof(double) * 5) == 0, "round trip with shortest floats is exact");
+		  strcmp(text, "{\"f\":0.3333333333333333,\"n\":7,\"c\":null,\"b\":false}") == 0,
+		  "an unset (NaN) dimension is left out: %s", text ? text : err.message);
 	PtFree(text);
+	x[4] = exp(1.0);
+	text = PtSpacePointToJson(s, x, &err);
+	CHECK(text != NULL && PtSpacePointFromJson(s, text, "round trip", 0, y, &err) == PT_OK &&
+		  memcmp(x, y, sizeof(double) * 5) == 0, "round trip with shortest floats is exact");
+	PtFree(text);
+	CHECK(PtSpacePointFromJson(s, "{\"f\": 1, \"n\": 2, \"b\": true, \"fx\": [1]}", "stored row",
+							   PT_POINT_IGNORE_UNKNOWN, y, &err) == PT_OK,
+		  "a stored row's keys outside the space are skipped when asked: %s", err.message);
 
 	/* defaults fill the gaps */
-	CHECK(PtSpacePointFromJson(s, "{\"f\": 1, \"n\": 2, \"b\": false}", NULL, "warm_start[0]", y, &err) == PT_OK &&
+	CHECK(PtSpacePointFromJson(s, "{\"f\": 1, \"n\": 2, \"b\": false}", "warm_start[0]", 0, y, &err) == PT_OK &&
 		  y[2] == 0 && y[4] == 10, "defaults used for c and g");
 
 	/* errors from PtSpacePointFromJson */
-	CHECK(PtSpacePointFromJson(s, "{\"f\": 1, \"n\": 2}", NULL, "warm_start[3]", y, &err) ==
+	CHECK(PtSpacePointFromJson(s, "{\"f\": 1, \"n\": 2}", "warm_start[3]", 0, y, &err) ==
 		  PT_ERR_INVALID_PARAMETER &&
 		  strcmp(err.message, "warm_start[3]: parameter \"b\" is missing and has no default") == 0,
 		  "missing without default: %s", err.message);
-	CHECK(PtSpacePointFromJson(s, "{\"f\": 1, \"n\": 2, \"b\": true, \"zz\": 1}", NULL, "warm_start[3]", y, &err) ==
+	CHECK(PtSpacePointFromJson(s, "{\"f\": 1, \"n\": 2, \"b\": true, \"zz\": 1}", "warm_start[3]", 0, y, &err) ==
 		  PT_ERR_INVALID_PARAMETER &&
 		  strcmp(err.message, "warm_start[3]: unknown parameter \"zz\"") == 0 &&
-		  strcmp(err.detail, "It is neither in the search space nor in options.fixed.") == 0,
+		  strcmp(err.detail, "It is not in the search space.") == 0,
 		  "unknown key: %s", err.message);
-	CHECK(PtSpacePointFromJson(s, "{\"f\": 11, \"n\": 2, \"b\": true}", NULL, "w", y, &err) ==
+	CHECK(PtSpacePointFromJson(s, "{\"f\": 11, \"n\": 2, \"b\": true}", "w", 0, y, &err) ==
 		  PT_ERR_INVALID_PARAMETER && strcmp(err.message, "w: parameter \"f\": 11 is outside [-5, 10]") == 0,
 		  "out of range: %s", err.message);
-	CHECK(PtSpacePointFromJson(s, "{\"f\": 1, \"n\": 2.5, \"b\": true}", NULL, "w", y, &err) ==
+	CHECK(PtSpacePointFromJson(s, "{\"f\": 1, \"n\": 2.5, \"b\": true}", "w", 0, y, &err) ==
 		  PT_ERR_INVALID_PARAMETER && strcmp(err.message, "w: parameter \"n\": 2.5 is not an integer") == 0,
 		  "int not integral: %s", err.message);
-	CHECK(PtSpacePointFromJson(s, "{\"f\": \"1\", \"n\": 2, \"b\": true}", NULL, "w", y, &err) ==
+	CHECK(PtSpacePointFromJson(s, "{\"f\": \"1\", \"n\": 2, \"b\": true}", "w", 0, y, &err) ==
 		  PT_ERR_INVALID_PARAMETER &&
 		  strcmp(err.message, "w: parameter \"f\": must be a number, not a string") == 0,
 		  "float not a number: %s", err.message);
-	CHECK(PtSpacePointFromJson(s, "{\"f\": 1, \"n\": 2, \"b\": 1}", NULL, "w", y, &err) ==
+	CHECK(PtSpacePointFromJson(s, "{\"f\": 1, \"n\": 2, \"b\": 1}", "w", 0, y, &err) ==
 		  PT_ERR_INVALID_PARAMETER &&
 		  strcmp(err.message, "w: parameter \"b\": must be true or false, not a number") == 0,
 		  "bool not boolean: %s", err.message);
-	CHECK(PtSpacePointFromJson(s, "{\"f\": 1, \"n\": 2, \"b\": true, \"c\": \"q\"}", NULL, "w", y, &err) ==
+	CHECK(PtSpacePointFromJson(s, "{\"f\": 1, \"n\": 2, \"b\": true, \"c\": \"q\"}", "w", 0, y, &err) ==
 		  PT_ERR_INVALID_PARAMETER &&
 		  strcmp(err.message, "w: parameter \"c\": \"q\" is not among the choices") == 0,
 		  "choice not among: %s", err.message);
-	CHECK(PtSpacePointFromJson(s, "[1]", NULL, "w", y, &err) == PT_ERR_INVALID_PARAMETER &&
+	CHECK(PtSpacePointFromJson(s, "[1]", "w", 0, y, &err) == PT_ERR_INVALID_PARAMETER &&
 		  strcmp(err.message, "w must be a JSON object, not an array") == 0, "not an object: %s", err.message);
-	CHECK(PtSpacePointFromJson(s, "{\"f\": ", NULL, "w", y, &err) == PT_ERR_INVALID_TEXT &&
+	CHECK(PtSpacePointFromJson(s, "{\"f\": ", "w", 0, y, &err) == PT_ERR_INVALID_TEXT &&
 		  strcmp(err.message, "w is not valid JSON") == 0, "not JSON: %s", err.message);
-	CHECK(PtSpacePointFromJson(s, "{\"f\": 1, \"f\": 2, \"n\": 2, \"b\": true}", NULL, "w", y, &err) ==
-		  PT_ERR_INVALID_PARAMETER && strcmp(err.message, "w has the key \"f\" more than once") == 0,
-		  "repeated key: %s", err.message);
+	CHECK(PtSpacePointFromJson(s, "{\"f\": 1, \"f\": 2, \"n\": 2, \"b\": true}", "w", 0, y, &err) == PT_OK &&
+		  y[0] == 2, "a repeated key keeps its last value, as jsonb does");
 
-	/* fixed */
-	CHECK(PtSpaceCheckFixed(s, NULL, &err) == PT_OK && PtSpaceCheckFixed(s, "", &err) == PT_OK &&
-		  PtSpaceCheckFixed(s, "{}", &err) == PT_OK && PtSpaceCheckFixed(s, "{\"other\": 3}", &err) == PT_OK,
-		  "fixed: NULL, empty, {} and a new key are fine");
-	CHECK(PtSpaceCheckFixed(s, "{\"other\": 3, \"n\": 4}", &err) == PT_ERR_INVALID_PARAMETER &&
-		  strcmp(err.message, "parameter \"n\" is both searched and fixed") == 0 &&
-		  strcmp(err.hint, "Remove it from the search space or from options.fixed.") == 0,
-		  "fixed key in the space: %s", err.message);
-	CHECK(PtSpaceCheckFixed(s, "[1]", &err) == PT_ERR_INVALID_PARAMETER &&
-		  strcmp(err.message, "options.fixed must be a JSON object, not an array") == 0,
-		  "fixed not an object: %s", err.message);
-	CHECK(PtSpaceCheckFixed(s, "{nope", &err) == PT_ERR_INVALID_TEXT &&
-		  strcmp(err.message, "options.fixed is not valid JSON") == 0, "fixed not JSON: %s", err.message);
-	text = PtSpacePointToJson(s, x, "{\"g\": 3}", &err);
-	CHECK(text == NULL && err.code == PT_ERR_INVALID_PARAMETER &&
-		  strcmp(err.message, "parameter \"g\" is both searched and fixed") == 0,
-		  "PointToJson refuses a searched fixed key: %s", err.message);
 	x[2] = 9;
-	text = PtSpacePointToJson(s, x, NULL, &err);
+	text = PtSpacePointToJson(s, x, &err);
 	CHECK(text == NULL && err.code == PT_ERR_INTERNAL, "choice index out of range: %s", err.message);
 	PtSpaceFree(s);
 
@@ -462,17 +444,17 @@ test_points(void)
 					" \"high\": 10, \"step\": 5}}");
 	if (s == NULL)
 		return;
-	CHECK(PtSpacePointFromJson(s, "{\"q\": 0.30000000000000004, \"n\": 5}", NULL, "w", y, &err) == PT_OK,
+	CHECK(PtSpacePointFromJson(s, "{\"q\": 0.30000000000000004, \"n\": 5}", "w", 0, y, &err) == PT_OK,
 		  "rounding error on the grid is accepted: %s", err.message);
-	CHECK(PtSpacePointFromJson(s, "{\"q\": 0.35, \"n\": 5}", NULL, "w", y, &err) == PT_ERR_INVALID_PARAMETER &&
+	CHECK(PtSpacePointFromJson(s, "{\"q\": 0.35, \"n\": 5}", "w", 0, y, &err) == PT_ERR_INVALID_PARAMETER &&
 		  strcmp(err.message, "w: parameter \"q\": 0.35 is not on the grid low + k*step (low 0, step 0.1)") == 0,
 		  "off the float grid: %s", err.message);
-	CHECK(PtSpacePointFromJson(s, "{\"q\": 0.3, \"n\": 6}", NULL, "w", y, &err) == PT_ERR_INVALID_PARAMETER &&
+	CHECK(PtSpacePointFromJson(s, "{\"q\": 0.3, \"n\": 6}", "w", 0, y, &err) == PT_ERR_INVALID_PARAMETER &&
 		  strcmp(err.message, "w: parameter \"n\": 6 is not on the grid low + k*step (low 0, step 5)") == 0,
 		  "off the int grid: %s", err.message);
 	x[0] = PtParamGridValue(&s->params[0], 7);
 	x[1] = 10;
-	text = PtSpacePointToJson(s, x, NULL, &err);
+	text = PtSpacePointToJson(s, x, &err);
 	CHECK(text != NULL && strcmp(text, "{\"q\":0.7,\"n\":10}") == 0, "grid value prints short: %s", text);
 	PtFree(text);
 	PtSpaceFree(s);

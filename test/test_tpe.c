@@ -124,7 +124,7 @@ run_mixed(const char *options, uint64_t seed, int budget, double *xs, int *n_tpe
 	PtSpace    *s = mixed_space();
 	TestHistory th = {{s, 0, 0, NULL, -1}, s->n_params};
 	PtError		err;
-	PtStrategy *st = PtStrategyCreate("tpe", s, seed, options, &err);
+	PtStrategy *st = PtStrategyCreateFromText("tpe", s, seed, options, &err);
 	int			it;
 	bool		ok = st != NULL;
 
@@ -136,7 +136,7 @@ run_mixed(const char *options, uint64_t seed, int budget, double *xs, int *n_tpe
 		double	   *x = xs + (size_t) it * s->n_params;
 
 		prop.x = x;
-		if (PtStrategyPropose(st, &th.h, &prop, NULL, &err) != PT_OK)
+		if (PtStrategyPropose(st, &th.h, it + 1, &prop, NULL, &err) != PT_OK)
 		{
 			ok = false;
 			break;
@@ -219,7 +219,7 @@ test_options(void)
 		CHECK(rc == bad[i].code && strcmp(err.message, bad[i].message) == 0,
 			  "%s -> %s: %s", bad[i].json, PtErrorCodeName(rc), err.message);
 	}
-	CHECK(PtStrategyCreate("tpe", mixed_space(), 1, "{\"tpe\": {\"gamma\": 2}}", &err) == NULL &&
+	CHECK(PtStrategyCreateFromText("tpe", mixed_space(), 1, "{\"tpe\": {\"gamma\": 2}}", &err) == NULL &&
 		  err.code == PT_ERR_INVALID_PARAMETER, "a bad option fails strategy creation: %s",
 		  err.message);
 	CHECK(PtStrategyExists("tpe"), "\"tpe\" is registered (%s)", PtStrategyNameList());
@@ -289,7 +289,7 @@ branin_regret(const char *strategy, uint64_t seed, int budget)
 
 	p[0] = (PtParam) {.name = "x1", .type = PT_PARAM_FLOAT, .low = -5, .high = 10};
 	p[1] = (PtParam) {.name = "x2", .type = PT_PARAM_FLOAT, .low = 0, .high = 15};
-	st = PtStrategyCreate(strategy, &s, seed, "{}", &err);
+	st = PtStrategyCreateFromText(strategy, &s, seed, "{}", &err);
 	if (st == NULL)
 		return NAN;
 	for (it = 0; it < budget; it++)
@@ -299,7 +299,7 @@ branin_regret(const char *strategy, uint64_t seed, int budget)
 		double		f;
 
 		prop.x = x;
-		if (PtStrategyPropose(st, &th.h, &prop, NULL, &err) != PT_OK)
+		if (PtStrategyPropose(st, &th.h, it + 1, &prop, NULL, &err) != PT_OK)
 			break;
 		PtFree(prop.reasoning);
 		f = branin(x[0], x[1]);
@@ -371,10 +371,10 @@ test_failed_trials(void)
 	CHECK(n == 9, "only ok trials are usable (%d of %d)", n, th.h.n);
 
 	/* 9 ok < 10 start-up trials: still uniform, whatever the failed ones say */
-	st = PtStrategyCreate("tpe", &s, 5, "{}", &err);
+	st = PtStrategyCreateFromText("tpe", &s, 5, "{}", &err);
 	prop.x = &x;
-	PtStrategyPropose(st, &th.h, &prop, NULL, &err);
-	PtRngSeed(&rng, 5);
+	PtStrategyPropose(st, &th.h, th.h.n + 1, &prop, NULL, &err);
+	PtStrategyIterRng(&rng, 5, th.h.n + 1);
 	PtSampleUniformPoint(&s, &rng, &expect);
 	CHECK(x == expect && prop.source == PT_SOURCE_TPE,
 		  "failed trials do not count toward the 10 start-up trials");
@@ -399,9 +399,9 @@ test_failed_trials(void)
 		  "the good set holds ok trials only (%d good of %d ok, warm starts included)",
 		  TpeGamma(0.1, n), n);
 
-	st = PtStrategyCreate("tpe", &s, 5, "{}", &err);
+	st = PtStrategyCreateFromText("tpe", &s, 5, "{}", &err);
 	prop.reasoning = NULL;
-	i = PtStrategyPropose(st, &th.h, &prop, NULL, &err);
+	i = PtStrategyPropose(st, &th.h, th.h.n + 1, &prop, NULL, &err);
 	CHECK(i == PT_OK && x >= 0 && x <= 1 &&
 		  prop.reasoning != NULL && strncmp(prop.reasoning, "tpe:", 4) == 0,
 		  "with 21 ok trials the model runs: %s", prop.reasoning ? prop.reasoning : "(null)");
@@ -429,7 +429,7 @@ run_direct(const PtSpace *s, const TpeOptions *opt, int budget, double *xs, bool
 		int			j;
 
 		prop.x = x;
-		PtTpeStrategy.propose(st, &th.h, &prop, NULL, &err);
+		PtTpeStrategy.propose(st, &th.h, it + 1, &prop, NULL, &err);
 		PtFree(prop.reasoning);
 		for (j = 0; j < s->n_params; j++)
 			score -= pow(x[j] - 0.7 * s->params[j].high, 2);
@@ -480,7 +480,7 @@ test_no_startup(void)
 	PtSpace    *s = mixed_space();
 	TestHistory th = {{s, 0, 0, NULL, -1}, s->n_params};
 	PtError		err;
-	PtStrategy *st = PtStrategyCreate("tpe", s, 9, "{\"tpe\": {\"n_startup_trials\": 0}}", &err);
+	PtStrategy *st = PtStrategyCreateFromText("tpe", s, 9, "{\"tpe\": {\"n_startup_trials\": 0}}", &err);
 	double		x[8];
 	bool		ok = st != NULL;
 	bool		valid = true;
@@ -492,7 +492,7 @@ test_no_startup(void)
 		PtProposal	prop = {0};
 
 		prop.x = x;
-		ok = PtStrategyPropose(st, it == 0 ? NULL : &th.h, &prop, NULL, &err) == PT_OK;
+		ok = PtStrategyPropose(st, it == 0 ? NULL : &th.h, it + 1, &prop, NULL, &err) == PT_OK;
 		valid = valid && point_valid(s, x);
 		model = model && prop.reasoning != NULL && strncmp(prop.reasoning, "tpe:", 4) == 0;
 		PtFree(prop.reasoning);
@@ -532,13 +532,64 @@ test_cancel(void)
 
 		th_append(&th, &v, v, PT_TRIAL_OK, PT_SOURCE_TPE);
 	}
-	st = PtStrategyCreate("tpe", &s, 1, NULL, &err);
+	st = PtStrategyCreateFromText("tpe", &s, 1, NULL, &err);
 	prop.x = &x;
-	CHECK(PtStrategyPropose(st, &th.h, &prop, &stop, &err) == PT_ERR_CANCELLED,
+	CHECK(PtStrategyPropose(st, &th.h, th.h.n + 1, &prop, &stop, &err) == PT_ERR_CANCELLED,
 		  "a stop request cancels the suggestion");
 	PtFree(prop.reasoning);
 	PtStrategyFree(st);
 	th_free(&th);
+}
+
+/*
+ * A proposal depends only on (seed, iter, history): the point of iteration
+ * k is the same from a strategy that proposed iterations 1..k-1 itself and
+ * from a fresh one handed the same history (a resumed run), for random and
+ * for TPE in start-up and in the model phase.
+ */
+static void
+test_resumable(void)
+{
+	const char *names[2] = {"random", "tpe"};
+	const char *options[2] = {"{}", "{\"tpe\": {\"n_startup_trials\": 5}}"};
+	PtSpace    *s = mixed_space();
+	int			n = s->n_params;
+	int			k;
+
+	for (k = 0; k < 2; k++)
+	{
+		PtError		err;
+		TestHistory th = {{0}, n};
+		PtStrategy *run = PtStrategyCreateFromText(names[k], s, 77, options[k], &err);
+		bool		same = true;
+		int			it;
+
+		th.h.space = s;
+		th.h.best = -1;
+		for (it = 1; it <= 25; it++)
+		{
+			double		x[16];
+			double		y[16];
+			PtProposal	prop = {0};
+			PtProposal	fresh_prop = {0};
+			PtStrategy *fresh = PtStrategyCreateFromText(names[k], s, 77, options[k], &err);
+
+			prop.x = x;
+			fresh_prop.x = y;
+			PtStrategyPropose(run, &th.h, it, &prop, NULL, &err);
+			PtStrategyPropose(fresh, &th.h, it, &fresh_prop, NULL, &err);
+			if (memcmp(x, y, sizeof(double) * n) != 0)
+				same = false;
+			PtFree(prop.reasoning);
+			PtFree(fresh_prop.reasoning);
+			PtStrategyFree(fresh);
+			th_append(&th, x, mixed_score(x), PT_TRIAL_OK, prop.source);
+		}
+		CHECK(same, "%s: iteration k's point is the same with or without proposals 1..k-1 in this process",
+			  names[k]);
+		PtStrategyFree(run);
+		th_free(&th);
+	}
 }
 
 /* Run every check and print the TAP plan. */
@@ -548,6 +599,7 @@ main(void)
 	long		live0 = PtAllocLive();
 
 	test_options();
+	test_resumable();
 	test_reproducible_and_valid();
 	test_failed_trials();
 	test_cancel();

@@ -19,7 +19,7 @@
 #include "gates.h"
 #include "pt_alloc.h"
 #include "pt_error.h"
-#include "space.h"
+#include "pt_json.h"
 
 #define PT_GATE_PATH_INITIAL 128	/* first size of the path buffer */
 
@@ -129,32 +129,42 @@ path_push(GatePath *path, const char *segment)
 	return true;
 }
 
-/* Check the current path; on a hit fill the error and return PT_ERR_HARD_GATE. */
-static int
-check_path(GateWalk *w)
+/* Check one key path (see gates.h). */
+int
+PtGateCheckPath(const char *path, size_t rel_start, const char *where,
+				char *key_out, size_t key_size, PtError *err)
 {
 	const char *family;
 	const char *shown;
 
-	if (w->path.len == 0)
+	if (path[0] == '\0')
 		return PT_OK;
-	family = PtGateMatchKey(w->path.buf);
+	family = PtGateMatchKey(path);
 	if (family == NULL)
 		return PT_OK;
-	if (w->rel_start < w->path.len)
-		shown = w->path.buf + w->rel_start;
+	if (rel_start < strlen(path))
+		shown = path + rel_start;
 	else
-		shown = w->path.buf;	/* the prefix itself is gated */
-	if (w->key_out != NULL && w->key_size > 0)
-		snprintf(w->key_out, w->key_size, "%s", shown);
-	PtErrorSet(w->err, PT_ERR_HARD_GATE,
+		shown = path;			/* the prefix itself is gated */
+	if (key_out != NULL && key_size > 0)
+		snprintf(key_out, key_size, "%s", shown);
+	PtErrorSet(err, PT_ERR_HARD_GATE,
 			   "OPT_REFUSED_HARD_GATE: \"%.*s\" is a hard safety gate",
 			   PT_GATE_KEY_MAX, shown);
-	PtErrorDetail(w->err,
+	PtErrorDetail(err,
 				  "Key \"%.*s\" in %s falls in the hard-gated family %s; gated settings are not search dimensions.",
-				  PT_GATE_KEY_MAX, shown, w->where, family);
-	PtErrorHint(w->err, "Change %s.* in ptopt.policy with a code review, not in a search.", family);
+				  PT_GATE_KEY_MAX, shown, where, family);
+	PtErrorHint(err, "Change %s.* in ptopt.policy with a code review, not in a search.", family);
 	return PT_ERR_HARD_GATE;
+}
+
+/* Check the current path of a walk. */
+static int
+check_path(GateWalk *w)
+{
+	if (w->path.len == 0)
+		return PT_OK;
+	return PtGateCheckPath(w->path.buf, w->rel_start, w->where, w->key_out, w->key_size, w->err);
 }
 
 /* Walk one JSON value under the current path. */
@@ -201,13 +211,36 @@ walk_value(GateWalk *w, struct json_object *v)
 	return check_path(w);
 }
 
+/* Walk a parsed JSON value for a gated key; on a hit fill err and, when asked, key_out. */
+static int
+gate_walk(struct json_object *root, const char *prefix, const char *where,
+		  char *key_out, size_t key_size, PtError *err)
+{
+	GateWalk	w;
+	int			rc;
+
+	memset(&w, 0, sizeof(w));
+	w.where = where;
+	w.key_out = key_out;
+	w.key_size = key_size;
+	w.err = err;
+	if (prefix != NULL && prefix[0] != '\0')
+	{
+		if (!path_push(&w.path, prefix))
+			return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory checking hard gates");
+		w.rel_start = w.path.len + 1;
+	}
+	rc = walk_value(&w, root);
+	PtFree(w.path.buf);
+	return rc;
+}
+
 /* Walk JSON text for a gated key; on a hit fill err and, when asked, key_out. */
 static int
 gate_check(const char *json_text, const char *prefix, const char *where,
 		   char *key_out, size_t key_size, PtError *err)
 {
 	struct json_object *root;
-	GateWalk	w;
 	PtError		local;
 	int			rc;
 
@@ -221,24 +254,21 @@ gate_check(const char *json_text, const char *prefix, const char *where,
 	root = PtJsonParse(json_text, where, err);
 	if (root == NULL)
 		return err->code;
-	memset(&w, 0, sizeof(w));
-	w.where = where;
-	w.key_out = key_out;
-	w.key_size = key_size;
-	w.err = err;
-	if (prefix != NULL && prefix[0] != '\0')
-	{
-		if (!path_push(&w.path, prefix))
-		{
-			json_object_put(root);
-			return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory checking hard gates");
-		}
-		w.rel_start = w.path.len + 1;
-	}
-	rc = walk_value(&w, root);
-	PtFree(w.path.buf);
+	rc = gate_walk(root, prefix, where, key_out, key_size, err);
 	json_object_put(root);
 	return rc;
+}
+
+/* Scan a parsed JSON value for a gated key (see gates.h). */
+int
+PtGateCheckObject(struct json_object *value, const char *prefix, const char *where, PtError *err)
+{
+	PtError		local;
+
+	if (err == NULL)
+		err = &local;
+	PtErrorClear(err);
+	return gate_walk(value, prefix, where != NULL ? where : "the argument", NULL, 0, err);
 }
 
 /* Scan JSON text for a gated key (see gates.h). */

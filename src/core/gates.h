@@ -47,4 +47,19 @@ extern int	PtGateCheckJson(const char *json_text, const char *prefix,
  */
 extern int	PtGateFindKey(const char *json_text, char *key_out, size_t key_size, PtError *err);
 
+/* PtGateCheckJson on a value already parsed (json-c). */
+struct json_object;
+extern int	PtGateCheckObject(struct json_object *value, const char *prefix, const char *where,
+							  PtError *err);
+
+/*
+ * Check one dotted key path (a walker of its own, like the glue's jsonb
+ * walk, calls this at every key).  rel_start is where the part after a
+ * prefix begins (0 without one).  On a hit returns PT_ERR_HARD_GATE with
+ * err set as PtGateCheckJson sets it, and copies the key into key_out when
+ * given.
+ */
+extern int	PtGateCheckPath(const char *path, size_t rel_start, const char *where,
+							char *key_out, size_t key_size, PtError *err);
+
 #endif							/* PTOPT_GATES_H */

@@ -1,9 +1,11 @@
 /*
  * objective.h — the objective vtable: what a trial is scored by.
  *
- * Built in: "clob_v2" (the synthetic CLOB V2 backtest, the default),
- * "branin" and "quadratic" (closed-form checks for samplers).  The glue adds
- * user SQL functions through the same vtable.  The score is maximised:
+ * Built in: "branin" and "quadratic" (closed-form checks for samplers);
+ * "clob_v2" (the synthetic CLOB V2 backtest, the default) lives in src/clob
+ * and is registered at start-up.  The glue adds user SQL functions through
+ * the same vtable.  Objectives work on points (arrays of doubles over the
+ * run's evaluation space); only a SQL objective turns a point into JSON.  The score is maximised:
  * closed-form minimisation problems are negated.
  */
 #ifndef PTOPT_OBJECTIVE_H
@@ -26,20 +28,46 @@ typedef struct PtEvaluation
 	char	   *summary;		/* PtMalloc'd plain sentences, or NULL */
 } PtEvaluation;
 
+struct json_object;
+
+/* What an objective is opened with, once per run. */
+typedef struct PtObjectiveInit
+{
+	/*
+	 * The evaluation space: the search space's dimensions first (n_search of
+	 * them), then extra dimensions for options.fixed keys and for parameters a
+	 * warm-start point sets outside the space (categoricals whose choices are
+	 * JSON texts; description says where they were set).  Must outlive the
+	 * objective.
+	 */
+	const PtSpace *space;
+	int			n_search;
+	const struct json_object *options;	/* the run options, parsed once; may be NULL */
+	const char *policy_json;	/* the policy snapshot, or NULL for the defaults */
+} PtObjectiveInit;
+
 typedef struct PtObjectiveOps
 {
 	const char *name;
-	/* New state; options_json is the run options object, policy_json the policy snapshot. */
-	void	   *(*init) (const char *options_json, const char *policy_json, PtError *err);
-	/* Check a space and options.fixed against what the objective accepts (may be NULL). */
-	int			(*validate_space) (void *state, const PtSpace *space, const char *fixed_json,
-								   PtError *err);
+
 	/*
-	 * Score one parameter set (JSON object text).  An error other than
-	 * PT_ERR_CANCELLED marks that iteration failed; the run goes on.
+	 * New state.  Checks the evaluation space against what the objective
+	 * accepts (names, types, ranges, the values of the extra dimensions) and
+	 * does every name lookup once, so evaluate works on indexes.
 	 */
-	int			(*evaluate) (void *state, const char *params_json, PtEvaluation *out,
+	void	   *(*init) (const PtObjectiveInit *init, PtError *err);
+
+	/*
+	 * Score one point x of the evaluation space (NaN = unset: the objective's
+	 * default).  An error other than PT_ERR_CANCELLED marks that iteration
+	 * failed; the run goes on.
+	 */
+	int			(*evaluate) (void *state, const double *x, PtEvaluation *out,
 							 const PtStop *stop, PtError *err);
+
+	/* The held-out score of a point (the incumbent best), or NULL when there is none. */
+	int			(*evaluate_holdout) (void *state, const double *x, double *score,
+									 const PtStop *stop, PtError *err);
 	/* Release the state. */
 	void		(*free) (void *state);
 } PtObjectiveOps;
@@ -53,17 +81,35 @@ typedef struct PtObjective
 /* Look up a built-in objective by name; NULL when there is none. */
 extern const PtObjectiveOps *PtObjectiveLookup(const char *name);
 
-/* Create an objective from its ops; NULL with err set on failure. */
-extern PtObjective *PtObjectiveCreate(const PtObjectiveOps *ops, const char *options_json,
-									  const char *policy_json, PtError *err);
+/* Create an objective from its ops; NULL with err set on failure (a bad space included). */
+extern PtObjective *PtObjectiveCreate(const PtObjectiveOps *ops, const PtObjectiveInit *init,
+									  PtError *err);
 
-/* Validate a space against the objective. */
-extern int	PtObjectiveValidateSpace(PtObjective *objective, const PtSpace *space,
-									 const char *fixed_json, PtError *err);
+/*
+ * PtObjectiveCreate over a search space alone, options given as JSON text
+ * (tests and benchmarks; a run passes its plan's evaluation space).
+ */
+extern PtObjective *PtObjectiveCreateFromText(const PtObjectiveOps *ops, const PtSpace *space,
+											  const char *options_json, const char *policy_json,
+											  PtError *err);
 
-/* Evaluate one parameter set; out is zeroed first. */
-extern int	PtObjectiveEvaluate(PtObjective *objective, const char *params_json,
+/* Evaluate one point of the evaluation space; out is zeroed first. */
+extern int	PtObjectiveEvaluate(PtObjective *objective, const double *x,
 								PtEvaluation *out, const PtStop *stop, PtError *err);
+
+/* True when the objective has a held-out evaluation. */
+extern bool PtObjectiveHasHoldout(const PtObjective *objective);
+
+/* The held-out score of a point; PT_ERR_INTERNAL when the objective has none. */
+extern int	PtObjectiveEvaluateHoldout(PtObjective *objective, const double *x, double *score,
+									   const PtStop *stop, PtError *err);
+
+/*
+ * The numeric value of dimension i at point value v: float and int values
+ * as they are, a choice whose JSON text is a number as that number, true
+ * and false as 1 and 0.  False when it has none (a string, NaN).
+ */
+extern bool PtSpaceNumericValue(const PtSpace *space, int i, double v, double *out);
 
 /* Free what an evaluation holds (not the struct). */
 extern void PtEvaluationClear(PtEvaluation *eval);
@@ -71,9 +117,14 @@ extern void PtEvaluationClear(PtEvaluation *eval);
 /* Free an objective (NULL is fine). */
 extern void PtObjectiveFree(PtObjective *objective);
 
-/* The closed-form objectives (testfuncs.c) and the backtest (objective_clob.c). */
+/* The closed-form objectives (testfuncs.c). */
 extern const PtObjectiveOps PtBraninObjective;
 extern const PtObjectiveOps PtQuadraticObjective;
-extern const PtObjectiveOps PtClobObjective;
+
+/*
+ * The backtest (src/clob/objective_clob.c) is registered by whoever links
+ * src/clob (the glue, the tests): core does not depend on the simulator.
+ */
+extern void PtObjectiveRegister(const PtObjectiveOps *ops);
 
 #endif							/* PTOPT_OBJECTIVE_H */

@@ -1,6 +1,7 @@
 /*
- * pt_alloc.c — malloc wrappers with a live-allocation counter.
+ * pt_alloc.c — the allocator indirection, malloc by default, with a live-allocation counter.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,11 +10,28 @@
 /* Live allocations; approximate under threads (core is single-threaded). */
 static long pt_alloc_live = 0;
 
+/* malloc, or calloc when zero is asked. */
+static void *
+malloc_alloc(size_t size, bool zero)
+{
+	return zero ? calloc(1, size) : malloc(size);
+}
+
+static const PtAllocator malloc_allocator = {malloc_alloc, realloc, free};
+static PtAllocator pt_allocator = {malloc_alloc, realloc, free};
+
+/* Route every later allocation through allocator (NULL: back to malloc). */
+void
+PtAllocUse(const PtAllocator *allocator)
+{
+	pt_allocator = allocator != NULL ? *allocator : malloc_allocator;
+}
+
 /* malloc through the allocator. */
 void *
 PtMalloc(size_t size)
 {
-	void	   *p = malloc(size == 0 ? 1 : size);
+	void	   *p = pt_allocator.alloc(size == 0 ? 1 : size, false);
 
 	if (p != NULL)
 		pt_alloc_live++;
@@ -24,8 +42,15 @@ PtMalloc(size_t size)
 void *
 PtCalloc(size_t count, size_t size)
 {
-	void	   *p = calloc(count == 0 ? 1 : count, size == 0 ? 1 : size);
+	void	   *p;
 
+	if (count == 0)
+		count = 1;
+	if (size == 0)
+		size = 1;
+	if (count > SIZE_MAX / size)
+		return NULL;
+	p = pt_allocator.alloc(count * size, true);
 	if (p != NULL)
 		pt_alloc_live++;
 	return p;
@@ -35,11 +60,9 @@ PtCalloc(size_t count, size_t size)
 void *
 PtRealloc(void *ptr, size_t size)
 {
-	void	   *p = realloc(ptr, size == 0 ? 1 : size);
-
-	if (p != NULL && ptr == NULL)
-		pt_alloc_live++;
-	return p;
+	if (ptr == NULL)
+		return PtMalloc(size);
+	return pt_allocator.realloc(ptr, size == 0 ? 1 : size);
 }
 
 /* strdup through the allocator. */
@@ -65,7 +88,7 @@ PtFree(void *ptr)
 	if (ptr == NULL)
 		return;
 	pt_alloc_live--;
-	free(ptr);
+	pt_allocator.free(ptr);
 }
 
 /* Number of live allocations. */

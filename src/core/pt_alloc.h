@@ -1,14 +1,28 @@
 /*
  * pt_alloc.h — the one allocator interface of the PostgreSQL-free layers.
  *
- * Every allocation in core goes through these, so a test can count them and
- * the glue knows that everything core hands back is freed with PtFree.
+ * Every allocation in core and clob goes through these, so a test can count
+ * them and the glue can point them at memory contexts (as pgvector does):
+ * in the server an ERROR then frees core memory with its context, with no
+ * PG_TRY ladders.  Tests, benchmarks and fuzzers keep the default, malloc.
  * They return NULL on failure; callers report PT_ERR_OUT_OF_MEMORY.
  */
 #ifndef PTOPT_PT_ALLOC_H
 #define PTOPT_PT_ALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* Where PtMalloc and friends get their memory from. */
+typedef struct PtAllocator
+{
+	void	   *(*alloc) (size_t size, bool zero);	/* NULL on failure */
+	void	   *(*realloc) (void *ptr, size_t size);	/* ptr is never NULL; keeps ptr's arena */
+	void		(*free) (void *ptr);	/* ptr is never NULL */
+} PtAllocator;
+
+/* Route every later allocation through allocator (NULL: back to malloc). */
+extern void PtAllocUse(const PtAllocator *allocator);
 
 /* malloc through the allocator. */
 extern void *PtMalloc(size_t size);

@@ -13,11 +13,11 @@
 #include "pt_error.h"
 #include "strategy.h"
 
-/* State of a random search: the space and the seeded generator. */
+/* State of a random search: the space and the run seed. */
 typedef struct RandomState
 {
 	const PtSpace *space;
-	PtRng		rng;
+	uint64_t	seed;
 } RandomState;
 
 /* Draw one value of one parameter. */
@@ -72,9 +72,9 @@ PtSampleUniformPoint(const PtSpace *space, PtRng *rng, double *x)
 		x[i] = sample_param(&space->params[i], rng);
 }
 
-/* New random-search state seeded by seed. */
+/* New random-search state for a run. */
 static void *
-random_init(const PtSpace *space, uint64_t seed, const char *options_json, PtError *err)
+random_init(const PtStrategyInit *init, PtError *err)
 {
 	RandomState *st = PtCalloc(1, sizeof(RandomState));
 
@@ -83,19 +83,21 @@ random_init(const PtSpace *space, uint64_t seed, const char *options_json, PtErr
 		PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory creating the random search");
 		return NULL;
 	}
-	st->space = space;
-	PtRngSeed(&st->rng, seed);
+	st->space = init->space;
+	st->seed = init->seed;
 	return st;
 }
 
-/* Propose the next uniformly random point. */
+/* Propose the uniformly random point of iteration iter (a function of seed and iter alone). */
 static int
-random_propose(void *state, const PtHistory *history, PtProposal *out,
+random_propose(void *state, const PtHistory *history, int iter, PtProposal *out,
 			   const PtStop *stop, PtError *err)
 {
 	RandomState *st = state;
+	PtRng		rng;
 
-	PtSampleUniformPoint(st->space, &st->rng, out->x);
+	PtStrategyIterRng(&rng, st->seed, iter);
+	PtSampleUniformPoint(st->space, &rng, out->x);
 	out->source = PT_SOURCE_RANDOM;
 	out->reasoning = NULL;
 	return PT_OK;

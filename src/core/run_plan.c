@@ -1,5 +1,8 @@
 /*
- * run_plan.c — validating a search before it starts.
+ * run_plan.c — validating a search before it starts, and parsing its options once.
+ *
+ * The evaluation space, fixed values and warm-start points are built in
+ * run_plan_points.c.
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -8,7 +11,9 @@
 #include "gates.h"
 #include "objective.h"
 #include "pt_alloc.h"
+#include "pt_json.h"
 #include "run_plan.h"
+#include "run_plan_points.h"
 #include "strategy.h"
 
 /* The keys a run's options object may carry. */
@@ -28,14 +33,7 @@ is_run_option(const char *key)
 	return false;
 }
 
-/* Copy a JSON value's plain text into a PtMalloc'd string. */
-static char *
-json_text(struct json_object *value)
-{
-	return PtStrdup(json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN));
-}
-
-/* Read the scalar options (label, objective) and the fixed object. */
+/* Read the scalar options (label, objective) and check the object members' types. */
 static int
 read_simple_options(PtRunPlan *plan, struct json_object *opts, PtError *err)
 {
@@ -62,60 +60,15 @@ read_simple_options(PtRunPlan *plan, struct json_object *opts, PtError *err)
 	}
 	else
 		plan->objective = PtStrdup(PT_DEFAULT_OBJECTIVE);
-	if (json_object_object_get_ex(opts, "fixed", &v))
-	{
-		if (!json_object_is_type(v, json_type_object))
-			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "options.fixed must be a JSON object");
-		plan->fixed_json = json_text(v);
-		if (PtSpaceCheckFixed(plan->space, plan->fixed_json, err) != PT_OK)
-			return err->code;
-	}
+	if (json_object_object_get_ex(opts, "fixed", &v) && !json_object_is_type(v, json_type_object))
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "options.fixed must be a JSON object");
 	if (json_object_object_get_ex(opts, "tpe", &v) && !json_object_is_type(v, json_type_object))
 		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "options.tpe must be a JSON object");
 	if (json_object_object_get_ex(opts, "backtest", &v) && !json_object_is_type(v, json_type_object))
 		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "options.backtest must be a JSON object");
-	return PT_OK;
-}
-
-/* Read options.warm_start into plan->warm, in space order. */
-static int
-read_warm_start(PtRunPlan *plan, struct json_object *opts, PtError *err)
-{
-	struct json_object *arr;
-	int			n_params = plan->space->n_params;
-	int			i;
-
-	if (!json_object_object_get_ex(opts, "warm_start", &arr))
-		return PT_OK;
-	if (!json_object_is_type(arr, json_type_array))
-		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-						  "options.warm_start must be a JSON array of parameter objects");
-	plan->n_warm = (int) json_object_array_length(arr);
-	if (plan->n_warm > plan->budget)
-	{
-		PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-				   "options.warm_start has %d entries but the budget is %d",
-				   plan->n_warm, plan->budget);
-		PtErrorHint(err, "Raise the budget to at least the number of warm-start points.");
-		return err->code;
-	}
-	plan->warm = PtCalloc((size_t) (plan->n_warm > 0 ? plan->n_warm : 1) * (size_t) n_params + 1,
-						  sizeof(double));
-	if (plan->warm == NULL)
+	if (plan->objective == NULL || (plan->label == NULL && json_object_object_get_ex(opts, "label", &v) &&
+									!json_object_is_type(v, json_type_null)))
 		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
-	for (i = 0; i < plan->n_warm; i++)
-	{
-		struct json_object *point = json_object_array_get_idx(arr, i);
-		char		what[64];
-
-		snprintf(what, sizeof(what), "options.warm_start[%d]", i);
-		if (!json_object_is_type(point, json_type_object))
-			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "%s must be a JSON object", what);
-		if (PtSpacePointFromJson(plan->space, json_object_to_json_string_ext(point, JSON_C_TO_STRING_PLAIN),
-								 plan->fixed_json, what,
-								 plan->warm + (size_t) i * n_params, err) != PT_OK)
-			return err->code;
-	}
 	return PT_OK;
 }
 
@@ -123,40 +76,53 @@ read_warm_start(PtRunPlan *plan, struct json_object *opts, PtError *err)
 static int
 read_options(PtRunPlan *plan, PtError *err)
 {
-	struct json_object *opts;
-	struct json_tokener *tok;
-	int			rc = PT_OK;
+	struct json_object *opts = plan->options;
+	int			rc;
 
-	tok = json_tokener_new();
-	if (tok == NULL)
-		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
-	opts = json_tokener_parse_ex(tok, plan->options_json, (int) strlen(plan->options_json));
-	if (json_tokener_get_error(tok) != json_tokener_success)
-	{
-		json_tokener_free(tok);
-		return PtErrorSet(err, PT_ERR_INVALID_TEXT, "options is not valid JSON");
-	}
-	json_tokener_free(tok);
 	if (!json_object_is_type(opts, json_type_object))
-		rc = PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "options must be a JSON object");
-	else
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "options must be a JSON object");
+	json_object_object_foreach(opts, key, val)
 	{
-		json_object_object_foreach(opts, key, val)
+		(void) val;
+		if (!is_run_option(key))
 		{
-			(void) val;
-			if (!is_run_option(key))
-			{
-				rc = PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "unknown option \"%s\"", key);
-				PtErrorHint(err, "Known options: label, objective, fixed, warm_start, warm_start_from, cluster, tpe, backtest.");
-				break;
-			}
+			PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "unknown option \"%s\"", key);
+			PtErrorHint(err, "Known options: label, objective, fixed, warm_start, warm_start_from, cluster, tpe, backtest.");
+			return err->code;
 		}
-		if (rc == PT_OK)
-			rc = read_simple_options(plan, opts, err);
-		if (rc == PT_OK)
-			rc = read_warm_start(plan, opts, err);
 	}
-	json_object_put(opts);
+	rc = read_simple_options(plan, opts, err);
+	if (rc == PT_OK)
+		rc = PtRunPlanBuildPoints(plan, err);
+	return rc;
+}
+
+/* Parse the space and options texts, gate-checking each before anything else reads them. */
+static int
+parse_inputs(PtRunPlan *plan, const char *space_json, PtError *err)
+{
+	struct json_object *space_obj;
+	int			rc;
+
+	space_obj = PtJsonParse(space_json, "the search space", err);
+	if (space_obj == NULL)
+		return err->code;
+	rc = PtGateCheckObject(space_obj, NULL, "the search space", err);
+	if (rc == PT_OK)
+	{
+		plan->options = PtJsonParse(plan->options_json, "options", err);
+		if (plan->options == NULL)
+			rc = err->code;
+		else
+			rc = PtGateCheckObject(plan->options, "options", "options", err);
+	}
+	if (rc == PT_OK)
+	{
+		plan->space = PtSpaceFromJson(space_obj, err);
+		if (plan->space == NULL)
+			rc = err->code;
+	}
+	json_object_put(space_obj);
 	return rc;
 }
 
@@ -167,25 +133,14 @@ PtRunPlanCreate(const char *space_json, const char *strategy, int budget, uint64
 {
 	PtRunPlan  *plan;
 	PtStrategy *probe;
+	PtStrategyInit sinit;
+	PtError		space_err;
+	PtError		local;
+	int			rc;
 
+	if (err == NULL)
+		err = &local;
 	PtErrorClear(err);
-	if (PtGateCheckJson(space_json, NULL, "the search space", err) != PT_OK)
-		return NULL;
-	if (PtGateCheckJson(options_json, "options", "options", err) != PT_OK)
-		return NULL;
-	if (budget < 1 || budget > PT_MAX_BUDGET)
-	{
-		PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "budget must be between 1 and %d, not %d",
-				   PT_MAX_BUDGET, budget);
-		return NULL;
-	}
-	if (!PtStrategyExists(strategy))
-	{
-		PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "unknown strategy \"%.*s\"",
-				   PT_ERROR_MESSAGE_MAX / 2, strategy != NULL ? strategy : "(null)");
-		PtErrorHint(err, "Known strategies: %s.", PtStrategyNameList());
-		return NULL;
-	}
 	plan = PtCalloc(1, sizeof(PtRunPlan));
 	if (plan == NULL)
 	{
@@ -194,37 +149,73 @@ PtRunPlanCreate(const char *space_json, const char *strategy, int budget, uint64
 	}
 	plan->budget = budget;
 	plan->seed = seed;
-	plan->strategy = PtStrdup(strategy);
-	/* NULL options are no options (read_options would strlen(NULL)). */
+	/* NULL options are no options. */
 	plan->options_json = PtStrdup(options_json != NULL ? options_json : "{}");
-	if (plan->strategy == NULL || plan->options_json == NULL)
+	if (plan->options_json == NULL)
 	{
 		PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
-		PtRunPlanFree(plan);
-		return NULL;
+		goto fail;
 	}
-	plan->space = PtSpaceParse(space_json, err);
-	if (plan->space == NULL || read_options(plan, err) != PT_OK)
+	/* Gated keys and unparsable JSON first, then budget and strategy, then the space's specs. */
+	rc = parse_inputs(plan, space_json, err);
+	if (rc != PT_OK && rc != PT_ERR_INVALID_PARAMETER)
+		goto fail;
+	space_err = *err;
+	if (budget < 1 || budget > PT_MAX_BUDGET)
 	{
-		PtRunPlanFree(plan);
-		return NULL;
+		PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "budget must be between 1 and %d, not %d",
+				   PT_MAX_BUDGET, budget);
+		goto fail;
 	}
+	if (!PtStrategyExists(strategy))
+	{
+		PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "unknown strategy \"%.*s\"",
+				   PT_ERROR_MESSAGE_MAX / 2, strategy != NULL ? strategy : "(null)");
+		PtErrorHint(err, "Known strategies: %s.", PtStrategyNameList());
+		goto fail;
+	}
+	if (rc != PT_OK)
+	{
+		*err = space_err;
+		goto fail;
+	}
+	plan->strategy = PtStrdup(strategy);
+	if (plan->strategy == NULL)
+	{
+		PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
+		goto fail;
+	}
+	if (read_options(plan, err) != PT_OK)
+		goto fail;
 	/* The strategy checks its own options (options.tpe) when it is created. */
-	probe = PtStrategyCreate(strategy, plan->space, seed, plan->options_json, err);
+	sinit = PtRunPlanStrategyInit(plan);
+	probe = PtStrategyCreate(strategy, &sinit, err);
 	if (probe == NULL)
-	{
-		PtRunPlanFree(plan);
-		return NULL;
-	}
+		goto fail;
 	PtStrategyFree(probe);
 	return plan;
+
+fail:
+	PtRunPlanFree(plan);
+	return NULL;
 }
 
-/* The i-th warm-start point. */
-const double *
-PtRunPlanWarmPoint(const PtRunPlan *plan, int i)
+/* What the plan's strategy is created from. */
+PtStrategyInit
+PtRunPlanStrategyInit(const PtRunPlan *plan)
 {
-	return plan->warm + (size_t) i * plan->space->n_params;
+	PtStrategyInit init = {plan->space, plan->seed, plan->options, NULL};
+
+	return init;
+}
+
+/* What the plan's objective is opened with. */
+PtObjectiveInit
+PtRunPlanObjectiveInit(const PtRunPlan *plan, const char *policy_json)
+{
+	PtObjectiveInit init = {plan->eval_space, plan->space->n_params, plan->options, policy_json};
+
+	return init;
 }
 
 /* Free a plan. */
@@ -234,11 +225,14 @@ PtRunPlanFree(PtRunPlan *plan)
 	if (plan == NULL)
 		return;
 	PtSpaceFree(plan->space);
+	PtSpaceFree(plan->eval_space);
+	PtFree(plan->base);
 	PtFree(plan->strategy);
 	PtFree(plan->options_json);
+	if (plan->options != NULL)
+		json_object_put(plan->options);
 	PtFree(plan->label);
 	PtFree(plan->objective);
-	PtFree(plan->fixed_json);
 	PtFree(plan->warm);
 	PtFree(plan);
 }

@@ -1,5 +1,5 @@
 /*
- * space.c — search spaces: parsing and checking, and points to and from JSON.
+ * space.c — search spaces: parsing and checking the specs (points: space_point.c).
  *
  * A space is a JSON object mapping each parameter name to a spec object
  * {type, low, high, log, step, choices, default, description}.  Every
@@ -21,9 +21,9 @@
 
 #include "pt_alloc.h"
 #include "pt_error.h"
+#include "pt_json.h"
 #include "space.h"
 
-#define PT_JSON_DUP_CHECK_MAX 4096	/* keys per object checked for repeats */
 #define PT_INT_ABS_MAX 9007199254740992.0	/* 2^53: larger JSON integers may be clamped */
 #define PT_GRID_STEPS_MAX 9007199254740992.0	/* 2^53: steps of a grid, so k stays exact */
 #define PT_STEP_TOLERANCE 1e-9		/* relative slack when testing grid membership */
@@ -34,21 +34,6 @@
 #define PT_SPACE_HINT_KEYS \
 	"Allowed keys: type, low, high, log, step, choices, default, description."
 #define PT_SPACE_HINT_TYPES "Types: float, int, categorical, bool."
-
-/* One key found by the duplicate scanner: a slice of the JSON text. */
-typedef struct JsonKeySlice
-{
-	const char *start;
-	size_t		len;
-} JsonKeySlice;
-
-/* Result of the duplicate-key scanner. */
-typedef enum DupScan
-{
-	DUP_NONE,
-	DUP_FOUND,
-	DUP_NO_MEMORY
-} DupScan;
 
 static const char *const spec_keys[] = {
 	"type", "low", "high", "log", "step", "choices", "default", "description"
@@ -70,255 +55,6 @@ PtParamTypeName(PtParamType type)
 			return "bool";
 	}
 	return "unknown";
-}
-
-/* Write v in its shortest round-trip form into buf. */
-void
-PtFormatDouble(double v, char *buf, size_t size)
-{
-	int			digits;
-
-	if (size == 0)
-		return;
-	if (!isfinite(v))
-	{
-		snprintf(buf, size, "%s", isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity"));
-		return;
-	}
-	for (digits = 15; digits <= 17; digits++)
-	{
-		snprintf(buf, size, "%.*g", digits, v);
-		if (strtod(buf, NULL) == v)
-			return;
-	}
-}
-
-/* Describe the kind of a JSON value for messages ("a string", "an array"). */
-static const char *
-json_kind(struct json_object *v)
-{
-	switch (json_object_get_type(v))
-	{
-		case json_type_null:
-			return "null";
-		case json_type_boolean:
-			return "a boolean";
-		case json_type_double:
-		case json_type_int:
-			return "a number";
-		case json_type_string:
-			return "a string";
-		case json_type_array:
-			return "an array";
-		case json_type_object:
-			return "an object";
-	}
-	return "an unknown value";
-}
-
-/* Skip JSON white space. */
-static const char *
-skip_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	return p;
-}
-
-/* Skip a string literal starting at its quote; returns the byte after the closing quote. */
-static const char *
-skip_string(const char *p)
-{
-	char		quote = *p++;
-
-	while (*p != '\0' && *p != quote)
-	{
-		if (*p == '\\' && p[1] != '\0')
-			p++;
-		p++;
-	}
-	return *p == quote ? p + 1 : p;
-}
-
-/*
- * Walk one value of JSON text that json-c has already accepted and look for
- * an object that holds a key twice.  *end receives the byte after the value.
- */
-static DupScan
-scan_value(const char *p, const char **end, JsonKeySlice *dup)
-{
-	DupScan		rc = DUP_NONE;
-
-	p = skip_ws(p);
-	if (*p == '{')
-	{
-		JsonKeySlice *keys = NULL;
-		int			nkeys = 0;
-		int			cap = 0;
-
-		p = skip_ws(p + 1);
-		while (*p != '\0' && *p != '}')
-		{
-			const char *kstart;
-			size_t		klen;
-			int			i;
-
-			if (*p != '"' && *p != '\'')
-				break;			/* cannot happen after json-c accepted the text */
-			kstart = p + 1;
-			p = skip_string(p);
-			klen = (size_t) (p - kstart) - 1;
-			for (i = 0; i < nkeys; i++)
-			{
-				if (keys[i].len == klen && memcmp(keys[i].start, kstart, klen) == 0)
-				{
-					dup->start = kstart;
-					dup->len = klen;
-					PtFree(keys);
-					return DUP_FOUND;
-				}
-			}
-			if (nkeys < PT_JSON_DUP_CHECK_MAX)
-			{
-				if (nkeys == cap)
-				{
-					int			newcap = cap == 0 ? 16 : cap * 2;
-					JsonKeySlice *nk = PtRealloc(keys, sizeof(JsonKeySlice) * newcap);
-
-					if (nk == NULL)
-					{
-						PtFree(keys);
-						return DUP_NO_MEMORY;
-					}
-					keys = nk;
-					cap = newcap;
-				}
-				keys[nkeys].start = kstart;
-				keys[nkeys].len = klen;
-				nkeys++;
-			}
-			p = skip_ws(p);
-			if (*p == ':')
-				p++;
-			rc = scan_value(p, &p, dup);
-			if (rc != DUP_NONE)
-			{
-				PtFree(keys);
-				return rc;
-			}
-			p = skip_ws(p);
-			if (*p == ',')
-				p = skip_ws(p + 1);
-		}
-		PtFree(keys);
-		if (*p == '}')
-			p++;
-	}
-	else if (*p == '[')
-	{
-		p = skip_ws(p + 1);
-		while (*p != '\0' && *p != ']')
-		{
-			rc = scan_value(p, &p, dup);
-			if (rc != DUP_NONE)
-				return rc;
-			p = skip_ws(p);
-			if (*p == ',')
-				p = skip_ws(p + 1);
-		}
-		if (*p == ']')
-			p++;
-	}
-	else if (*p == '"' || *p == '\'')
-		p = skip_string(p);
-	else
-	{
-		while (*p != '\0' && strchr(",}] \t\r\n", *p) == NULL)
-			p++;
-	}
-	*end = p;
-	return DUP_NONE;
-}
-
-/* Parse JSON text strictly, refusing trailing garbage and repeated keys. */
-struct json_object *
-PtJsonParse(const char *json_text, const char *what, PtError *err)
-{
-	struct json_tokener *tok;
-	struct json_object *obj;
-	enum json_tokener_error jerr;
-	size_t		len;
-	size_t		used;
-	JsonKeySlice dup;
-	const char *end;
-	DupScan		scan;
-
-	if (what == NULL)
-		what = "the JSON text";
-	if (json_text == NULL)
-	{
-		PtErrorSet(err, PT_ERR_INVALID_TEXT, "%s is missing", what);
-		return NULL;
-	}
-	len = strlen(json_text);
-	while (len > 0 && isspace((unsigned char) json_text[len - 1]))
-		len--;
-	if (len == 0)
-	{
-		PtErrorSet(err, PT_ERR_INVALID_TEXT, "%s is empty, not JSON", what);
-		return NULL;
-	}
-	if (len > (size_t) INT32_MAX)
-	{
-		PtErrorSet(err, PT_ERR_INVALID_TEXT, "%s is too long", what);
-		return NULL;
-	}
-	tok = json_tokener_new();
-	if (tok == NULL)
-	{
-		PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory parsing %s", what);
-		return NULL;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	obj = json_tokener_parse_ex(tok, json_text, (int) len);
-	jerr = json_tokener_get_error(tok);
-	used = json_tokener_get_parse_end(tok);
-	if (obj == NULL && jerr == json_tokener_continue)
-	{
-		/* A bare number or literal ends only at the terminating NUL: feed it. */
-		obj = json_tokener_parse_ex(tok, "", 1);
-		jerr = json_tokener_get_error(tok);
-	}
-	json_tokener_free(tok);
-	if (obj == NULL || jerr != json_tokener_success || used != len)
-	{
-		if (obj != NULL)
-			json_object_put(obj);
-		PtErrorSet(err, PT_ERR_INVALID_TEXT, "%s is not valid JSON", what);
-		if (jerr == json_tokener_success)
-			PtErrorDetail(err, "Unexpected characters follow the JSON value at offset %zu.", used);
-		else
-			PtErrorDetail(err, "json-c reports \"%s\" at offset %zu.",
-						  json_tokener_error_desc(jerr), used);
-		return NULL;
-	}
-	scan = scan_value(json_text, &end, &dup);
-	if (scan == DUP_NO_MEMORY)
-	{
-		json_object_put(obj);
-		PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory parsing %s", what);
-		return NULL;
-	}
-	if (scan == DUP_FOUND)
-	{
-		json_object_put(obj);
-		PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "%s has the key \"%.*s\" more than once",
-				   what, (int) (dup.len > PT_ERROR_MESSAGE_MAX / 2 ? PT_ERROR_MESSAGE_MAX / 2 : dup.len),
-				   dup.start);
-		PtErrorDetail(err, "A key may appear only once in a JSON object.");
-		return NULL;
-	}
-	return obj;
 }
 
 /* Number of steps K of a stepped parameter. */
@@ -366,8 +102,8 @@ PtParamGridValue(const PtParam *param, double k)
 }
 
 /* True when v lies on the grid low + k*step of a stepped parameter, up to rounding. */
-static bool
-on_grid(const PtParam *p, double v)
+bool
+PtParamOnGrid(const PtParam *p, double v)
 {
 	double		r;
 
@@ -426,13 +162,6 @@ PtSpaceFind(const PtSpace *space, const char *name)
 	return -1;
 }
 
-/* Canonical JSON text of a value (owned by v). */
-static const char *
-canonical_text(struct json_object *v)
-{
-	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-}
-
 /*
  * Read a numeric spec field: a finite JSON number within 2^53 when it is a
  * JSON integer (json-c clamps larger integers silently).
@@ -447,12 +176,12 @@ get_number(struct json_object *v, const char *pname, const char *key,
 	if (t != json_type_int && t != json_type_double)
 		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
 						  "parameter \"%s\": %s must be a number, not %s",
-						  pname, key, json_kind(v));
+						  pname, key, PtJsonKind(v));
 	d = json_object_get_double(v);
 	if (!isfinite(d))
 		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
 						  "parameter \"%s\": %s must be a finite number, not %s",
-						  pname, key, canonical_text(v));
+						  pname, key, PtJsonCanonical(v));
 	if (t == json_type_int && fabs(d) > PT_INT_ABS_MAX)
 	{
 		PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
@@ -546,7 +275,7 @@ parse_numeric(PtParam *p, struct json_object *spec, PtError *err)
 	{
 		if (json_object_get_type(v) != json_type_boolean)
 			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-							  "parameter \"%s\": log must be true or false, not %s", pn, json_kind(v));
+							  "parameter \"%s\": log must be true or false, not %s", pn, PtJsonKind(v));
 		p->log = json_object_get_boolean(v);
 	}
 	if (p->log && p->low <= 0)
@@ -634,7 +363,7 @@ parse_numeric(PtParam *p, struct json_object *spec, PtError *err)
 		if (d < p->low || d > p->high)
 			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
 							  "parameter \"%s\": default (%s) is outside [%s, %s]", pn, dt, a, b);
-		if (!on_grid(p, d))
+		if (!PtParamOnGrid(p, d))
 		{
 			char		s[PT_DOUBLE_TEXT_MAX];
 
@@ -650,8 +379,8 @@ parse_numeric(PtParam *p, struct json_object *spec, PtError *err)
 }
 
 /* Index of a choice by canonical text, or -1. */
-static int
-find_choice(const PtParam *p, const char *text)
+int
+PtParamFindChoice(const PtParam *p, const char *text)
 {
 	int			i;
 
@@ -683,7 +412,7 @@ parse_categorical(PtParam *p, struct json_object *spec, PtError *err)
 						  "parameter \"%s\": choices are missing for a categorical parameter", pn);
 	if (json_object_get_type(v) != json_type_array)
 		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-						  "parameter \"%s\": choices must be a JSON array, not %s", pn, json_kind(v));
+						  "parameter \"%s\": choices must be a JSON array, not %s", pn, PtJsonKind(v));
 	n = json_object_array_length(v);
 	if (n == 0)
 		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
@@ -705,16 +434,16 @@ parse_categorical(PtParam *p, struct json_object *spec, PtError *err)
 		if (t == json_type_array || t == json_type_object)
 			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
 							  "parameter \"%s\": choices[%zu] is %s; a choice must be a string, number, boolean or null",
-							  pn, i, json_kind(c));
+							  pn, i, PtJsonKind(c));
 		if (t == json_type_double && !isfinite(json_object_get_double(c)))
 			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
 							  "parameter \"%s\": choices[%zu] must be a finite number", pn, i);
-		text = canonical_text(c);
+		text = PtJsonCanonical(c);
 		if (strlen(text) > PT_CHOICE_TEXT_MAX)
 			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
 							  "parameter \"%s\": choices[%zu] is longer than %d bytes as JSON text",
 							  pn, i, PT_CHOICE_TEXT_MAX);
-		prev = find_choice(p, text);
+		prev = PtParamFindChoice(p, text);
 		if (prev >= 0)
 			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
 							  "parameter \"%s\": duplicate choice %s (choices[%d] and choices[%zu])",
@@ -728,8 +457,8 @@ parse_categorical(PtParam *p, struct json_object *spec, PtError *err)
 	/* JSON null is a value here: it may be one of the choices. */
 	if (json_object_object_get_ex(spec, "default", &v))
 	{
-		const char *text = canonical_text(v);
-		int			idx = find_choice(p, text);
+		const char *text = PtJsonCanonical(v);
+		int			idx = PtParamFindChoice(p, text);
 
 		if (idx < 0)
 			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
@@ -769,7 +498,7 @@ parse_bool(PtParam *p, struct json_object *spec, PtError *err)
 		if (json_object_get_type(v) != json_type_boolean)
 			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
 							  "parameter \"%s\": default must be true or false for a bool parameter, not %s",
-							  pn, json_kind(v));
+							  pn, PtJsonKind(v));
 		p->has_default = true;
 		p->default_value = json_object_get_boolean(v) ? 1 : 0;
 	}
@@ -787,7 +516,7 @@ parse_param(PtParam *p, struct json_object *spec, PtError *err)
 	if (json_object_get_type(spec) != json_type_object)
 	{
 		PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-				   "parameter \"%s\": the spec must be a JSON object, not %s", pn, json_kind(spec));
+				   "parameter \"%s\": the spec must be a JSON object, not %s", pn, PtJsonKind(spec));
 		PtErrorHint(err, "Write e.g. {\"low\": 0, \"high\": 1} or {\"choices\": [\"a\", \"b\"]}.");
 		return PT_ERR_INVALID_PARAMETER;
 	}
@@ -820,7 +549,7 @@ parse_param(PtParam *p, struct json_object *spec, PtError *err)
 		if (json_object_get_type(v) != json_type_string)
 		{
 			PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-					   "parameter \"%s\": type must be a string, not %s", pn, json_kind(v));
+					   "parameter \"%s\": type must be a string, not %s", pn, PtJsonKind(v));
 			PtErrorHint(err, PT_SPACE_HINT_TYPES);
 			return PT_ERR_INVALID_PARAMETER;
 		}
@@ -847,7 +576,7 @@ parse_param(PtParam *p, struct json_object *spec, PtError *err)
 	{
 		if (json_object_get_type(v) != json_type_string)
 			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-							  "parameter \"%s\": description must be a string, not %s", pn, json_kind(v));
+							  "parameter \"%s\": description must be a string, not %s", pn, PtJsonKind(v));
 		p->description = PtStrdup(json_object_get_string(v));
 		if (p->description == NULL)
 			return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
@@ -866,11 +595,10 @@ parse_param(PtParam *p, struct json_object *spec, PtError *err)
 	return PtErrorSet(err, PT_ERR_INTERNAL, "unknown parameter type");
 }
 
-/* Parse a space from JSON text. */
+/* Build a space from a parsed JSON value (the caller keeps root). */
 PtSpace *
-PtSpaceParse(const char *json_text, PtError *err)
+PtSpaceFromJson(struct json_object *root, PtError *err)
 {
-	struct json_object *root;
 	PtSpace    *space;
 	int			n;
 	int			i = 0;
@@ -879,15 +607,11 @@ PtSpaceParse(const char *json_text, PtError *err)
 	if (err == NULL)
 		err = &local;
 	PtErrorClear(err);
-	root = PtJsonParse(json_text, "the search space", err);
-	if (root == NULL)
-		return NULL;
 	if (json_object_get_type(root) != json_type_object)
 	{
 		PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-				   "the search space must be a JSON object, not %s", json_kind(root));
+				   "the search space must be a JSON object, not %s", PtJsonKind(root));
 		PtErrorHint(err, "Write {\"name\": {\"low\": 0, \"high\": 1}, ...}.");
-		json_object_put(root);
 		return NULL;
 	}
 	n = json_object_object_length(root);
@@ -895,7 +619,6 @@ PtSpaceParse(const char *json_text, PtError *err)
 	{
 		PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "the search space is empty");
 		PtErrorHint(err, "Name at least one parameter, e.g. {\"x\": {\"low\": 0, \"high\": 1}}.");
-		json_object_put(root);
 		return NULL;
 	}
 	if (n > PT_SPACE_MAX_PARAMS)
@@ -903,14 +626,12 @@ PtSpaceParse(const char *json_text, PtError *err)
 		PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
 				   "the search space has %d parameters, more than the limit of %d",
 				   n, PT_SPACE_MAX_PARAMS);
-		json_object_put(root);
 		return NULL;
 	}
 	space = PtCalloc(1, sizeof(PtSpace));
 	if (space == NULL || (space->params = PtCalloc(n, sizeof(PtParam))) == NULL)
 	{
 		PtFree(space);
-		json_object_put(root);
 		PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
 		return NULL;
 	}
@@ -941,293 +662,139 @@ PtSpaceParse(const char *json_text, PtError *err)
 		if (parse_param(p, spec, err) != PT_OK)
 			goto fail;
 	}
-	json_object_put(root);
 	return space;
 
 fail:
-	json_object_put(root);
 	PtSpaceFree(space);
 	return NULL;
 }
 
-/* Parse an optional fixed_json object; *out is NULL when there is none. */
-static int
-parse_fixed(const PtSpace *space, const char *fixed_json, struct json_object **out, PtError *err)
+/* Parse a space from JSON text. */
+PtSpace *
+PtSpaceParse(const char *json_text, PtError *err)
 {
-	struct json_object *fixed;
-	const char *p = fixed_json;
+	struct json_object *root;
+	PtSpace    *space;
+	PtError		local;
 
-	*out = NULL;
-	if (fixed_json == NULL)
-		return PT_OK;
-	while (*p != '\0' && isspace((unsigned char) *p))
-		p++;
-	if (*p == '\0')
-		return PT_OK;
-	fixed = PtJsonParse(fixed_json, "options.fixed", err);
-	if (fixed == NULL)
-		return err->code;
-	if (json_object_get_type(fixed) == json_type_null)
+	if (err == NULL)
+		err = &local;
+	PtErrorClear(err);
+	root = PtJsonParse(json_text, "the search space", err);
+	if (root == NULL)
+		return NULL;
+	space = PtSpaceFromJson(root, err);
+	json_object_put(root);
+	return space;
+}
+
+/* Copy one parameter's contents into dst; false when out of memory. */
+static bool
+param_copy(PtParam *dst, const PtParam *src)
+{
+	int			i;
+
+	*dst = *src;
+	dst->name = PtStrdup(src->name);
+	dst->description = src->description != NULL ? PtStrdup(src->description) : NULL;
+	dst->choices = NULL;
+	dst->n_choices = 0;
+	if (dst->name == NULL || (src->description != NULL && dst->description == NULL))
+		return false;
+	if (src->n_choices > 0)
 	{
-		json_object_put(fixed);
-		return PT_OK;
+		dst->choices = PtCalloc(src->n_choices, sizeof(char *));
+		if (dst->choices == NULL)
+			return false;
+		for (i = 0; i < src->n_choices; i++)
+		{
+			dst->choices[i] = PtStrdup(src->choices[i]);
+			if (dst->choices[i] == NULL)
+				return false;
+			dst->n_choices = i + 1;
+		}
 	}
-	if (json_object_get_type(fixed) != json_type_object)
+	return true;
+}
+
+/* A deep copy of a space with room for extra dimensions. */
+PtSpace *
+PtSpaceCopy(const PtSpace *space, PtError *err)
+{
+	PtSpace    *copy = PtCalloc(1, sizeof(PtSpace));
+	int			i;
+
+	if (copy == NULL || (copy->params = PtCalloc(space->n_params + 1, sizeof(PtParam))) == NULL)
+		goto oom;
+	for (i = 0; i < space->n_params; i++)
+	{
+		copy->n_params = i + 1;
+		if (!param_copy(&copy->params[i], &space->params[i]))
+			goto oom;
+	}
+	return copy;
+
+oom:
+	PtSpaceFree(copy);
+	PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
+	return NULL;
+}
+
+/* Append an extra dimension (a categorical with no choices yet); its index or -1. */
+int
+PtSpaceAddExtra(PtSpace *space, const char *name, const char *origin, PtError *err)
+{
+	PtParam    *p;
+
+	if (space->n_params >= PT_EVAL_MAX_PARAMS)
 	{
 		PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-				   "options.fixed must be a JSON object, not %s", json_kind(fixed));
-		json_object_put(fixed);
-		return PT_ERR_INVALID_PARAMETER;
+				   "more than %d parameters are set in the space, options.fixed and options.warm_start",
+				   PT_EVAL_MAX_PARAMS);
+		return -1;
 	}
-	json_object_object_foreach(fixed, key, val)
 	{
-		(void) val;
-		if (PtSpaceFind(space, key) >= 0)
+		/* One more slot each time: a run has few extra dimensions. */
+		PtParam    *np = PtRealloc(space->params, sizeof(PtParam) * (space->n_params + 1));
+
+		if (np == NULL)
 		{
-			PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-					   "parameter \"%.*s\" is both searched and fixed", PT_PARAM_NAME_MAX, key);
-			PtErrorHint(err, "Remove it from the search space or from options.fixed.");
-			json_object_put(fixed);
-			return PT_ERR_INVALID_PARAMETER;
+			PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
+			return -1;
 		}
+		space->params = np;
 	}
-	*out = fixed;
-	return PT_OK;
-}
-
-/* Check options.fixed: a JSON object whose keys are not in the space. */
-int
-PtSpaceCheckFixed(const PtSpace *space, const char *fixed_json, PtError *err)
-{
-	struct json_object *fixed;
-	PtError		local;
-
-	if (err == NULL)
-		err = &local;
-	PtErrorClear(err);
-	if (parse_fixed(space, fixed_json, &fixed, err) != PT_OK)
-		return err->code;
-	if (fixed != NULL)
-		json_object_put(fixed);
-	return PT_OK;
-}
-
-/* The JSON value of parameter p at point value v into *out (NULL is JSON null). */
-static int
-param_value_json(const PtParam *p, double v, struct json_object **out, PtError *err)
-{
-	char		buf[PT_DOUBLE_TEXT_MAX];
-
-	*out = NULL;
-	if (!isfinite(v))
-		return PtErrorSet(err, PT_ERR_INTERNAL, "point value of parameter \"%s\" is not finite", p->name);
-	switch (p->type)
+	p = &space->params[space->n_params];
+	memset(p, 0, sizeof(PtParam));
+	p->type = PT_PARAM_CATEGORICAL;
+	p->extra = true;
+	p->name = PtStrdup(name);
+	p->description = PtStrdup(origin);
+	if (p->name == NULL || p->description == NULL)
 	{
-		case PT_PARAM_FLOAT:
-			PtFormatDouble(v, buf, sizeof(buf));
-			*out = json_object_new_double_s(v, buf);
-			break;
-		case PT_PARAM_INT:
-			*out = json_object_new_int64((int64_t) llround(v));
-			break;
-		case PT_PARAM_CATEGORICAL:
-		case PT_PARAM_BOOL:
-			{
-				double		idx = round(v);
-
-				if (idx < 0 || idx >= p->n_choices)
-					return PtErrorSet(err, PT_ERR_INTERNAL,
-									  "choice index %g of parameter \"%s\" is out of range", v, p->name);
-				if (strcmp(p->choices[(int) idx], "null") == 0)
-					return PT_OK;
-				*out = json_tokener_parse(p->choices[(int) idx]);
-				break;
-			}
-	}
-	if (*out == NULL)
-		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
-	return PT_OK;
-}
-
-/* A JSON object text with every parameter of x and every key of fixed_json. */
-char *
-PtSpacePointToJson(const PtSpace *space, const double *x,
-				   const char *fixed_json, PtError *err)
-{
-	struct json_object *obj;
-	struct json_object *fixed;
-	char	   *result;
-	int			i;
-	PtError		local;
-
-	if (err == NULL)
-		err = &local;
-	PtErrorClear(err);
-	if (parse_fixed(space, fixed_json, &fixed, err) != PT_OK)
-		return NULL;
-	obj = json_object_new_object();
-	if (obj == NULL)
-	{
-		json_object_put(fixed);
+		PtFree(p->name);
+		PtFree(p->description);
 		PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
-		return NULL;
+		return -1;
 	}
-	for (i = 0; i < space->n_params; i++)
-	{
-		struct json_object *v;
-
-		if (param_value_json(&space->params[i], x[i], &v, err) != PT_OK)
-		{
-			json_object_put(obj);
-			json_object_put(fixed);
-			return NULL;
-		}
-		json_object_object_add(obj, space->params[i].name, v);
-	}
-	if (fixed != NULL)
-	{
-		json_object_object_foreach(fixed, key, val)
-		{
-			json_object_object_add(obj, key, json_object_get(val));
-		}
-	}
-	result = PtStrdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-													 JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(obj);
-	json_object_put(fixed);
-	if (result == NULL)
-		PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
-	return result;
+	return space->n_params++;
 }
 
-/* Read one value of a parameter set into *x, checking it against the spec. */
-static int
-read_value(const PtParam *p, struct json_object *v, const char *what, double *x, PtError *err)
-{
-	enum json_type t = json_object_get_type(v);
-	char		a[PT_DOUBLE_TEXT_MAX];
-	char		b[PT_DOUBLE_TEXT_MAX];
-	char		dt[PT_DOUBLE_TEXT_MAX];
-	double		d;
-
-	if (p->type == PT_PARAM_CATEGORICAL)
-	{
-		const char *text = canonical_text(v);
-		int			idx = find_choice(p, text);
-
-		if (idx < 0)
-			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-							  "%s: parameter \"%s\": %.*s is not among the choices",
-							  what, p->name, PT_CHOICE_TEXT_MAX, text);
-		*x = idx;
-		return PT_OK;
-	}
-	if (p->type == PT_PARAM_BOOL)
-	{
-		if (t != json_type_boolean)
-			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-							  "%s: parameter \"%s\": must be true or false, not %s",
-							  what, p->name, json_kind(v));
-		*x = json_object_get_boolean(v) ? 1 : 0;
-		return PT_OK;
-	}
-	if (t != json_type_int && t != json_type_double)
-		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-						  "%s: parameter \"%s\": must be a number, not %s",
-						  what, p->name, json_kind(v));
-	d = json_object_get_double(v);
-	if (!isfinite(d))
-		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-						  "%s: parameter \"%s\": must be a finite number", what, p->name);
-	PtFormatDouble(d, dt, sizeof(dt));
-	PtFormatDouble(p->low, a, sizeof(a));
-	PtFormatDouble(p->high, b, sizeof(b));
-	if (p->type == PT_PARAM_INT && d != floor(d))
-		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-						  "%s: parameter \"%s\": %s is not an integer", what, p->name, dt);
-	if (d < p->low || d > p->high)
-		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-						  "%s: parameter \"%s\": %s is outside [%s, %s]", what, p->name, dt, a, b);
-	if (!on_grid(p, d))
-	{
-		char		s[PT_DOUBLE_TEXT_MAX];
-
-		PtFormatDouble(p->step, s, sizeof(s));
-		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-						  "%s: parameter \"%s\": %s is not on the grid low + k*step (low %s, step %s)",
-						  what, p->name, dt, a, s);
-	}
-	*x = d;
-	return PT_OK;
-}
-
-/* Read a parameter set (JSON object text) into x. */
+/* Add a choice (canonical JSON text) to a categorical; its index, or -1 when out of memory. */
 int
-PtSpacePointFromJson(const PtSpace *space, const char *json_text,
-					 const char *fixed_json, const char *what,
-					 double *x, PtError *err)
+PtParamAddChoice(PtParam *p, const char *text)
 {
-	struct json_object *obj;
-	struct json_object *fixed;
-	int			i;
-	PtError		local;
+	int			idx = PtParamFindChoice(p, text);
+	char	  **nc;
 
-	if (err == NULL)
-		err = &local;
-	PtErrorClear(err);
-	if (what == NULL)
-		what = "the parameter set";
-	if (parse_fixed(space, fixed_json, &fixed, err) != PT_OK)
-		return err->code;
-	obj = PtJsonParse(json_text, what, err);
-	if (obj == NULL)
-	{
-		json_object_put(fixed);
-		return err->code;
-	}
-	if (json_object_get_type(obj) != json_type_object)
-	{
-		PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "%s must be a JSON object, not %s",
-				   what, json_kind(obj));
-		goto fail;
-	}
-	json_object_object_foreach(obj, key, val)
-	{
-		(void) val;
-		if (PtSpaceFind(space, key) < 0 &&
-			(fixed == NULL || !json_object_object_get_ex(fixed, key, NULL)))
-		{
-			PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "%s: unknown parameter \"%.*s\"",
-					   what, PT_PARAM_NAME_MAX, key);
-			PtErrorDetail(err, "It is neither in the search space nor in options.fixed.");
-			goto fail;
-		}
-	}
-	for (i = 0; i < space->n_params; i++)
-	{
-		const PtParam *p = &space->params[i];
-		struct json_object *v;
-
-		if (!json_object_object_get_ex(obj, p->name, &v))
-		{
-			if (!p->has_default)
-			{
-				PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-						   "%s: parameter \"%s\" is missing and has no default", what, p->name);
-				goto fail;
-			}
-			x[i] = p->default_value;
-			continue;
-		}
-		if (read_value(p, v, what, &x[i], err) != PT_OK)
-			goto fail;
-	}
-	json_object_put(obj);
-	json_object_put(fixed);
-	return PT_OK;
-
-fail:
-	json_object_put(obj);
-	json_object_put(fixed);
-	return err->code;
+	if (idx >= 0)
+		return idx;
+	nc = PtRealloc(p->choices, sizeof(char *) * (p->n_choices + 1));
+	if (nc == NULL)
+		return -1;
+	p->choices = nc;
+	p->choices[p->n_choices] = PtStrdup(text);
+	if (p->choices[p->n_choices] == NULL)
+		return -1;
+	return p->n_choices++;
 }

@@ -1,8 +1,10 @@
 /*
- * space.h — search spaces: parsing, limits, and converting points to and from JSON.
+ * space.h — search spaces: parsing, limits (space.c), and points to and from JSON (space_point.c).
  *
  * A point is a double per parameter in space order: the value for float and
- * int parameters, the choice index for categorical and bool parameters.
+ * int parameters, the choice index for categorical and bool parameters, NaN
+ * for an unset dimension.  A run's evaluation space is its search space
+ * followed by extra dimensions (run_plan.h).
  */
 #ifndef PTOPT_SPACE_H
 #define PTOPT_SPACE_H
@@ -11,6 +13,7 @@
 #include <stddef.h>
 
 #include "pt_error.h"
+#include "pt_json.h"
 
 #define PT_SPACE_MAX_PARAMS 64		/* parameters in one space */
 #define PT_PARAM_NAME_MAX 128		/* bytes in a parameter name */
@@ -28,6 +31,7 @@ typedef enum PtParamType
 typedef struct PtParam
 {
 	char	   *name;
+	bool		extra;			/* an evaluation-space dimension outside the search space */
 	PtParamType type;
 	double		low;			/* float, int: inclusive bounds */
 	double		high;			/* after step adjustment (high = low + k*step) */
@@ -46,8 +50,14 @@ typedef struct PtSpace
 	PtParam    *params;
 } PtSpace;
 
+#define PT_EVAL_MAX_PARAMS 1024		/* dimensions of an evaluation space (search + extras) */
+
 /* Parse a space from JSON text; NULL and err set (22023/22P02 codes) when malformed. */
 extern PtSpace *PtSpaceParse(const char *json_text, PtError *err);
+
+/* Build a space from a parsed JSON value (not consumed); NULL and err set when malformed. */
+struct json_object;
+extern PtSpace *PtSpaceFromJson(struct json_object *root, PtError *err);
 
 /* Free a space (NULL is fine). */
 extern void PtSpaceFree(PtSpace *space);
@@ -58,44 +68,11 @@ extern int	PtSpaceFind(const PtSpace *space, const char *name);
 /* The lower-case name of a type ("float", "int", "categorical", "bool"). */
 extern const char *PtParamTypeName(PtParamType type);
 
-/*
- * A JSON object text (PtMalloc'd) with every parameter of x and every key of
- * fixed_json (a JSON object text, or NULL).  Floats are written in their
- * shortest round-trip form, ints as integers, choices as their JSON text.
- */
-extern char *PtSpacePointToJson(const PtSpace *space, const double *x,
-								const char *fixed_json, PtError *err);
+/* Index of a choice by canonical JSON text, or -1. */
+extern int	PtParamFindChoice(const PtParam *param, const char *text);
 
-/*
- * Read a parameter set (JSON object text) into x.  Parameters it leaves out
- * take their default (an error when there is none); keys that are neither in
- * the space nor in fixed_json are an error; values are checked against the
- * bounds, the step and the choices.  what names the source in messages
- * ("warm_start[3]").
- */
-extern int	PtSpacePointFromJson(const PtSpace *space, const char *json_text,
-								 const char *fixed_json, const char *what,
-								 double *x, PtError *err);
-
-/* Check options.fixed: a JSON object whose keys are not in the space. */
-extern int	PtSpaceCheckFixed(const PtSpace *space, const char *fixed_json, PtError *err);
-
-
-/* Helpers shared by the JSON readers of core (space.c). */
-struct json_object;
-
-#define PT_DOUBLE_TEXT_MAX 32		/* bytes of a double in shortest round-trip form */
-
-/*
- * Parse JSON text: one value, nothing but white space after it, no key twice
- * in one object.  what names the text in messages ("the search space").
- * NULL with err set when it is malformed (PT_ERR_INVALID_TEXT) or repeats a
- * key (PT_ERR_INVALID_PARAMETER).  Release the result with json_object_put.
- */
-extern struct json_object *PtJsonParse(const char *json_text, const char *what, PtError *err);
-
-/* Write v in its shortest round-trip form (%.15g, %.16g or %.17g) into buf. */
-extern void PtFormatDouble(double v, char *buf, size_t size);
+/* True when v lies on the grid of a stepped parameter (always for an unstepped one). */
+extern bool PtParamOnGrid(const PtParam *param, double v);
 
 /*
  * The grid value low + k*step of a stepped float or int parameter, written
@@ -106,5 +83,50 @@ extern double PtParamGridValue(const PtParam *param, double k);
 
 /* Number of steps K of a stepped parameter: its grid is low + k*step, k = 0..K. */
 extern double PtParamGridSteps(const PtParam *param);
+
+/* A deep copy of a space (the start of a run's evaluation space). */
+extern PtSpace *PtSpaceCopy(const PtSpace *space, PtError *err);
+
+/*
+ * Append an extra dimension named name to space: a categorical whose choices
+ * are the JSON texts it takes (PtParamAddChoice), origin recorded in its
+ * description ("options.fixed", "options.warm_start[2]").  Its index, or -1
+ * with err set.
+ */
+extern int	PtSpaceAddExtra(PtSpace *space, const char *name, const char *origin, PtError *err);
+
+/* Add a choice (canonical JSON text) to a categorical; its index, or -1 when out of memory. */
+extern int	PtParamAddChoice(PtParam *param, const char *text);
+
+
+/* Points (space_point.c). */
+struct json_object;
+
+#define PT_POINT_IGNORE_UNKNOWN 1	/* PtSpacePointFromJson: skip keys outside the space */
+
+/*
+ * A JSON object text (PtMalloc'd) of point x: each parameter whose value is
+ * not NaN (NaN means unset: the objective's default).  Floats are written in
+ * their shortest round-trip form, ints as integers, choices as their JSON
+ * text.
+ */
+extern char *PtSpacePointToJson(const PtSpace *space, const double *x, PtError *err);
+
+/*
+ * Read one parameter's JSON value into *x, checked against the spec (bounds,
+ * integrality, step, choices).  what names the source in messages
+ * ("options.warm_start[3]").
+ */
+extern int	PtParamReadValue(const PtParam *param, struct json_object *v, const char *what,
+							 double *x, PtError *err);
+
+/*
+ * Read a parameter set (JSON object text) into x.  Parameters it leaves out
+ * take their default (an error when there is none); other keys are an error
+ * unless flags has PT_POINT_IGNORE_UNKNOWN (a stored row, which also holds
+ * fixed values).  what names the source in messages.
+ */
+extern int	PtSpacePointFromJson(const PtSpace *space, const char *json_text, const char *what,
+								 int flags, double *x, PtError *err);
 
 #endif							/* PTOPT_SPACE_H */

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "pt_alloc.h"
 #include "pt_error.h"
 #include "strategy.h"
@@ -62,8 +64,7 @@ PtStrategyNameList(void)
 
 /* Create a strategy by name. */
 PtStrategy *
-PtStrategyCreate(const char *name, const PtSpace *space, uint64_t seed,
-				 const char *options_json, PtError *err)
+PtStrategyCreate(const char *name, const PtStrategyInit *init, PtError *err)
 {
 	const PtStrategyOps *ops = strategy_lookup(name);
 	PtStrategy *strategy;
@@ -88,7 +89,7 @@ PtStrategyCreate(const char *name, const PtSpace *space, uint64_t seed,
 	strategy->ops = ops;
 	if (ops->init != NULL)
 	{
-		strategy->state = ops->init(space, seed, options_json, err);
+		strategy->state = ops->init(init, err);
 		if (err->code != PT_OK)
 		{
 			if (strategy->state != NULL && ops->free != NULL)
@@ -100,9 +101,47 @@ PtStrategyCreate(const char *name, const PtSpace *space, uint64_t seed,
 	return strategy;
 }
 
-/* Ask for the next point. */
+/* PtStrategyCreate from options given as JSON text. */
+PtStrategy *
+PtStrategyCreateFromText(const char *name, const PtSpace *space, uint64_t seed,
+						 const char *options_json, PtError *err)
+{
+	PtStrategyInit init = {space, seed, NULL, NULL};
+	struct json_object *opts = NULL;
+	PtStrategy *strategy;
+	PtError		local;
+
+	if (err == NULL)
+		err = &local;
+	PtErrorClear(err);
+	if (options_json != NULL && options_json[strspn(options_json, " \t\r\n")] != '\0')
+	{
+		enum json_tokener_error jerr;
+
+		opts = json_tokener_parse_verbose(options_json, &jerr);
+		if (jerr != json_tokener_success)
+		{
+			PtErrorSet(err, PT_ERR_INVALID_TEXT, "options are not valid JSON");
+			PtErrorDetail(err, "%s.", json_tokener_error_desc(jerr));
+			return NULL;
+		}
+	}
+	init.options = opts;
+	strategy = PtStrategyCreate(name, &init, err);
+	json_object_put(opts);
+	return strategy;
+}
+
+/* Seed rng for iteration iter of a run with this seed. */
+void
+PtStrategyIterRng(PtRng *rng, uint64_t seed, int iter)
+{
+	PtRngSeed(rng, PtRngDerive(seed, (uint64_t) iter));
+}
+
+/* Ask for the point of iteration iter. */
 int
-PtStrategyPropose(PtStrategy *strategy, const PtHistory *history,
+PtStrategyPropose(PtStrategy *strategy, const PtHistory *history, int iter,
 				  PtProposal *out, const PtStop *stop, PtError *err)
 {
 	PtErrorClear(err);
@@ -111,7 +150,7 @@ PtStrategyPropose(PtStrategy *strategy, const PtHistory *history,
 	out->tokens_out = 0;
 	if (PtStopRequested(stop))
 		return PtErrorSet(err, PT_ERR_CANCELLED, "canceling the search");
-	return strategy->ops->propose(strategy->state, history, out, stop, err);
+	return strategy->ops->propose(strategy->state, history, iter, out, stop, err);
 }
 
 /* Tell the strategy about a trial just appended. */

@@ -24,14 +24,31 @@ typedef struct PtProposal
 	long		tokens_out;
 } PtProposal;
 
+struct json_object;
+struct PtLlmSettings;
+
+/* What a strategy is created from, once per run. */
+typedef struct PtStrategyInit
+{
+	const PtSpace *space;		/* the search space; must outlive the strategy */
+	uint64_t	seed;			/* the run seed */
+	const struct json_object *options;	/* the run options, parsed once; may be NULL */
+	const struct PtLlmSettings *llm;	/* connection settings from the glue; may be NULL */
+} PtStrategyInit;
+
 typedef struct PtStrategyOps
 {
 	const char *name;
-	/* New state for a run; options_json is the whole run options object. */
-	void	   *(*init) (const PtSpace *space, uint64_t seed, const char *options_json,
-						 PtError *err);
-	/* Fill out->x (and source, reasoning) with the next point to evaluate. */
-	int			(*propose) (void *state, const PtHistory *history, PtProposal *out,
+	/* New state for a run; reads its own member of init->options (e.g. "tpe") once. */
+	void	   *(*init) (const PtStrategyInit *init, PtError *err);
+
+	/*
+	 * Fill out->x (and source, reasoning) with the point of iteration iter
+	 * (1-based).  The proposal depends only on (seed, iter, history): the
+	 * randomness of iteration iter is drawn from a generator seeded by
+	 * PtStrategyIterRng, so a resumed run or a parallel batch replays it.
+	 */
+	int			(*propose) (void *state, const PtHistory *history, int iter, PtProposal *out,
 							const PtStop *stop, PtError *err);
 	/* Told of each trial once it is in the history (may be NULL). */
 	void		(*observe) (void *state, const PtHistory *history, const PtTrial *trial);
@@ -46,12 +63,21 @@ typedef struct PtStrategy
 } PtStrategy;
 
 /* Create a strategy by name; NULL with err set (22023) for an unknown name. */
-extern PtStrategy *PtStrategyCreate(const char *name, const PtSpace *space, uint64_t seed,
-									const char *options_json, PtError *err);
+extern PtStrategy *PtStrategyCreate(const char *name, const PtStrategyInit *init, PtError *err);
 
-/* Ask for the next point. */
-extern int	PtStrategyPropose(PtStrategy *strategy, const PtHistory *history,
+/*
+ * PtStrategyCreate from options given as JSON text (NULL or "" for none):
+ * tests, benchmarks and fuzzers; the run loop passes the plan's parsed options.
+ */
+extern PtStrategy *PtStrategyCreateFromText(const char *name, const PtSpace *space, uint64_t seed,
+											const char *options_json, PtError *err);
+
+/* Ask for the point of iteration iter (1-based). */
+extern int	PtStrategyPropose(PtStrategy *strategy, const PtHistory *history, int iter,
 							  PtProposal *out, const PtStop *stop, PtError *err);
+
+/* Seed rng for iteration iter of a run with this seed (the only randomness a proposal may use). */
+extern void PtStrategyIterRng(PtRng *rng, uint64_t seed, int iter);
 
 /* Tell the strategy about a trial just appended. */
 extern void PtStrategyObserve(PtStrategy *strategy, const PtHistory *history,

@@ -8,13 +8,13 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-#include <json-c/json.h>
 
 #include "objective.h"
 #include "pt_alloc.h"
 #include "pt_error.h"
+#include "pt_json.h"
 #include "space.h"
 
 #define PT_BRANIN_MIN 0.397887357729738	/* global minimum of Branin */
@@ -38,24 +38,59 @@ branin(double x1, double x2)
 	return a * q * q + s * (1.0 - t) * cos(x1) + s;
 }
 
-/* True when a JSON value is a number (not a boolean). */
-static bool
-json_is_number(struct json_object *v)
+/* State of a closed-form objective: the evaluation space and Branin's two indexes. */
+typedef struct ClosedForm
 {
-	enum json_type t = json_object_get_type(v);
+	const PtSpace *space;
+	int			idx[2];			/* Branin: the dimensions of x1 and x2 */
+} ClosedForm;
 
-	return t == json_type_int || t == json_type_double;
+/* True when JSON text is a number (not a boolean, not a string). */
+static bool
+text_is_number(const char *text)
+{
+	char	   *end;
+	double		d;
+
+	if (!(text[0] == '-' || (text[0] >= '0' && text[0] <= '9')))
+		return false;
+	d = strtod(text, &end);
+	return end != text && *end == '\0' && isfinite(d);
 }
 
-/* Check that a parameter the objective needs is numeric in the space or in fixed. */
+/* The numeric value of dimension i at v (a float or int, or a choice that is a JSON number). */
+static bool
+numeric_value(const PtSpace *space, int i, double v, double *out)
+{
+	const PtParam *p = &space->params[i];
+
+	if (isnan(v))
+		return false;
+	if (p->type == PT_PARAM_BOOL)
+		return false;
+	if (p->type == PT_PARAM_CATEGORICAL &&
+		(v < 0 || v >= p->n_choices || !text_is_number(p->choices[(int) v])))
+		return false;
+	return PtSpaceNumericValue(space, i, v, out);
+}
+
+/* True when dimension i is an extra set by options.fixed. */
+static bool
+is_fixed(const PtParam *p)
+{
+	return p->extra && p->description != NULL && strcmp(p->description, "options.fixed") == 0;
+}
+
+/* Check that a parameter the objective needs is numeric in the search space or in fixed. */
 static int
-require_numeric(const char *objective, const char *name, const PtSpace *space,
-				struct json_object *fixed, PtError *err)
+require_numeric(const char *objective, const char *name, const PtSpace *space, int n_search,
+				int *idx_out, PtError *err)
 {
 	int			idx = PtSpaceFind(space, name);
-	struct json_object *v;
+	int			c;
 
-	if (idx >= 0)
+	*idx_out = idx;
+	if (idx >= 0 && idx < n_search)
 	{
 		PtParamType type = space->params[idx].type;
 
@@ -66,13 +101,14 @@ require_numeric(const char *objective, const char *name, const PtSpace *space,
 				   objective, name, PtParamTypeName(type));
 		return PT_ERR_INVALID_PARAMETER;
 	}
-	if (fixed != NULL && json_object_object_get_ex(fixed, name, &v))
+	if (idx >= 0 && is_fixed(&space->params[idx]))
 	{
-		if (json_is_number(v) && isfinite(json_object_get_double(v)))
-			return PT_OK;
-		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-						  "objective \"%s\": options.fixed value of \"%s\" must be a finite number",
-						  objective, name);
+		for (c = 0; c < space->params[idx].n_choices; c++)
+			if (!text_is_number(space->params[idx].choices[c]))
+				return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+								  "objective \"%s\": options.fixed value of \"%s\" must be a finite number",
+								  objective, name);
+		return PT_OK;
 	}
 	PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
 			   "objective \"%s\" needs parameter \"%s\" in the search space or in options.fixed",
@@ -82,62 +118,53 @@ require_numeric(const char *objective, const char *name, const PtSpace *space,
 	return PT_ERR_INVALID_PARAMETER;
 }
 
-/* Parse fixed_json when given; *out NULL when there is none. */
-static int
-parse_optional_object(const char *json_text, const char *what, struct json_object **out, PtError *err)
+/* New closed-form state over the evaluation space. */
+static ClosedForm *
+closed_form_new(const PtObjectiveInit *init, PtError *err)
 {
-	*out = NULL;
-	if (json_text == NULL || json_text[strspn(json_text, " \t\r\n")] == '\0')
-		return PT_OK;
-	*out = PtJsonParse(json_text, what, err);
-	if (*out == NULL)
-		return err->code;
-	if (json_object_get_type(*out) != json_type_object)
+	ClosedForm *cf;
+
+	if (init == NULL || init->space == NULL)
 	{
-		json_object_put(*out);
-		*out = NULL;
-		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "%s must be a JSON object", what);
+		PtErrorSet(err, PT_ERR_INTERNAL, "a closed-form objective needs a space");
+		return NULL;
 	}
-	return PT_OK;
+	cf = PtCalloc(1, sizeof(ClosedForm));
+	if (cf == NULL)
+	{
+		PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
+		return NULL;
+	}
+	cf->space = init->space;
+	return cf;
 }
 
 /* Branin needs x1 and x2, numeric. */
-static int
-branin_validate(void *state, const PtSpace *space, const char *fixed_json, PtError *err)
+static void *
+branin_init(const PtObjectiveInit *init, PtError *err)
 {
-	struct json_object *fixed;
-	int			rc;
+	ClosedForm *cf = closed_form_new(init, err);
 	int			i;
 
-	rc = parse_optional_object(fixed_json, "options.fixed", &fixed, err);
-	for (i = 0; rc == PT_OK && i < 2; i++)
-		rc = require_numeric("branin", branin_params[i], space, fixed, err);
-	json_object_put(fixed);
-	return rc;
-}
-
-/* Read the params object of an evaluation; the caller puts it. */
-static struct json_object *
-read_params(const char *objective, const char *params_json, PtError *err)
-{
-	struct json_object *obj = PtJsonParse(params_json, "the parameter set", err);
-
-	if (obj != NULL && json_object_get_type(obj) != json_type_object)
-	{
-		json_object_put(obj);
-		PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "objective \"%s\": the parameter set must be a JSON object",
-				   objective);
+	if (cf == NULL)
 		return NULL;
+	for (i = 0; i < 2; i++)
+	{
+		if (require_numeric("branin", branin_params[i], init->space, init->n_search,
+							&cf->idx[i], err) != PT_OK)
+		{
+			PtFree(cf);
+			return NULL;
+		}
 	}
-	return obj;
+	return cf;
 }
 
-/* Fill out's report and summary texts; false when out of memory. */
+/* Fill out's report and summary texts from a finished report buffer. */
 static int
-set_texts(PtEvaluation *out, struct json_object *report, const char *summary, PtError *err)
+set_texts(PtEvaluation *out, PtJsonBuf *report, const char *summary, PtError *err)
 {
-	out->report_json = PtStrdup(json_object_to_json_string_ext(report, JSON_C_TO_STRING_PLAIN |
-															  JSON_C_TO_STRING_NOSLASHESCAPE));
+	out->report_json = PtJsonBufFinish(report);
 	out->summary = PtStrdup(summary);
 	if (out->report_json == NULL || out->summary == NULL)
 	{
@@ -150,161 +177,135 @@ set_texts(PtEvaluation *out, struct json_object *report, const char *summary, Pt
 	return PT_OK;
 }
 
-/* A JSON double written in shortest round-trip form. */
-static struct json_object *
-json_double(double v)
+/* Append ',"key":v' to a report. */
+static void
+report_number(PtJsonBuf *report, const char *key, double v)
 {
-	char		buf[PT_DOUBLE_TEXT_MAX];
-
-	PtFormatDouble(v, buf, sizeof(buf));
-	return json_object_new_double_s(v, buf);
+	PtJsonBufAppend(report, ",", 1);
+	PtJsonBufAppendString(report, key);
+	PtJsonBufAppend(report, ":", 1);
+	PtJsonBufAppendDouble(report, v);
 }
 
-/* Score one parameter set with Branin. */
+/* Score one point with Branin. */
 static int
-branin_evaluate(void *state, const char *params_json, PtEvaluation *out,
+branin_evaluate(void *state, const double *point, PtEvaluation *out,
 				const PtStop *stop, PtError *err)
 {
-	struct json_object *obj = read_params("branin", params_json, err);
-	struct json_object *report;
+	ClosedForm *cf = state;
+	PtJsonBuf	report = {0};
 	double		x[2];
 	double		f;
 	int			i;
-	int			rc;
 	char		summary[PT_SUMMARY_MAX];
 
-	if (obj == NULL)
-		return err->code;
 	for (i = 0; i < 2; i++)
 	{
-		struct json_object *v;
-
-		if (!json_object_object_get_ex(obj, branin_params[i], &v) || !json_is_number(v) ||
-			!isfinite(json_object_get_double(v)))
-		{
-			json_object_put(obj);
+		if (cf->idx[i] < 0 || !numeric_value(cf->space, cf->idx[i], point[cf->idx[i]], &x[i]))
 			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
 							  "objective \"branin\": parameter \"%s\" must be a finite number",
 							  branin_params[i]);
-		}
-		x[i] = json_object_get_double(v);
 	}
-	json_object_put(obj);
 	f = branin(x[0], x[1]);
 	out->score = -f;
-	report = json_object_new_object();
-	json_object_object_add(report, "objective", json_object_new_string("branin"));
-	json_object_object_add(report, "value", json_double(f));
-	json_object_object_add(report, "score", json_double(-f));
-	json_object_object_add(report, "x1", json_double(x[0]));
-	json_object_object_add(report, "x2", json_double(x[1]));
+	PtJsonBufAppend(&report, "{\"objective\":\"branin\"", 21);
+	report_number(&report, "value", f);
+	report_number(&report, "score", -f);
+	report_number(&report, "x1", x[0]);
+	report_number(&report, "x2", x[1]);
+	PtJsonBufAppend(&report, "}", 1);
 	snprintf(summary, sizeof(summary),
 			 "Branin at x1 = %.6g, x2 = %.6g is %.6g, %.3g above its minimum %.6f.",
 			 x[0], x[1], f, f - PT_BRANIN_MIN, PT_BRANIN_MIN);
-	rc = set_texts(out, report, summary, err);
-	json_object_put(report);
-	return rc;
+	return set_texts(out, &report, summary, err);
 }
 
 /* The quadratic needs at least one numeric parameter. */
-static int
-quadratic_validate(void *state, const PtSpace *space, const char *fixed_json, PtError *err)
+static void *
+quadratic_init(const PtObjectiveInit *init, PtError *err)
 {
-	struct json_object *fixed;
+	ClosedForm *cf = closed_form_new(init, err);
 	int			n = 0;
 	int			i;
-	int			rc;
 
-	rc = parse_optional_object(fixed_json, "options.fixed", &fixed, err);
-	if (rc != PT_OK)
-		return rc;
-	for (i = 0; i < space->n_params; i++)
+	if (cf == NULL)
+		return NULL;
+	for (i = 0; i < init->space->n_params; i++)
 	{
-		if (space->params[i].type == PT_PARAM_FLOAT || space->params[i].type == PT_PARAM_INT)
+		const PtParam *p = &init->space->params[i];
+
+		if (i < init->n_search && (p->type == PT_PARAM_FLOAT || p->type == PT_PARAM_INT))
 			n++;
-	}
-	if (fixed != NULL)
-	{
-		json_object_object_foreach(fixed, key, val)
-		{
-			(void) key;
-			if (json_is_number(val))
-				n++;
-		}
-		json_object_put(fixed);
+		else if (is_fixed(p) && p->n_choices > 0 && text_is_number(p->choices[0]))
+			n++;
 	}
 	if (n == 0)
 	{
+		PtFree(cf);
 		PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
 				   "objective \"quadratic\" needs at least one float or int parameter");
 		PtErrorHint(err, "Search e.g. {\"x\": {\"low\": -10, \"high\": 10}}.");
-		return PT_ERR_INVALID_PARAMETER;
+		return NULL;
 	}
-	return PT_OK;
+	return cf;
 }
 
-/* Score one parameter set with the quadratic: -sum (v - 2)^2 over numeric values. */
+/* Score one point with the quadratic: -sum (v - 2)^2 over its numeric values. */
 static int
-quadratic_evaluate(void *state, const char *params_json, PtEvaluation *out,
+quadratic_evaluate(void *state, const double *point, PtEvaluation *out,
 				   const PtStop *stop, PtError *err)
 {
-	struct json_object *obj = read_params("quadratic", params_json, err);
-	struct json_object *report;
+	ClosedForm *cf = state;
+	PtJsonBuf	report = {0};
 	double		sum = 0;
 	int			n = 0;
-	int			rc;
+	int			i;
 	char		summary[PT_SUMMARY_MAX];
+	char		count[PT_SUMMARY_MAX];
 
-	if (obj == NULL)
-		return err->code;
-	json_object_object_foreach(obj, key, val)
+	for (i = 0; i < cf->space->n_params; i++)
 	{
 		double		d;
 
-		if (!json_is_number(val))
+		if (!numeric_value(cf->space, i, point[i], &d))
 			continue;
-		d = json_object_get_double(val);
-		if (!isfinite(d))
-		{
-			PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
-					   "objective \"quadratic\": parameter \"%.*s\" must be a finite number",
-					   PT_PARAM_NAME_MAX, key);
-			json_object_put(obj);
-			return PT_ERR_INVALID_PARAMETER;
-		}
 		sum += (d - PT_QUADRATIC_CENTRE) * (d - PT_QUADRATIC_CENTRE);
 		n++;
 	}
-	json_object_put(obj);
 	if (n == 0)
 		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
 						  "objective \"quadratic\": the parameter set has no numeric value");
 	out->score = -sum;
-	report = json_object_new_object();
-	json_object_object_add(report, "objective", json_object_new_string("quadratic"));
-	json_object_object_add(report, "value", json_double(sum));
-	json_object_object_add(report, "score", json_double(-sum));
-	json_object_object_add(report, "n", json_object_new_int(n));
+	PtJsonBufAppend(&report, "{\"objective\":\"quadratic\"", 24);
+	report_number(&report, "value", sum);
+	report_number(&report, "score", -sum);
+	snprintf(count, sizeof(count), ",\"n\":%d}", n);
+	PtJsonBufAppend(&report, count, strlen(count));
 	snprintf(summary, sizeof(summary),
 			 "The sum of (v - 2)^2 over %d numeric parameter%s is %.6g (minimum 0, at every v = 2).",
 			 n, n == 1 ? "" : "s", sum);
-	rc = set_texts(out, report, summary, err);
-	json_object_put(report);
-	return rc;
+	return set_texts(out, &report, summary, err);
+}
+
+/* Release a closed-form state. */
+static void
+closed_form_free(void *state)
+{
+	PtFree(state);
 }
 
 const PtObjectiveOps PtBraninObjective = {
 	.name = "branin",
-	.init = NULL,
-	.validate_space = branin_validate,
+	.init = branin_init,
 	.evaluate = branin_evaluate,
-	.free = NULL,
+	.evaluate_holdout = NULL,
+	.free = closed_form_free,
 };
 
 const PtObjectiveOps PtQuadraticObjective = {
 	.name = "quadratic",
-	.init = NULL,
-	.validate_space = quadratic_validate,
+	.init = quadratic_init,
 	.evaluate = quadratic_evaluate,
-	.free = NULL,
+	.evaluate_holdout = NULL,
+	.free = closed_form_free,
 };

@@ -40,7 +40,8 @@ typedef struct TpeState
 {
 	const PtSpace *space;
 	TpeOptions	opt;
-	PtRng		rng;
+	uint64_t	seed;			/* the run seed, or options.tpe.seed */
+	PtRng		rng;			/* reseeded from (seed, iter) at each proposal */
 	TpeDim	   *dims;			/* one per parameter */
 	int			n_active;		/* parameters that are not fixed */
 	/* work arrays, grown with the history */
@@ -116,7 +117,7 @@ TpeCreate(const PtSpace *space, uint64_t seed, const TpeOptions *opt, PtError *e
 	st->opt = *opt;
 	TpeParzenInit(&st->l);
 	TpeParzenInit(&st->g);
-	PtRngSeed(&st->rng, opt->has_seed ? opt->seed : seed);
+	st->seed = opt->has_seed ? opt->seed : seed;
 	st->dims = PtCalloc(width, sizeof(TpeDim));
 	st->cols = PtCalloc(width, sizeof(TpeColumn));
 	st->cand = PtMalloc(sizeof(double) * (size_t) opt->n_ei_candidates * width);
@@ -136,20 +137,20 @@ oom:
 	return NULL;
 }
 
-/* New state: parse options.tpe, then TpeCreate. */
+/* New state: read options.tpe, then TpeCreate. */
 static void *
-tpe_init(const PtSpace *space, uint64_t seed, const char *options_json, PtError *err)
+tpe_init(const PtStrategyInit *init, PtError *err)
 {
 	TpeOptions	opt;
 
-	if (space == NULL)
+	if (init->space == NULL)
 	{
 		PtErrorSet(err, PT_ERR_INTERNAL, "the tpe strategy needs a space");
 		return NULL;
 	}
-	if (TpeOptionsParse(options_json, &opt, err) != PT_OK)
+	if (TpeOptionsRead(init->options, &opt, err) != PT_OK)
 		return NULL;
-	return TpeCreate(space, seed, &opt, err);
+	return TpeCreate(init->space, init->seed, &opt, err);
 }
 
 /* Grow a work array to count elements; false when out of memory. */
@@ -405,8 +406,8 @@ reasoning(bool startup, int n, int n_startup, int n_below, bool multivariate)
 
 /* Propose the next point. */
 static int
-tpe_propose(void *vstate, const PtHistory *history, PtProposal *out, const PtStop *stop,
-			PtError *err)
+tpe_propose(void *vstate, const PtHistory *history, int iter, PtProposal *out,
+			const PtStop *stop, PtError *err)
 {
 	TpeState   *st = vstate;
 	const PtSpace *space = st->space;
@@ -421,6 +422,8 @@ tpe_propose(void *vstate, const PtHistory *history, PtProposal *out, const PtSto
 
 	out->source = PT_SOURCE_TPE;
 	out->reasoning = NULL;
+	/* Every draw of this proposal comes from (seed, iter): resumable and batch-safe. */
+	PtStrategyIterRng(&st->rng, st->seed, iter);
 	if (ensure_capacity(st, n_hist > 0 ? n_hist : 1) != PT_OK)
 		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory in the tpe strategy");
 	n = TpeUsableTrials(history, st->usable);

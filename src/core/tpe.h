@@ -60,6 +60,10 @@ extern void TpeOptionsDefault(TpeOptions *opt);
  */
 extern int	TpeOptionsParse(const char *options_json, TpeOptions *opt, PtError *err);
 
+/* TpeOptionsParse on the parsed run options (NULL is none): what the strategy's init calls. */
+struct json_object;
+extern int	TpeOptionsRead(const struct json_object *options, TpeOptions *opt, PtError *err);
+
 /* gamma(n) = min(ceil(f n), 25) good trials out of n, computed as Optuna does. */
 extern int	TpeGamma(double f, int n);
 

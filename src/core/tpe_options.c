@@ -129,14 +129,39 @@ read_key(const char *key, json_object *v, TpeOptions *opt, PtError *err)
 	return PT_ERR_INVALID_PARAMETER;
 }
 
+/* Read the "tpe" member of the parsed run options (NULL is none) into opt. */
+int
+TpeOptionsRead(const struct json_object *options, TpeOptions *opt, PtError *err)
+{
+	json_object *tpe;
+	int			rc = PT_OK;
+
+	TpeOptionsDefault(opt);
+	if (options == NULL)
+		return PT_OK;
+	if (json_object_get_type(options) != json_type_object)
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "options must be a JSON object");
+	if (json_object_object_get_ex(options, "tpe", &tpe) && tpe != NULL)
+	{
+		if (json_object_get_type(tpe) != json_type_object)
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "options.tpe must be a JSON object");
+		json_object_object_foreach(tpe, key, val)
+		{
+			rc = read_key(key, val, opt, err);
+			if (rc != PT_OK)
+				break;
+		}
+	}
+	return rc;
+}
+
 /* Parse the run options' "tpe" member into opt. */
 int
 TpeOptionsParse(const char *options_json, TpeOptions *opt, PtError *err)
 {
 	json_object *root;
-	json_object *tpe;
 	enum json_tokener_error jerr = json_tokener_success;
-	int			rc = PT_OK;
+	int			rc;
 
 	TpeOptionsDefault(opt);
 	if (options_json == NULL || options_json[strspn(options_json, " \t\r\n")] == '\0')
@@ -150,25 +175,7 @@ TpeOptionsParse(const char *options_json, TpeOptions *opt, PtError *err)
 	}
 	if (root == NULL)			/* JSON null: no options */
 		return PT_OK;
-	if (json_object_get_type(root) != json_type_object)
-	{
-		json_object_put(root);
-		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "options must be a JSON object");
-	}
-	if (json_object_object_get_ex(root, "tpe", &tpe) && tpe != NULL)
-	{
-		if (json_object_get_type(tpe) != json_type_object)
-			rc = PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "options.tpe must be a JSON object");
-		else
-		{
-			json_object_object_foreach(tpe, key, val)
-			{
-				rc = read_key(key, val, opt, err);
-				if (rc != PT_OK)
-					break;
-			}
-		}
-	}
+	rc = TpeOptionsRead(root, opt, err);
 	json_object_put(root);
 	return rc;
 }

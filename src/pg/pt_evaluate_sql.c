@@ -17,6 +17,7 @@
 
 #include "objective.h"
 #include "pt_alloc.h"
+#include "pt_alloc_pg.h"
 #include "pt_glue.h"
 #include "pt_objective_sql.h"
 #include "pt_policy.h"
@@ -33,22 +34,100 @@ PG_FUNCTION_INFO_V1(ptopt_evaluate);
  */
 typedef struct EvaluateCache
 {
-	char	   *key;			/* objective, space, options and policy texts; NULL when empty */
+	MemoryContext cxt;			/* holds the plan, the objective and the key */
+	char	   *key;			/* space, options and policy texts; NULL when empty */
+	size_t		key_len;
 	PtRunPlan  *plan;
 	PtObjective *objective;
 } EvaluateCache;
 
 static EvaluateCache cache;
 
+/* The cache's memory context, created on first use. */
+static MemoryContext
+cache_context(void)
+{
+	if (cache.cxt == NULL)
+		cache.cxt = AllocSetContextCreate(TopMemoryContext, "ptopt_evaluate cache",
+										  ALLOCSET_DEFAULT_SIZES);
+	return cache.cxt;
+}
+
 /* Drop the cached objective. */
 static void
 cache_clear(void)
 {
+	MemoryContext cxt = cache_context();
+
 	PtObjectiveFree(cache.objective);
 	PtRunPlanFree(cache.plan);
-	if (cache.key != NULL)
-		pfree(cache.key);
+	MemoryContextReset(cxt);
 	memset(&cache, 0, sizeof(cache));
+	cache.cxt = cxt;
+}
+
+/* Build (in the cache's context) the plan and objective of a built-in objective, and keep them. */
+static void
+cache_fill(const char *space, const char *options, const char *canonical, const char *policy,
+		   const char *key, size_t key_len)
+{
+	MemoryContext old;
+	PtError		err;
+
+	cache_clear();
+	old = PtAllocTarget(cache_context());
+	PG_TRY();
+	{
+		/* The strategy is not used: any registered one lets the plan be built. */
+		cache.plan = PtRunPlanCreate(space, "random", 1, 0, options, &err);
+		if (cache.plan == NULL)
+			PtRaise(&err);
+		cache.objective = PtObjectiveOpen(canonical, cache.plan, policy);
+	}
+	PG_CATCH();
+	{
+		(void) PtAllocTarget(old);
+		cache_clear();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	(void) PtAllocTarget(old);
+	cache.key = MemoryContextAlloc(cache_context(), key_len);
+	memcpy(cache.key, key, key_len);
+	cache.key_len = key_len;
+}
+
+/* Score a point; raises the objective's error. */
+static void
+evaluate(PtRunPlan *plan, PtObjective *objective, const char *params, PtEvaluation *eval)
+{
+	PtError		err;
+	double	   *x = palloc0(sizeof(double) * (plan->space->n_params + 1));
+	double	   *point = palloc0(sizeof(double) * (plan->eval_space->n_params + 1));
+
+	/* The params hold the fixed values too: they are not search dimensions. */
+	if (PtSpacePointFromJson(plan->space, params, "params", PT_POINT_IGNORE_UNKNOWN, x, &err) != PT_OK)
+		PtRaise(&err);
+	PtRunPlanEvalPoint(plan, x, point);
+	if (PtObjectiveEvaluate(objective, point, eval, PtPgStop(), &err) != PT_OK)
+		PtRaise(&err);
+}
+
+/* Score a point with the cached objective, which allocates what it keeps in the cache's context. */
+static void
+evaluate_cached(const char *params, PtEvaluation *eval)
+{
+	MemoryContext old = PtAllocTarget(cache_context());
+
+	PG_TRY();
+	{
+		evaluate(cache.plan, cache.objective, params, eval);
+	}
+	PG_FINALLY();
+	{
+		(void) PtAllocTarget(old);
+	}
+	PG_END_TRY();
 }
 
 /* Score one parameter set with the objective of options; returns the ReportEnvelope or {"score": s}. */
@@ -58,69 +137,50 @@ ptopt_evaluate(PG_FUNCTION_ARGS)
 	char	   *space;
 	char	   *params;
 	char	   *options;
-	PtRunPlan  *plan;
-	PtObjective *objective;
-	PtEvaluation eval = {0};
-	PtError		err;
-	char	   *canonical;
-	double	   *x;
-	char	   *point;
-	char	   *result;
 	char	   *policy;
 	char	   *key;
 	size_t		key_len;
-	bool		builtin;
+	PtEvaluation eval = {0};
+	char	   *result;
+	bool		evaluated = false;
 
 	PtRequireArgs(fcinfo, 0);
 	space = PtJsonbToText(PG_GETARG_JSONB_P(0));
 	params = PtJsonbToText(PG_GETARG_JSONB_P(1));
 	options = PtJsonbToText(PG_GETARG_JSONB_P(2));
-	/* The strategy is not used: any registered one lets the plan be built. */
-	plan = PtRunPlanCreate(space, "random", 1, 0, options, &err);
-	if (plan == NULL)
-		PtRaise(&err);
-	canonical = PtObjectiveResolve(plan);
 	policy = PtPolicySnapshot(CurrentMemoryContext);
-	builtin = PtObjectiveLookup(canonical) != NULL;
-	key = psprintf("%s%c%s%c%s%c%s", canonical, 0, space, 0, options, 0, policy);
-	key_len = strlen(canonical) + strlen(space) + strlen(options) + strlen(policy) + 3;
-	if (builtin && cache.key != NULL && memcmp(cache.key, key, key_len + 1) == 0)
+	key = psprintf("%s%c%s%c%s", space, 0, options, 0, policy);
+	key_len = strlen(space) + strlen(options) + strlen(policy) + 3;
+	if (cache.key == NULL || cache.key_len != key_len || memcmp(cache.key, key, key_len) != 0)
 	{
-		PtRunPlanFree(plan);
-		plan = cache.plan;
-		objective = cache.objective;
-	}
-	else
-	{
-		if (builtin)
-			cache_clear();
-		objective = PtObjectiveOpen(canonical, options, policy);
-		if (builtin)
+		PtRunPlan  *plan;
+		PtError		err;
+		char	   *canonical;
+
+		plan = PtRunPlanCreate(space, "random", 1, 0, options, &err);
+		if (plan == NULL)
+			PtRaise(&err);
+		canonical = PtObjectiveResolve(plan);
+		if (PtObjectiveLookup(canonical) == NULL)
 		{
-			cache.plan = plan;
-			cache.objective = objective;
-			cache.key = MemoryContextAlloc(TopMemoryContext, key_len + 1);
-			memcpy(cache.key, key, key_len + 1);
+			/* A SQL objective: opened for this call only (a lookup is cheap). */
+			PtObjective *objective = PtObjectiveOpen(canonical, plan, policy);
+
+			evaluate(plan, objective, params, &eval);
+			PtObjectiveFree(objective);
+			evaluated = true;
 		}
+		PtRunPlanFree(plan);
+		if (!evaluated)
+			cache_fill(space, options, canonical, policy, key, key_len);
 	}
-	x = palloc0(sizeof(double) * (plan->space->n_params + 1));
-	if (PtSpacePointFromJson(plan->space, params, plan->fixed_json, "params", x, &err) != PT_OK)
-		PtRaise(&err);
-	point = PtTakeString(PtSpacePointToJson(plan->space, x, plan->fixed_json, &err));
-	if (point == NULL)
-		PtRaise(&err);
-	if (PtObjectiveEvaluate(objective, point, &eval, PtPgStop(), &err) != PT_OK)
-		PtRaise(&err);
+	if (!evaluated)
+		evaluate_cached(params, &eval);
 	if (eval.report_json != NULL)
 		result = PtTakeString(eval.report_json);
 	else
 		result = psprintf("{\"score\": %s}", float8out_internal(eval.score));
 	eval.report_json = NULL;
 	PtEvaluationClear(&eval);
-	if (!builtin)
-	{
-		PtObjectiveFree(objective);
-		PtRunPlanFree(plan);
-	}
 	PG_RETURN_DATUM(PtTextToJsonb(result));
 }

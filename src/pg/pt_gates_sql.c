@@ -8,6 +8,8 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/rel.h"
@@ -42,6 +44,64 @@ ptopt_hard_gates(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/*
+ * Walk a jsonb value for a gated key path, at any depth jsonb allows: an
+ * iterator and a stack of path lengths, no recursion and no JSON text.  Each
+ * key's dotted path goes to core's matcher (PtGateCheckPath), which sets
+ * err as PtGateCheckJson does.  PT_ERR_HARD_GATE on a hit (the path copied
+ * into key_out when given), PT_OK otherwise.
+ */
+static int
+jsonb_gate_check(Jsonb *jb, const char *where, char *key_out, size_t key_size, PtError *err)
+{
+	JsonbIterator *it = JsonbIteratorInit(&jb->root);
+	JsonbIteratorToken tok;
+	JsonbValue	v;
+	StringInfoData path;
+	int		   *lens;
+	int			depth = 0;
+	int			cap = 64;
+	int			rc = PT_OK;
+
+	PtErrorClear(err);
+	initStringInfo(&path);
+	lens = palloc(sizeof(int) * cap);
+	while (rc == PT_OK && (tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		switch (tok)
+		{
+			case WJB_BEGIN_OBJECT:
+			case WJB_BEGIN_ARRAY:
+				if (depth == cap)
+				{
+					cap *= 2;
+					lens = repalloc(lens, sizeof(int) * cap);
+				}
+				lens[depth++] = path.len;
+				break;
+			case WJB_END_OBJECT:
+			case WJB_END_ARRAY:
+				path.len = lens[--depth];
+				path.data[path.len] = '\0';
+				break;
+			case WJB_KEY:
+				path.len = lens[depth - 1];
+				path.data[path.len] = '\0';
+				if (path.len > 0)
+					appendStringInfoChar(&path, '.');
+				appendBinaryStringInfo(&path, v.val.string.val, v.val.string.len);
+				rc = PtGateCheckPath(path.data, 0, where, key_out, key_size, err);
+				break;
+			default:
+				break;
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+	pfree(lens);
+	pfree(path.data);
+	return rc;
+}
+
 /* The first gated key path in a JSON value, or NULL. */
 Datum
 ptopt_gated_key(PG_FUNCTION_ARGS)
@@ -50,10 +110,9 @@ ptopt_gated_key(PG_FUNCTION_ARGS)
 	PtError		err;
 	char		key[PT_GATE_KEY_MAX + 1];
 
-	if (PtGateFindKey(PtJsonbToText(value), key, sizeof(key), &err) == PT_OK)
+	key[0] = '\0';
+	if (jsonb_gate_check(value, "the value", key, sizeof(key), &err) == PT_OK)
 		PG_RETURN_NULL();
-	if (err.code != PT_ERR_HARD_GATE)
-		PtRaise(&err);
 	PtMakeValidText(key);
 	PG_RETURN_TEXT_P(cstring_to_text(key));
 }
@@ -92,7 +151,7 @@ ptopt_gate_guard(PG_FUNCTION_ARGS)
 			continue;
 		snprintf(where, sizeof(where), "column %s of %s", column,
 				 RelationGetRelationName(trigdata->tg_relation));
-		if (PtGateCheckJson(PtJsonbToText(DatumGetJsonbP(value)), NULL, where, &err) != PT_OK)
+		if (jsonb_gate_check(DatumGetJsonbP(value), where, NULL, 0, &err) != PT_OK)
 			PtRaise(&err);
 	}
 	return PointerGetDatum(tuple);

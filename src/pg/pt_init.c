@@ -6,6 +6,9 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "objective.h"
+#include "objective_clob.h"
+#include "pt_alloc_pg.h"
 #include "pt_settings.h"
 
 PG_MODULE_MAGIC;
@@ -15,10 +18,12 @@ int			ptopt_progress_lines = PTOPT_DEFAULT_PROGRESS_LINES;
 
 void		_PG_init(void);
 
-/* Define the ptopt.* settings and reserve the prefix. */
+/* Point core's allocator at memory contexts, register the backtest objective, define the ptopt.* settings and reserve the prefix. */
 void
 _PG_init(void)
 {
+	PtPgAllocInit();
+	PtObjectiveRegister(&PtClobObjective);
 	DefineCustomBoolVariable("ptopt.progress_notices",
 							 "Relays a search's progress to the client as NOTICE lines.",
 							 NULL,

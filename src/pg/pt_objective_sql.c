@@ -29,18 +29,11 @@
 
 typedef struct SqlObjective
 {
+	const PtSpace *space;		/* the evaluation space: points become jsonb over it */
 	Oid			fn_oid;
 	Oid			rettype;
 	FmgrInfo	flinfo;
 } SqlObjective;
-
-/* Raise a core error after freeing an objective. */
-static void
-raise_and_free(PtObjective *objective, const PtError *err)
-{
-	PtObjectiveFree(objective);
-	PtRaise(err);
-}
 
 /* Look up a user objective function by name; raises unless usable. */
 static Oid
@@ -78,15 +71,16 @@ PtObjectiveResolve(const PtRunPlan *plan)
 {
 	const PtObjectiveOps *ops = PtObjectiveLookup(plan->objective);
 	PtObjective *objective;
+	PtObjectiveInit init;
 	PtError		err;
 
 	if (ops == NULL)
 		return format_procedure_qualified(lookup_sql_objective(plan->objective));
-	objective = PtObjectiveCreate(ops, plan->options_json, NULL, &err);
+	/* Opening a built-in objective checks the evaluation space against it. */
+	init = PtRunPlanObjectiveInit(plan, NULL);
+	objective = PtObjectiveCreate(ops, &init, &err);
 	if (objective == NULL)
 		PtRaise(&err);
-	if (PtObjectiveValidateSpace(objective, plan->space, plan->fixed_json, &err) != PT_OK)
-		raise_and_free(objective, &err);
 	PtObjectiveFree(objective);
 	return pstrdup(plan->objective);
 }
@@ -128,11 +122,14 @@ jsonb_score(Jsonb *jb, double *score)
 
 /* Call the function once and fill out; raises on any error inside. */
 static int
-call_sql_objective(SqlObjective *so, const char *params_json, PtEvaluation *out, PtError *err)
+call_sql_objective(SqlObjective *so, const double *x, PtEvaluation *out, PtError *err)
 {
 	LOCAL_FCINFO(fcinfo, 1);
 	Datum		result;
+	char	   *params_json = PtTakeString(PtSpacePointToJson(so->space, x, err));
 
+	if (params_json == NULL)
+		return err->code;
 	InitFunctionCallInfoData(*fcinfo, &so->flinfo, 1, InvalidOid, NULL, NULL);
 	fcinfo->args[0].value = PtTextToJsonb(params_json);
 	fcinfo->args[0].isnull = false;
@@ -161,7 +158,7 @@ call_sql_objective(SqlObjective *so, const char *params_json, PtEvaluation *out,
 
 /* Evaluate in a subtransaction: an error fails the iteration, a cancel is re-thrown. */
 static int
-sql_evaluate(void *state, const char *params_json, PtEvaluation *out, const PtStop *stop,
+sql_evaluate(void *state, const double *x, PtEvaluation *out, const PtStop *stop,
 			 PtError *err)
 {
 	SqlObjective *so = state;
@@ -173,7 +170,7 @@ sql_evaluate(void *state, const char *params_json, PtEvaluation *out, const PtSt
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
 	{
-		rc = call_sql_objective(so, params_json, out, err);
+		rc = call_sql_objective(so, x, out, err);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
@@ -209,14 +206,14 @@ sql_free(void *state)
 static const PtObjectiveOps sql_objective_ops = {
 	.name = "sql",
 	.init = NULL,
-	.validate_space = NULL,
 	.evaluate = sql_evaluate,
+	.evaluate_holdout = NULL,
 	.free = sql_free,
 };
 
 /* Open the objective of a canonical name. */
 PtObjective *
-PtObjectiveOpen(const char *canonical, const char *options_json, const char *policy_json)
+PtObjectiveOpen(const char *canonical, const PtRunPlan *plan, const char *policy_json)
 {
 	const PtObjectiveOps *ops = PtObjectiveLookup(canonical);
 	PtObjective *objective;
@@ -226,7 +223,9 @@ PtObjectiveOpen(const char *canonical, const char *options_json, const char *pol
 
 	if (ops != NULL)
 	{
-		objective = PtObjectiveCreate(ops, options_json, policy_json, &err);
+		PtObjectiveInit init = PtRunPlanObjectiveInit(plan, policy_json);
+
+		objective = PtObjectiveCreate(ops, &init, &err);
 		if (objective == NULL)
 			PtRaise(&err);
 		return objective;
@@ -244,6 +243,7 @@ PtObjectiveOpen(const char *canonical, const char *options_json, const char *pol
 	}
 	objective->ops = &sql_objective_ops;
 	objective->state = so;
+	so->space = plan->eval_space;
 	so->fn_oid = fn_oid;
 	so->rettype = get_func_rettype(fn_oid);
 	fmgr_info_cxt(so->fn_oid, &so->flinfo, TopMemoryContext);

@@ -15,8 +15,11 @@
  */
 extern char *PtObjectiveResolve(const PtRunPlan *plan);
 
-/* Open the objective of a canonical name; raises on failure. */
-extern PtObjective *PtObjectiveOpen(const char *canonical, const char *options_json,
+/*
+ * Open the objective of a canonical name over the plan's evaluation space
+ * (the plan must outlive it); raises on failure.
+ */
+extern PtObjective *PtObjectiveOpen(const char *canonical, const PtRunPlan *plan,
 									const char *policy_json);
 
 #endif							/* PTOPT_PT_OBJECTIVE_SQL_H */

@@ -69,7 +69,7 @@ keep_row(void *arg, const PtStoredIteration *it)
 		snprintf(what, sizeof(what), "iteration %d of the stored run", it->iter);
 	else
 		snprintf(what, sizeof(what), "a warm-start iteration");
-	if (PtSpacePointFromJson(r->plan->space, it->params_json, r->plan->fixed_json, what,
+	if (PtSpacePointFromJson(r->plan->space, it->params_json, what, PT_POINT_IGNORE_UNKNOWN,
 							 row->x, &err) != PT_OK)
 		PtRaise(&err);
 	row->iter = it->iter;
@@ -114,21 +114,23 @@ PtReplayOpen(int64 run_id, const char *space_json, const char *strategy,
 			 const char *options_json, int64 seed, int budget)
 {
 	PtReplay   *r = palloc0(sizeof(PtReplay));
-
-	r->cxt = CurrentMemoryContext;
+	PtStrategyInit sinit;
 	PtError		err;
 	int			i;
 
+	r->cxt = CurrentMemoryContext;
 	r->plan = PtRunPlanCreate(space_json, strategy, budget, (uint64) seed, options_json, &err);
 	if (r->plan == NULL)
 		PtRaise(&err);
-	r->strategy = PtStrategyCreate(strategy, r->plan->space, (uint64) seed, options_json, &err);
+	sinit = PtRunPlanStrategyInit(r->plan);
+	r->strategy = PtStrategyCreate(strategy, &sinit, &err);
 	if (r->strategy == NULL)
 		PtRaise(&err);
 	r->history = PtHistoryCreate(r->plan->space, &err);
 	if (r->history == NULL)
 		PtRaise(&err);
 	r->x = palloc0(sizeof(double) * (r->plan->space->n_params + 1));
+	r->point = palloc0(sizeof(double) * (r->plan->eval_space->n_params + 1));
 	(void) PtWarmStartLoad(run_id, keep_row, r);
 	PtStoreLoadTrajectory(run_id, keep_row, r);
 	for (i = 0; i < r->n_rows; i++)
@@ -156,17 +158,20 @@ PtReplayPropose(PtReplay *r, int iter, PtReplayProposal *out)
 	if (iter <= n_warm)
 	{
 		/* options.warm_start: the given points first, as a worker's run takes them. */
-		memcpy(r->x, PtRunPlanWarmPoint(r->plan, iter - 1), sizeof(double) * r->plan->space->n_params);
+		memcpy(r->point, PtRunPlanWarmPoint(r->plan, iter - 1),
+			   sizeof(double) * r->plan->eval_space->n_params);
+		memcpy(r->x, r->point, sizeof(double) * r->plan->space->n_params);
 		proposal.source = PT_SOURCE_WARM_START;
 	}
 	else
 	{
-		if (PtStrategyPropose(r->strategy, r->history, &proposal, PtPgStop(), &err) != PT_OK)
+		if (PtStrategyPropose(r->strategy, r->history, iter, &proposal, PtPgStop(), &err) != PT_OK)
 			PtRaise(&err);
+		PtRunPlanEvalPoint(r->plan, r->x, r->point);
 	}
 	INSTR_TIME_SET_CURRENT(took);
 	INSTR_TIME_SUBTRACT(took, start);
-	out->params_json = PtTakeString(PtSpacePointToJson(r->plan->space, r->x, r->plan->fixed_json, &err));
+	out->params_json = PtTakeString(PtRunPlanPointJson(r->plan, r->point, &err));
 	if (out->params_json == NULL)
 		PtRaise(&err);
 	out->source = PtSourceName(proposal.source);

@@ -29,6 +29,7 @@
 
 #include "history.h"
 #include "pt_alloc.h"
+#include "pt_alloc_pg.h"
 #include "pt_cluster.h"
 #include "pt_glue.h"
 #include "pt_objective_sql.h"
@@ -52,7 +53,8 @@ typedef struct RunState
 	PtObjective *objective;		/* NULL when a cluster evaluates */
 	PtCluster  *cluster;		/* options.cluster (scale branch), or NULL */
 	PtHistory  *history;
-	double	   *x;
+	double	   *x;				/* the search-space point of the iteration */
+	double	   *point;			/* the same completed to the evaluation space */
 	int			budget;			/* the run's budget (a resume adds to the stored one) */
 	int64		seed;
 	int			first_iter;		/* the first iteration this worker runs */
@@ -129,7 +131,11 @@ build_run(RunState *st, const char *space, const char *strategy, const char *opt
 	st->plan = PtRunPlanCreate(space, strategy, st->budget, (uint64) st->seed, options, &err);
 	if (st->plan == NULL)
 		PtRaise(&err);
-	st->strategy = PtStrategyCreate(strategy, st->plan->space, (uint64) st->seed, options, &err);
+	{
+		PtStrategyInit sinit = PtRunPlanStrategyInit(st->plan);
+
+		st->strategy = PtStrategyCreate(strategy, &sinit, &err);
+	}
 	if (st->strategy == NULL)
 		PtRaise(&err);
 	st->history = PtHistoryCreate(st->plan->space, &err);
@@ -137,6 +143,8 @@ build_run(RunState *st, const char *space, const char *strategy, const char *opt
 		PtRaise(&err);
 	st->x = MemoryContextAllocZero(TopMemoryContext,
 								   sizeof(double) * (st->plan->space->n_params + 1));
+	st->point = MemoryContextAllocZero(TopMemoryContext,
+									   sizeof(double) * (st->plan->eval_space->n_params + 1));
 	/* options.cluster: the nodes evaluate (pt_cluster.c), the objective may exist only there. */
 	{
 		char	   *cluster = PtOptionsString(options, "cluster");
@@ -144,7 +152,7 @@ build_run(RunState *st, const char *space, const char *strategy, const char *opt
 		if (cluster != NULL)
 			st->cluster = PtClusterOpen(cluster, space, options);
 		else
-			st->objective = PtObjectiveOpen(objective, options, policy);
+			st->objective = PtObjectiveOpen(objective, st->plan, policy);
 	}
 }
 
@@ -190,7 +198,8 @@ restore_trial(void *arg, const PtStoredIteration *it)
 	char		what[64];
 
 	snprintf(what, sizeof(what), "iteration %d of the stored run", it->iter);
-	if (PtSpacePointFromJson(st->plan->space, it->params_json, st->plan->fixed_json, what,
+	/* A stored row also holds fixed values and warm-start extras, which are not search dimensions. */
+	if (PtSpacePointFromJson(st->plan->space, it->params_json, what, PT_POINT_IGNORE_UNKNOWN,
 							 st->x, &err) != PT_OK)
 		PtRaise(&err);
 	trial.iter = it->iter;
@@ -242,7 +251,7 @@ run_setup(RunState *st)
 	publish_phase(st, PT_PHASE_RUNNING);
 }
 
-/* Fill the proposal for iteration iter: a warm-start point, or the strategy's. */
+/* Fill the proposal and the evaluation point for iteration iter: a warm-start point, or the strategy's. */
 static void
 propose(RunState *st, int iter, PtProposal *proposal)
 {
@@ -253,12 +262,15 @@ propose(RunState *st, int iter, PtProposal *proposal)
 	proposal->x = st->x;
 	if (iter <= st->plan->n_warm)
 	{
-		memcpy(st->x, PtRunPlanWarmPoint(st->plan, iter - 1), sizeof(double) * n_params);
+		memcpy(st->point, PtRunPlanWarmPoint(st->plan, iter - 1),
+			   sizeof(double) * st->plan->eval_space->n_params);
+		memcpy(st->x, st->point, sizeof(double) * n_params);
 		proposal->source = PT_SOURCE_WARM_START;
 		return;
 	}
-	if (PtStrategyPropose(st->strategy, st->history, proposal, PtPgStop(), &err) != PT_OK)
+	if (PtStrategyPropose(st->strategy, st->history, iter, proposal, PtPgStop(), &err) != PT_OK)
 		PtRaise(&err);
+	PtRunPlanEvalPoint(st->plan, st->x, st->point);
 }
 
 /* Send a progress NOTICE (relayed to the caller) when iter is one it should print. */
@@ -335,7 +347,7 @@ run_iteration(RunState *st, int iter)
 	propose(st, iter, &proposal);
 	INSTR_TIME_SET_CURRENT(proposed);
 	INSTR_TIME_SUBTRACT(proposed, start);
-	params = PtTakeString(PtSpacePointToJson(st->plan->space, st->x, st->plan->fixed_json, &err));
+	params = PtTakeString(PtRunPlanPointJson(st->plan, st->point, &err));
 	if (params == NULL)
 	{
 		PtFree(proposal.reasoning);
@@ -346,7 +358,7 @@ run_iteration(RunState *st, int iter)
 	if (st->cluster != NULL)
 		rc = PtClusterEvaluateOne(st->cluster, iter, params, &eval, &err);
 	else
-		rc = PtObjectiveEvaluate(st->objective, params, &eval, PtPgStop(), &err);
+		rc = PtObjectiveEvaluate(st->objective, st->point, &eval, PtPgStop(), &err);
 	if (rc == PT_ERR_CANCELLED)
 	{
 		PtEvaluationClear(&eval);
@@ -386,18 +398,12 @@ run_iteration(RunState *st, int iter)
 	row.tokens_in = proposal.tokens_in;
 	row.tokens_out = proposal.tokens_out;
 
-	PG_TRY();
-	{
-		PtStoreInsertIteration(&row);
-		if (PtHistoryAppend(st->history, &trial, &err) != PT_OK)
-			PtRaise(&err);
-	}
-	PG_FINALLY();
-	{
-		PtEvaluationClear(&eval);
-		PtFree(proposal.reasoning);
-	}
-	PG_END_TRY();
+	/* Core memory lives in the run context: an ERROR here needs no cleanup ladder. */
+	PtStoreInsertIteration(&row);
+	if (PtHistoryAppend(st->history, &trial, &err) != PT_OK)
+		PtRaise(&err);
+	PtEvaluationClear(&eval);
+	PtFree(proposal.reasoning);
 
 	/*
 	 * The run row follows at most once a second: a waiting ptopt_run holds a
@@ -502,9 +508,14 @@ PtRunExecute(PtRunShared *shared)
 {
 	RunState	st = {0};
 	MemoryContext iter_cxt;
+	MemoryContext run_cxt;
+	MemoryContext old_target;
 	const char *search_path = PtRunSharedText(shared, PT_TEXT_SEARCH_PATH);
 
 	st.shared = shared;
+	/* Core's objects (plan, strategy, objective, history) live as long as the run. */
+	run_cxt = AllocSetContextCreate(TopMemoryContext, "ptopt run", ALLOCSET_DEFAULT_SIZES);
+	old_target = PtAllocTarget(run_cxt);
 	iter_cxt = AllocSetContextCreate(TopMemoryContext, "ptopt iteration", ALLOCSET_DEFAULT_SIZES);
 	if (search_path[0] != '\0')
 		SetConfigOption("search_path", search_path, PGC_USERSET, PGC_S_SESSION);
@@ -556,5 +567,9 @@ PtRunExecute(PtRunShared *shared)
 		RESUME_INTERRUPTS();
 	}
 	PG_END_TRY();
+	/* json-c's objects in the plan are malloc'd: free them before the context goes. */
 	run_state_free(&st);
+	PtAllocTarget(old_target);
+	MemoryContextDelete(run_cxt);
+	MemoryContextDelete(iter_cxt);
 }

@@ -39,6 +39,30 @@ score_of(const PtSpace *space, const double *x, int iter, PtTrialStatus *status)
 	return s;
 }
 
+/*
+ * Write an evaluation point as the stored row's JSON, read its search part
+ * back (fixed and extra keys skipped, as a resumed run reads its rows), and
+ * require the same values.
+ */
+static void
+plan_round_trip(const PtRunPlan *plan, const double *point, const char *what)
+{
+	PtError		err;
+	double		y[PT_SPACE_MAX_PARAMS];
+	char	   *json;
+	int			rc;
+	int			i;
+
+	json = PtRunPlanPointJson(plan, point, &err);
+	FUZZ_ASSERT(json != NULL, "%s: PtRunPlanPointJson failed: %s", what, err.message);
+	rc = PtSpacePointFromJson(plan->space, json, what, PT_POINT_IGNORE_UNKNOWN, y, &err);
+	FUZZ_ASSERT(rc == PT_OK, "%s: %s does not read back: %s", what, json, err.message);
+	for (i = 0; i < plan->space->n_params; i++)
+		FUZZ_ASSERT(y[i] == point[i], "%s: parameter \"%s\": %.17g came back as %.17g from %s",
+					what, plan->space->params[i].name, point[i], y[i], json);
+	PtFree(json);
+}
+
 /* Fuzz one input. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -54,6 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	PtError		err;
 	PtRunPlan  *plan;
 	PtStrategy *strat;
+	PtStrategyInit sinit;
 	PtHistory  *history;
 	TpeOptions	topt;
 	int			i;
@@ -83,7 +108,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < plan->n_warm; i++)
 	{
 		fuzz_check_point(plan->space, PtRunPlanWarmPoint(plan, i), "warm start");
-		fuzz_round_trip(plan->space, PtRunPlanWarmPoint(plan, i), plan->fixed_json, "warm start");
+		plan_round_trip(plan, PtRunPlanWarmPoint(plan, i), "warm start");
 	}
 
 	/* Keep each input fast: TPE's work grows with candidates x parameters. */
@@ -93,13 +118,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(double) topt.n_ei_candidates * plan->space->n_params * n_prop > FUZZ_PLAN_WORK_MAX)
 		n_prop = 0;
 
-	strat = PtStrategyCreate(plan->strategy, plan->space, plan->seed, plan->options_json, &err);
+	sinit = PtRunPlanStrategyInit(plan);
+	strat = PtStrategyCreate(plan->strategy, &sinit, &err);
 	FUZZ_ASSERT(strat != NULL, "strategy of a valid plan not created: %s", err.message);
 	history = PtHistoryCreate(plan->space, &err);
 	FUZZ_ASSERT(history != NULL, "history not created");
 	for (i = 0; i < n_prop; i++)
 	{
 		double		x[PT_SPACE_MAX_PARAMS];
+		double		point[PT_EVAL_MAX_PARAMS];
 		PtProposal	prop = {0};
 		PtTrial		trial = {0};
 		int			rc;
@@ -112,11 +139,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		else
 		{
-			rc = PtStrategyPropose(strat, history, &prop, NULL, &err);
+			rc = PtStrategyPropose(strat, history, i + 1, &prop, NULL, &err);
 			FUZZ_ASSERT(rc == PT_OK, "propose %d failed: %s", i + 1, err.message);
 		}
 		fuzz_check_point(plan->space, x, plan->strategy);
-		fuzz_round_trip(plan->space, x, plan->fixed_json, plan->strategy);
+		if (i < plan->n_warm)
+			memcpy(point, PtRunPlanWarmPoint(plan, i), sizeof(double) * plan->eval_space->n_params);
+		else
+			PtRunPlanEvalPoint(plan, x, point);
+		plan_round_trip(plan, point, plan->strategy);
 		trial.iter = i + 1;
 		trial.x = x;
 		trial.source = prop.source;

@@ -1,7 +1,7 @@
 /*
  * fuzz_space.c — PtSpaceParse, then points to JSON and back (src/core/space.c).
  *
- * Input: space [0x01 parameter-set [0x01 fixed]].  A space that parses must
+ * Input: space [0x01 parameter-set].  A space that parses must
  * hold core's invariants; its corners, defaults and a few uniform points must
  * survive PtSpacePointToJson + PtSpacePointFromJson unchanged; the given
  * parameter set, when it reads, must give values within bounds, grid and
@@ -25,7 +25,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char	   *parts[FUZZ_MAX_PARTS];
 	int			n_parts = fuzz_split(text, parts, 3);
 	const char *point = n_parts > 1 ? parts[1] : parts[0];
-	const char *fixed = n_parts > 2 ? parts[2] : NULL;
 	PtError		err;
 	PtSpace    *space;
 	double		x[PT_SPACE_MAX_PARAMS];
@@ -45,14 +44,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(err.code == PT_OK, "space parsed with an error set");
 	fuzz_check_space(space);
 
-	/* options.fixed: when it is refused, nothing with it may pass. */
-	rc = PtSpaceCheckFixed(space, fixed, &err);
-	if (rc != PT_OK)
-	{
-		fuzz_check_error(&err, rc, utf8);
-		fixed = NULL;
-	}
-
 	/* Corners: low, high (first and last choice), then the defaults. */
 	for (s = 0; s < 3; s++)
 	{
@@ -69,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				x[i] = cat ? 0 : p->low;
 		}
 		fuzz_check_point(space, x, "corner");
-		fuzz_round_trip(space, x, fixed, "corner");
+		fuzz_round_trip(space, x, "corner");
 	}
 
 	/* Uniform points, as random search and TPE's start-up draw them. */
@@ -78,17 +69,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		PtSampleUniformPoint(space, &rng, x);
 		fuzz_check_point(space, x, "uniform");
-		fuzz_round_trip(space, x, fixed, "uniform");
+		fuzz_round_trip(space, x, "uniform");
 	}
 
 	/* The given parameter set. */
-	rc = PtSpacePointFromJson(space, point, fixed, "the parameter set", x, &err);
+	rc = PtSpacePointFromJson(space, point, "the parameter set", 0, x, &err);
 	if (rc != PT_OK)
 		fuzz_check_error(&err, rc, utf8);
 	else
 	{
 		fuzz_check_point(space, x, "read");
-		fuzz_round_trip(space, x, fixed, "read");
+		fuzz_round_trip(space, x, "read");
 	}
 
 	PtSpaceFree(space);
