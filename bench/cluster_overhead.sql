@@ -15,4 +15,16 @@ SELECT r.label, r.iterations,
        round((extract(epoch FROM r.elapsed) * 1000 / r.iterations)::numeric, 3) AS ms_per_trial_wall,
        round(avg(t.elapsed_ms)::numeric, 3) AS ms_per_trial_eval
   FROM ptopt.runs r JOIN ptopt.trajectory t USING (run_id)
+ WHERE r.objective = 'quadratic'
+ GROUP BY r.run_id ORDER BY r.run_id;
+-- The backtest (default scenario, 8 + 4 seeds): 40 trials each way.
+SELECT status FROM ptopt_run(ptopt_default_space(), 'random', 40, 1, '{"label": "clob_v2 local worker"}');
+SELECT status FROM ptopt_run(ptopt_default_space(), 'random', 40, 1,
+                             '{"label": "clob_v2 cluster: 1 node over TCP loopback", "cluster": "self"}');
+SELECT r.label, r.iterations,
+       round((extract(epoch FROM r.elapsed) * 1000 / r.iterations)::numeric, 1) AS ms_per_trial_wall,
+       round((percentile_cont(0.5) WITHIN GROUP (ORDER BY t.elapsed_ms))::numeric, 1) AS median_ms_per_trial_eval,
+       count(*) FILTER (WHERE t.status = 'ok') AS ok
+  FROM ptopt.runs r JOIN ptopt.trajectory t USING (run_id)
+ WHERE r.label LIKE 'clob_v2%'
  GROUP BY r.run_id ORDER BY r.run_id;
