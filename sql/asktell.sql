@@ -68,6 +68,21 @@ SELECT try_on('SELECT ptopt_tell(%s, 1, ''1'')', :worker_run);
 SELECT try($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 2, 0, '{"objective": "external"}')$$);
 SELECT try_on('SELECT ptopt_resume(%s, 2)', :ext);
 
+-- Another role sees no external run of this one: it cannot ask, tell, expire or cancel it.
+CREATE ROLE ptopt_asktell_other LOGIN;
+SELECT ptopt_start('{"x": {"low": 0, "high": 1}}', 'random', 3, 0, '{"objective": "external"}') AS mine \gset
+SELECT count(*) FROM ptopt_ask(:mine, 1);
+SET ROLE ptopt_asktell_other;
+SELECT try_on('SELECT ptopt_ask(%s)', :mine);
+SELECT try_on('SELECT ptopt_tell(%s, 1, ''1'')', :mine);
+SELECT try_on('SELECT ptopt_expire(%s, ''0 s'')', :mine);
+SELECT try_on('SELECT ptopt_cancel(%s)', :mine);
+RESET ROLE;
+SELECT status, (SELECT count(*) FROM ptopt.trajectory WHERE run_id = :mine AND status = 'pending') AS pending
+  FROM ptopt.runs WHERE run_id = :mine;
+SELECT ptopt_cancel(:mine);
+DROP ROLE ptopt_asktell_other;
+
 -- Pending points count as bad ones (constant liar): with iteration 4 pending, TPE proposes
 -- iteration 5 elsewhere than with iteration 4 failed (which TPE leaves out).
 SELECT ptopt_start('{"x": {"low": 0, "high": 1}}', 'tpe', 10, 5,
