@@ -298,7 +298,7 @@ COMMENT ON FUNCTION ptopt_validate(jsonb, text, integer, bigint, jsonb) IS
 CREATE FUNCTION ptopt_plot(run_id bigint, width integer DEFAULT 60, height integer DEFAULT 12)
 RETURNS text
 AS 'MODULE_PATHNAME', 'ptopt_plot'
-LANGUAGE C STRICT STABLE;
+LANGUAGE C STABLE;
 COMMENT ON FUNCTION ptopt_plot(bigint, integer, integer) IS
     'score per iteration and best-so-far of a run, drawn as text for psql';
 
@@ -365,11 +365,13 @@ BEGIN
     END LOOP;
     PERFORM set_config('ptopt.progress_notices', saved_notices, true);
 
+    -- Scores are compared as "higher is better": a minimised objective's are negated, then shown as they are.
     RETURN QUERY
-    WITH tr AS (
-        SELECT t.run_id, ru.strategy AS strat, t.iter, t.score, t.elapsed_ms,
-               max(t.score) OVER (PARTITION BY t.run_id ORDER BY t.iter) AS best_so_far
-          FROM ptopt.trajectory t JOIN ptopt.runs ru USING (run_id)
+    WITH sgn AS (SELECT CASE WHEN options->>'direction' = 'minimize' THEN -1.0 ELSE 1.0 END::float8 AS sign),
+    tr AS (
+        SELECT t.run_id, ru.strategy AS strat, t.iter, sgn.sign * t.score AS score, t.elapsed_ms,
+               max(sgn.sign * t.score) OVER (PARTITION BY t.run_id ORDER BY t.iter) AS best_so_far
+          FROM ptopt.trajectory t JOIN ptopt.runs ru USING (run_id) CROSS JOIN sgn
          WHERE t.run_id = ANY (ids)),
     lim AS (SELECT max(tr.score) AS hi, min(tr.score) AS lo FROM tr),
     per_run AS (
@@ -377,7 +379,8 @@ BEGIN
                min(tr.iter) FILTER (WHERE tr.best_so_far >= lim.lo + 0.95 * (lim.hi - lim.lo)) AS reach
           FROM tr CROSS JOIN lim
          GROUP BY tr.run_id, tr.strat)
-    SELECT p.strat, count(*)::integer, avg(p.best), stddev_samp(p.best), max(p.best),
+    SELECT p.strat, count(*)::integer, (SELECT sgn.sign FROM sgn) * avg(p.best), stddev_samp(p.best),
+           (SELECT sgn.sign FROM sgn) * max(p.best),
            count(p.reach)::integer, avg(p.reach)::double precision, avg(p.ms),
            array_agg(p.run_id ORDER BY p.run_id)
       FROM per_run p

@@ -82,6 +82,42 @@ PtHistoryAppend(PtHistory *history, const PtTrial *trial, PtError *err)
 	return PT_OK;
 }
 
+/*
+ * Append a trial still in flight, as the constant-liar heuristic sees it: an
+ * ok trial with the worst score (-inf), so a model counts the point as
+ * taken and bad, and it is never the best.  PtHistoryTruncate removes it.
+ */
+int
+PtHistoryAppendLiar(PtHistory *history, int iter, const double *x, PtSource source, PtError *err)
+{
+	PtTrial		liar = {0};
+
+	liar.iter = iter;
+	liar.x = (double *) x;
+	liar.status = PT_TRIAL_OK;
+	liar.score = -INFINITY;
+	liar.source = source;
+	return PtHistoryAppend(history, &liar, err);
+}
+
+/* Drop the trials after the first n (the liars of a batch once its outcomes are in). */
+void
+PtHistoryTruncate(PtHistory *history, int n)
+{
+	while (history->n > n)
+		trial_clear(&history->trials[--history->n]);
+	if (history->best >= history->n)
+	{
+		int			i;
+
+		history->best = -1;
+		for (i = 0; i < history->n; i++)
+			if (history->trials[i].status == PT_TRIAL_OK && isfinite(history->trials[i].score) &&
+				(history->best < 0 || history->trials[i].score > history->trials[history->best].score))
+				history->best = i;
+	}
+}
+
 /* Number of trials with status PT_TRIAL_OK. */
 int
 PtHistoryCountOk(const PtHistory *history)

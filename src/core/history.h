@@ -54,6 +54,16 @@ extern PtHistory *PtHistoryCreate(const PtSpace *space, PtError *err);
 /* Append a copy of a trial (x, summary and reasoning are copied); updates best. */
 extern int	PtHistoryAppend(PtHistory *history, const PtTrial *trial, PtError *err);
 
+/*
+ * Append a trial in flight for the constant-liar heuristic (parallel trials):
+ * status ok with score -inf, never the best.  Remove it with PtHistoryTruncate.
+ */
+extern int	PtHistoryAppendLiar(PtHistory *history, int iter, const double *x, PtSource source,
+								PtError *err);
+
+/* Drop every trial after the first n. */
+extern void PtHistoryTruncate(PtHistory *history, int n);
+
 /* Number of trials with status PT_TRIAL_OK. */
 extern int	PtHistoryCountOk(const PtHistory *history);
 

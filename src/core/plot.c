@@ -147,10 +147,25 @@ place_label(char *ticks, int len_max, const char *text, int col)
 	memcpy(ticks + col, text, len);
 }
 
-/* Render the chart. */
+/* True when score a is better than b: higher, or lower when minimizing. */
+static inline bool
+better(double a, double b, bool minimize)
+{
+	return minimize ? a < b : a > b;
+}
+
+/* Render the chart of a maximised score. */
 char *
 PtPlotRender(const double *score, const unsigned char *ok, int n,
 			 int width, int height, PtError *err)
+{
+	return PtPlotRenderDirected(score, ok, n, width, height, false, err);
+}
+
+/* Render the chart; minimize makes lower scores the better ones. */
+char *
+PtPlotRenderDirected(const double *score, const unsigned char *ok, int n,
+					 int width, int height, bool minimize, PtError *err)
 {
 	PlotColumn *cols;
 	const char **grid;
@@ -196,7 +211,7 @@ PtPlotRender(const double *score, const unsigned char *ok, int n,
 	{
 		if ((ok != NULL && !ok[i]) || !isfinite(score[i]))
 			continue;
-		if (n_ok == 0 || score[i] > best)
+		if (n_ok == 0 || better(score[i], best, minimize))
 		{
 			best = score[i];
 			best_iter = i + 1;
@@ -234,10 +249,10 @@ PtPlotRender(const double *score, const unsigned char *ok, int n,
 
 		if (!((ok != NULL && !ok[i]) || !isfinite(score[i])))
 		{
-			if (!col->has_dot || score[i] > col->dot)
+			if (!col->has_dot || better(score[i], col->dot, minimize))
 				col->dot = score[i];
 			col->has_dot = true;
-			if (!have_running || score[i] > running)
+			if (!have_running || better(score[i], running, minimize))
 				running = score[i];
 			have_running = true;
 		}

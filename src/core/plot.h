@@ -4,6 +4,8 @@
 #ifndef PTOPT_PLOT_H
 #define PTOPT_PLOT_H
 
+#include <stdbool.h>
+
 #include "pt_error.h"
 
 #define PT_PLOT_DEFAULT_WIDTH 60	/* columns of plot area */
@@ -25,5 +27,9 @@
  */
 extern char *PtPlotRender(const double *score, const unsigned char *ok, int n,
 						  int width, int height, PtError *err);
+
+/* PtPlotRender for either direction: minimize makes lower scores the better ones. */
+extern char *PtPlotRenderDirected(const double *score, const unsigned char *ok, int n,
+								  int width, int height, bool minimize, PtError *err);
 
 #endif							/* PTOPT_PLOT_H */

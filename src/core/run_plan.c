@@ -18,7 +18,8 @@
 
 /* The keys a run's options object may carry. */
 static const char *const run_option_keys[] = {
-	"label", "objective", "fixed", "warm_start", "tpe", "backtest", "warm_start_from", "cluster", NULL
+	"label", "objective", "fixed", "warm_start", "tpe", "backtest", "direction", "time_limit",
+	"workers", "warm_start_from", "cluster", NULL
 };
 
 /* True when key is one of run_option_keys. */
@@ -31,6 +32,61 @@ is_run_option(const char *key)
 		if (strcmp(key, run_option_keys[i]) == 0)
 			return true;
 	return false;
+}
+
+/* The known option names, comma-separated, for hints. */
+static const char *
+known_options(void)
+{
+	static char list[256];
+	int			i;
+
+	if (list[0] == '\0')
+		for (i = 0; run_option_keys[i] != NULL; i++)
+		{
+			if (i > 0)
+				strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+			strncat(list, run_option_keys[i], sizeof(list) - strlen(list) - 1);
+		}
+	return list;
+}
+
+/* Read the study controls: direction, time_limit (text the glue parses), workers. */
+static int
+read_study_options(PtRunPlan *plan, struct json_object *opts, PtError *err)
+{
+	struct json_object *v;
+
+	plan->workers = 1;
+	if (json_object_object_get_ex(opts, "direction", &v))
+	{
+		const char *d = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+
+		if (strcmp(d, "minimize") == 0)
+			plan->minimize = true;
+		else if (strcmp(d, "maximize") != 0)
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "options.direction must be \"maximize\" or \"minimize\"");
+	}
+	if (json_object_object_get_ex(opts, "time_limit", &v))
+	{
+		if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0)
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "options.time_limit must be an interval as text, such as \"10 minutes\"");
+		plan->time_limit = PtStrdup(json_object_get_string(v));
+		if (plan->time_limit == NULL)
+			return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory");
+	}
+	if (json_object_object_get_ex(opts, "workers", &v))
+	{
+		int64_t		n = json_object_get_int64(v);
+
+		if (!json_object_is_type(v, json_type_int) || n < 1 || n > PT_MAX_WORKERS)
+			return PtErrorSet(err, PT_ERR_INVALID_PARAMETER,
+							  "options.workers must be an integer between 1 and %d", PT_MAX_WORKERS);
+		plan->workers = (int) n;
+	}
+	return PT_OK;
 }
 
 /* Read the scalar options (label, objective) and check the object members' types. */
@@ -87,11 +143,13 @@ read_options(PtRunPlan *plan, PtError *err)
 		if (!is_run_option(key))
 		{
 			PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "unknown option \"%s\"", key);
-			PtErrorHint(err, "Known options: label, objective, fixed, warm_start, warm_start_from, cluster, tpe, backtest.");
+			PtErrorHint(err, "Known options: %s.", known_options());
 			return err->code;
 		}
 	}
 	rc = read_simple_options(plan, opts, err);
+	if (rc == PT_OK)
+		rc = read_study_options(plan, opts, err);
 	if (rc == PT_OK)
 		rc = PtRunPlanBuildPoints(plan, err);
 	return rc;
@@ -232,6 +290,7 @@ PtRunPlanFree(PtRunPlan *plan)
 	if (plan->options != NULL)
 		json_object_put(plan->options);
 	PtFree(plan->label);
+	PtFree(plan->time_limit);
 	PtFree(plan->objective);
 	PtFree(plan->warm);
 	PtFree(plan);

@@ -30,6 +30,7 @@
 #define PT_MAX_BUDGET 1000000		/* iterations in one run */
 #define PT_LABEL_MAX 200			/* bytes in a run label */
 #define PT_OBJECTIVE_NAME_MAX 512	/* bytes in an objective name */
+#define PT_MAX_WORKERS 64			/* trials evaluated at once (options.workers) */
 
 struct json_object;
 
@@ -45,6 +46,9 @@ typedef struct PtRunPlan
 	struct json_object *options;	/* the options, parsed once; NULL for none */
 	char	   *label;			/* options.label, or NULL */
 	char	   *objective;		/* options.objective, or PT_DEFAULT_OBJECTIVE */
+	bool		minimize;		/* options.direction = "minimize": lower scores are better */
+	char	   *time_limit;		/* options.time_limit as given (an interval the glue reads), or NULL */
+	int			workers;		/* options.workers: trials evaluated at once (1 = serial) */
 	int			n_warm;			/* options.warm_start points */
 	double	   *warm;			/* n_warm evaluation points */
 } PtRunPlan;

@@ -46,6 +46,7 @@ typedef struct ExternalRun
 	char	   *status;
 	int64		seed;
 	int			budget;
+	bool		minimize;		/* options.direction = 'minimize' */
 } ExternalRun;
 
 /* Column col of the first result row as text, or NULL. */
@@ -66,7 +67,8 @@ lock_external_run(int64 run_id, bool must_run, ExternalRun *out)
 	char	   *objective;
 
 	values[0] = Int64GetDatum(run_id);
-	rc = SPI_execute_with_args("SELECT space::text, strategy, options::text, objective, status, seed, budget"
+	rc = SPI_execute_with_args("SELECT space::text, strategy, options::text, objective, status, seed, budget,"
+							   "       coalesce(options ->> 'direction' = 'minimize', false)"
 							   "  FROM ptopt.runs WHERE run_id = $1 FOR UPDATE",
 							   1, types, values, NULL, false, 1);
 	if (rc != SPI_OK_SELECT)
@@ -84,6 +86,7 @@ lock_external_run(int64 run_id, bool must_run, ExternalRun *out)
 	out->status = first_text(5);
 	out->seed = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6, &isnull));
 	out->budget = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 7, &isnull));
+	out->minimize = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 8, &isnull));
 	SPI_freetuptable(SPI_tuptable);
 	if (strcmp(objective, PT_EXTERNAL_OBJECTIVE) != 0)
 		ereport(ERROR,
@@ -156,9 +159,9 @@ sync_external_run(const ExternalRun *run)
 	count_rows(run->run_id, &rows, &max_iter, &pending, &ok);
 	if (rows >= run->budget && pending == 0)
 		PtStoreSyncRun(run->run_id, ok > 0 ? "done" : "failed",
-					   ok > 0 ? NULL : "every iteration of the run failed", elapsed);
+					   ok > 0 ? NULL : "every iteration of the run failed", elapsed, run->minimize);
 	else
-		PtStoreSyncRun(run->run_id, NULL, NULL, elapsed);
+		PtStoreSyncRun(run->run_id, NULL, NULL, elapsed, run->minimize);
 }
 
 /* Insert the pending row of an asked iteration. */
@@ -240,7 +243,7 @@ ptopt_ask(PG_FUNCTION_ARGS)
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 		PtReplayClose(replay);
-		PtStoreSyncRun(run_id, NULL, NULL, external_elapsed(run_id));
+		PtStoreSyncRun(run_id, NULL, NULL, external_elapsed(run_id), run.minimize);
 	}
 	SPI_finish();
 	return (Datum) 0;
@@ -445,6 +448,6 @@ PtExternalRunCancel(int64 run_id)
 	lock_external_run(run_id, false, &run);
 	if (strcmp(run.status, "running") != 0)
 		return false;
-	PtStoreSyncRun(run_id, "cancelled", NULL, external_elapsed(run_id));
+	PtStoreSyncRun(run_id, "cancelled", NULL, external_elapsed(run_id), run.minimize);
 	return true;
 }

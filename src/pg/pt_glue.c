@@ -8,7 +8,9 @@
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "datatype/timestamp.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -191,4 +193,34 @@ PtRequireArgs(FunctionCallInfo fcinfo, uint32 nullable)
 					 errmsg("argument \"%s\" of %s must not be NULL",
 							argument_name(fcinfo, i), get_func_name(fcinfo->flinfo->fn_oid)),
 					 errhint("Leave the argument out to take its default.")));
+}
+
+/* An interval given as text (an option), in seconds; raises 22023 naming what when it is not a positive interval. */
+double
+PtIntervalSeconds(const char *text, const char *what)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Interval   *volatile span = NULL;
+	double		seconds;
+
+	PG_TRY();
+	{
+		span = DatumGetIntervalP(DirectFunctionCall3(interval_in, CStringGetDatum(text),
+													 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+	}
+	PG_END_TRY();
+	seconds = span == NULL ? 0 :
+		span->time / 1e6 + span->day * (double) SECS_PER_DAY +
+		span->month * (double) DAYS_PER_MONTH * SECS_PER_DAY;
+	if (span == NULL || !(seconds > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a positive interval, not \"%s\"", what, text),
+				 errhint("Write it as PostgreSQL reads an interval, such as \"90 seconds\" or \"2 hours\".")));
+	return seconds;
 }

@@ -43,6 +43,9 @@ extern Datum PtTextToJsonb(const char *text);
 /* Raise 22004 naming the first NULL argument, except those whose bit is set in nullable. */
 extern void PtRequireArgs(FunctionCallInfo fcinfo, uint32 nullable);
 
+/* An interval given as text (an option), in seconds; raises 22023 naming what when it is not positive. */
+extern double PtIntervalSeconds(const char *text, const char *what);
+
 /* Copy a PtMalloc'd string into the current memory context and PtFree it. */
 extern char *PtTakeString(char *s);
 

@@ -23,10 +23,12 @@ PG_FUNCTION_INFO_V1(ptopt_plot);
 Datum
 ptopt_plot(PG_FUNCTION_ARGS)
 {
-	int64		run_id = PG_GETARG_INT64(0);
-	int32		width = PG_GETARG_INT32(1);
-	int32		height = PG_GETARG_INT32(2);
+	int64		run_id;
+	int32		width;
+	int32		height;
 	Oid			types[1] = {INT8OID};
+	bool		minimize;
+	bool		minimize_null;
 	Datum		values[1];
 	double	   *score;
 	unsigned char *ok;
@@ -34,6 +36,11 @@ ptopt_plot(PG_FUNCTION_ARGS)
 	uint64		i;
 	char	   *chart;
 	PtError		err;
+
+	PtRequireArgs(fcinfo, 0);
+	run_id = PG_GETARG_INT64(0);
+	width = PG_GETARG_INT32(1);
+	height = PG_GETARG_INT32(2);
 	text	   *result;
 
 	if (width < PLOT_MIN_WIDTH || width > PLOT_MAX_WIDTH ||
@@ -46,7 +53,8 @@ ptopt_plot(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	values[0] = Int64GetDatum(run_id);
-	if (SPI_execute_with_args("SELECT 1 FROM ptopt.runs WHERE run_id = $1",
+	if (SPI_execute_with_args("SELECT options ->> 'direction' IS NOT DISTINCT FROM 'minimize'"
+							  " FROM ptopt.runs WHERE run_id = $1",
 							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read ptopt.runs");
 	if (SPI_processed == 0)
@@ -54,6 +62,7 @@ ptopt_plot(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("run %lld does not exist", (long long) run_id),
 				 errdetail("Runs of other roles are not visible.")));
+	minimize = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &minimize_null));
 	if (SPI_execute_with_args("SELECT score FROM ptopt.trajectory WHERE run_id = $1 ORDER BY iter",
 							  1, types, values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read ptopt.trajectory");
@@ -69,7 +78,7 @@ ptopt_plot(PG_FUNCTION_ARGS)
 		score[i] = isnull ? 0 : DatumGetFloat8(d);
 	}
 	SPI_finish();
-	chart = PtPlotRender(score, ok, (int) n, width, height, &err);
+	chart = PtPlotRenderDirected(score, ok, (int) n, width, height, minimize, &err);
 	if (chart == NULL)
 		PtRaise(&err);
 	result = cstring_to_text(chart);

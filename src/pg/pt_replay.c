@@ -73,7 +73,8 @@ keep_row(void *arg, const PtStoredIteration *it)
 							 row->x, &err) != PT_OK)
 		PtRaise(&err);
 	row->iter = it->iter;
-	row->score = it->score;
+	/* Strategies maximise: a minimised run's scores are negated for them, as in the run loop. */
+	row->score = r->plan->minimize ? -it->score : it->score;
 	row->status = it->status;
 	row->source = it->source;
 	row->pending = it->pending;
@@ -81,7 +82,7 @@ keep_row(void *arg, const PtStoredIteration *it)
 	row->reasoning = it->reasoning ? pstrdup(it->reasoning) : NULL;
 	if (!it->pending && it->status == PT_TRIAL_OK)
 	{
-		r->lie = r->have_ok ? Min(r->lie, it->score) : it->score;
+		r->lie = r->have_ok ? Min(r->lie, row->score) : row->score;
 		r->have_ok = true;
 	}
 	r->n_rows++;

@@ -1,11 +1,11 @@
 /*
  * pt_run_loop.c — the run loop, executed in the worker (DESIGN.md section 3).
  *
- * One code path for every strategy: propose, evaluate, write the iteration
- * and the best so far in a transaction of its own, publish progress.  A
- * cancel (SIGINT from the caller or ptopt_cancel) raises 57014 at the next
- * interrupt check; the iterations already committed stay and the run is
- * marked cancelled.
+ * One code path for every strategy: set up a new run or take over a stored
+ * one, run its iterations (pt_run_trial.c: serially, or in batches on trial
+ * workers), close the run row.  A cancel (SIGINT from the caller or
+ * ptopt_cancel) raises 57014 at the next interrupt check; the iterations
+ * already committed stay and the run is marked cancelled.
  */
 #include "postgres.h"
 
@@ -34,36 +34,16 @@
 #include "pt_glue.h"
 #include "pt_objective_sql.h"
 #include "pt_policy.h"
-#include "pt_run_shared.h"
+#include "pt_run_state.h"
 #include "pt_run_scale.h"
 #include "pt_run_store.h"
 #include "pt_warm_start.h"
+#include "pt_trial_pool.h"
 #include "run_plan.h"
 #include "strategy.h"
 
-#define PT_RUN_SYNC_MS 1000		/* how often the run row follows the trajectory */
-
-/* What the loop holds between iterations; core objects are freed in run_state_free. */
-typedef struct RunState
-{
-	PtRunShared *shared;
-	int64		run_id;
-	PtRunPlan  *plan;
-	PtStrategy *strategy;
-	PtObjective *objective;		/* NULL when a cluster evaluates */
-	PtCluster  *cluster;		/* options.cluster (scale branch), or NULL */
-	PtHistory  *history;
-	double	   *x;				/* the search-space point of the iteration */
-	double	   *point;			/* the same completed to the evaluation space */
-	int			budget;			/* the run's budget (a resume adds to the stored one) */
-	int64		seed;
-	int			first_iter;		/* the first iteration this worker runs */
-	double		elapsed_before;	/* seconds the run had run before this worker took it */
-	instr_time	started;		/* when this worker took the run */
-	instr_time	synced;			/* when the run row was last brought up to date */
-	int			last_failure_code;	/* SQLSTATE of the last failed iteration, or 0 */
-	char		last_failure[256];	/* its message */
-} RunState;
+/* The run worker's state; x and point live in its run context. */
+typedef PtRunState RunState;
 
 /* Wake the caller waiting on this run. */
 static void
@@ -89,8 +69,8 @@ publish_phase(RunState *st, PtRunPhase phase)
 }
 
 /* Seconds the run has been running, over every worker that ran it. */
-static double
-run_elapsed(RunState *st)
+double
+PtRunElapsed(RunState *st)
 {
 	instr_time	now;
 
@@ -99,9 +79,19 @@ run_elapsed(RunState *st)
 	return st->elapsed_before + INSTR_TIME_GET_DOUBLE(now);
 }
 
+/*
+ * The history holds scores as the strategies see them, higher always better:
+ * a minimised objective's scores are negated there.  This maps one either way.
+ */
+double
+PtRunStrategyScore(RunState *st, double score)
+{
+	return st->plan->minimize ? -score : score;
+}
+
 /* Start a transaction with an SPI connection and a snapshot. */
-static void
-begin_step(void)
+void
+PtRunBeginStep(void)
 {
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -110,9 +100,9 @@ begin_step(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 }
 
-/* Commit what begin_step started. */
-static void
-commit_step(void)
+/* Commit what PtRunBeginStep started. */
+void
+PtRunCommitStep(void)
 {
 	SPI_finish();
 	PopActiveSnapshot();
@@ -121,31 +111,25 @@ commit_step(void)
 	pgstat_report_stat(false);
 }
 
-/* Build the plan, the strategy, the history and the objective of a run. */
+/* Build the plan, the strategy, the history, the objective and the trial workers of a run. */
 static void
 build_run(RunState *st, const char *space, const char *strategy, const char *options,
 		  const char *objective, const char *policy)
 {
 	PtError		err;
+	PtStrategyInit sinit;
 
 	st->plan = PtRunPlanCreate(space, strategy, st->budget, (uint64) st->seed, options, &err);
 	if (st->plan == NULL)
 		PtRaise(&err);
-	{
-		PtStrategyInit sinit = PtRunPlanStrategyInit(st->plan);
-
-		st->strategy = PtStrategyCreate(strategy, &sinit, &err);
-	}
+	sinit = PtRunPlanStrategyInit(st->plan);
+	st->strategy = PtStrategyCreate(strategy, &sinit, &err);
 	if (st->strategy == NULL)
 		PtRaise(&err);
 	st->history = PtHistoryCreate(st->plan->space, &err);
 	if (st->history == NULL)
 		PtRaise(&err);
-	st->x = MemoryContextAllocZero(TopMemoryContext,
-								   sizeof(double) * (st->plan->space->n_params + 1));
-	st->point = MemoryContextAllocZero(TopMemoryContext,
-									   sizeof(double) * (st->plan->eval_space->n_params + 1));
-	/* options.cluster: the nodes evaluate (pt_cluster.c), the objective may exist only there. */
+	/* options.cluster (scale branch): the nodes evaluate (pt_cluster.c); the objective may exist only there. */
 	{
 		char	   *cluster = PtOptionsString(options, "cluster");
 
@@ -154,11 +138,49 @@ build_run(RunState *st, const char *space, const char *strategy, const char *opt
 		else
 			st->objective = PtObjectiveOpen(objective, st->plan, policy);
 	}
+	st->time_limit_s = st->plan->time_limit ? PtIntervalSeconds(st->plan->time_limit, "options.time_limit") : 0;
+	if (st->plan->workers > 1)
+	{
+		PtTrialPoolSpec spec;
+
+		spec.n_workers = st->plan->workers;
+		spec.space = space;
+		spec.strategy = strategy;
+		spec.options = options;
+		spec.objective = objective;
+		spec.policy = policy;
+		spec.search_path = PtRunSharedText(st->shared, PT_TEXT_SEARCH_PATH);
+		spec.budget = st->budget;
+		spec.seed = st->seed;
+		st->pool = PtTrialPoolStart(&spec);
+	}
 }
 
-static void restore_trial(void *arg, const PtStoredIteration *it);
+/* Append one warm_start_from iteration (pt_warm_start.c) to the history, in the run context. */
+static void
+warm_trial(void *arg, const PtStoredIteration *it)
+{
+	RunState   *st = (RunState *) arg;
+	PtTrial		trial = {0};
+	PtError		err;
+	MemoryContext old = MemoryContextSwitchTo(st->run_cxt);
 
-/* Insert the run row of a new run and build what it needs. */
+	trial.x = palloc0(sizeof(double) * (st->plan->space->n_params + 1));
+	if (PtSpacePointFromJson(st->plan->space, it->params_json, "a warm_start_from iteration",
+							 PT_POINT_IGNORE_UNKNOWN, trial.x, &err) != PT_OK)
+		PtRaise(&err);
+	trial.iter = it->iter;
+	trial.status = it->status;
+	trial.score = PtRunStrategyScore(st, it->score);
+	trial.source = it->source;
+	trial.summary = (char *) it->summary;
+	if (PtHistoryAppend(st->history, &trial, &err) != PT_OK)
+		PtRaise(&err);
+	PtStrategyObserve(st->strategy, st->history, &st->history->trials[st->history->n - 1]);
+	MemoryContextSwitchTo(old);
+}
+
+/* Insert the run row of a new run and build what it needs (the trial workers before the row). */
 static void
 setup_new_run(RunState *st)
 {
@@ -184,36 +206,88 @@ setup_new_run(RunState *st)
 	row.seed = st->seed;
 	row.budget = st->budget;
 	st->run_id = PtStoreInsertRun(&row);
-	/* options.warm_start_from: earlier runs' ok iterations join the history (pt_warm_start.c). */
-	PtWarmStartLoad(st->run_id, restore_trial, st);
+	/* options.warm_start_from (scale branch): earlier runs' ok iterations join the history first. */
+	PtWarmStartLoad(st->run_id, warm_trial, st);
 }
 
-/* Append one stored iteration to the history of a resumed run. */
+/* The stored iterations of a resumed run, as read back, before the history is built. */
+typedef struct Restored
+{
+	RunState   *st;
+	PtStoredTrial *trials;		/* index iter - 1 */
+	int			n;				/* highest stored iteration */
+	int			cap;
+} Restored;
+
+/* Keep one stored iteration (its search point, status, score, texts) in the run context. */
 static void
 restore_trial(void *arg, const PtStoredIteration *it)
 {
-	RunState   *st = (RunState *) arg;
-	PtTrial		trial = {0};
+	Restored   *r = (Restored *) arg;
+	RunState   *st = r->st;
+	PtTrial    *trial;
 	PtError		err;
 	char		what[64];
+	MemoryContext old = MemoryContextSwitchTo(st->run_cxt);
 
+	if (it->iter > r->cap)
+	{
+		int			cap = Max(it->iter, r->cap * 2);
+
+		if (r->trials == NULL)
+			r->trials = palloc0(sizeof(PtStoredTrial) * cap);
+		else
+		{
+			r->trials = repalloc(r->trials, sizeof(PtStoredTrial) * cap);
+			memset(r->trials + r->cap, 0, sizeof(PtStoredTrial) * (cap - r->cap));
+		}
+		r->cap = cap;
+	}
+	trial = &r->trials[it->iter - 1].trial;
+	r->trials[it->iter - 1].present = true;
+	r->n = Max(r->n, it->iter);
+	trial->x = palloc0(sizeof(double) * (st->plan->space->n_params + 1));
 	snprintf(what, sizeof(what), "iteration %d of the stored run", it->iter);
 	/* A stored row also holds fixed values and warm-start extras, which are not search dimensions. */
 	if (PtSpacePointFromJson(st->plan->space, it->params_json, what, PT_POINT_IGNORE_UNKNOWN,
-							 st->x, &err) != PT_OK)
+							 trial->x, &err) != PT_OK)
 		PtRaise(&err);
-	trial.iter = it->iter;
-	trial.x = st->x;
-	trial.status = it->status;
-	trial.score = it->score;
-	trial.source = it->source;
-	trial.summary = (char *) it->summary;
-	trial.reasoning = (char *) it->reasoning;
-	if (PtHistoryAppend(st->history, &trial, &err) != PT_OK)
-		PtRaise(&err);
-	PtStrategyObserve(st->strategy, st->history, &st->history->trials[st->history->n - 1]);
-	if (it->iter > 0)			/* warm_start_from iterations come as iter 0 */
-		st->first_iter = it->iter + 1;
+	trial->iter = it->iter;
+	trial->status = it->status;
+	trial->score = PtRunStrategyScore(st, it->score);
+	trial->source = it->source;
+	trial->summary = it->summary ? pstrdup(it->summary) : NULL;
+	trial->reasoning = it->reasoning ? pstrdup(it->reasoning) : NULL;
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Where a resumed run goes on: at its first missing iteration, or for a
+ * parallel run at the start of that iteration's batch (batches are aligned
+ * on the number of workers), so every batch is proposed as it was.
+ */
+static void
+resume_point(RunState *st, Restored *r)
+{
+	int			workers = st->plan->workers;
+	int			missing = 1;
+	int			i;
+	PtError		err;
+
+	while (missing <= r->n && r->trials[missing - 1].present)
+		missing++;
+	st->first_iter = ((missing - 1) / workers) * workers + 1;
+	for (i = 1; i < st->first_iter; i++)
+	{
+		if (PtHistoryAppend(st->history, &r->trials[i - 1].trial, &err) != PT_OK)
+			PtRaise(&err);
+		PtStrategyObserve(st->strategy, st->history, &st->history->trials[st->history->n - 1]);
+	}
+	if (r->n >= st->first_iter)
+	{
+		st->stored = r->trials + (st->first_iter - 1);
+		st->n_stored = r->n - st->first_iter + 1;
+	}
 }
 
 /* Take over a stored run: claim its row, rebuild its state from its trajectory. */
@@ -222,16 +296,19 @@ setup_resumed_run(RunState *st)
 {
 	PtRunFixed *fixed = st->shared->fixed;
 	PtStoredRun run;
+	Restored	r = {0};
 
 	PtStoreClaimRun(fixed->resume_run_id, fixed->extra_budget, &run);
 	st->run_id = fixed->resume_run_id;
 	st->budget = run.budget;
 	st->seed = run.seed;
 	st->elapsed_before = run.elapsed_s;
-	st->first_iter = 1;
 	build_run(st, run.space_json, run.strategy, run.options_json, run.objective, run.policy_json);
-	PtWarmStartLoad(st->run_id, restore_trial, st);
-	PtStoreLoadTrajectory(st->run_id, restore_trial, st);
+	r.st = st;
+	/* The stored trials outlive this transaction: restore_trial keeps them in the run context. */
+	PtStoreLoadTrajectory(st->run_id, restore_trial, &r);
+	PtWarmStartLoad(st->run_id, warm_trial, st);	/* before the run's own iterations */
+	resume_point(st, &r);
 }
 
 /* Set up a new or resumed run in a transaction of its own, then tell the caller. */
@@ -239,7 +316,7 @@ static void
 run_setup(RunState *st)
 {
 	INSTR_TIME_SET_CURRENT(st->started);
-	begin_step();
+	PtRunBeginStep();
 	PtStoreSweepOrphans();
 	if (st->shared->fixed->resume_run_id != 0)
 		setup_resumed_run(st);
@@ -247,179 +324,8 @@ run_setup(RunState *st)
 		setup_new_run(st);
 	INSTR_TIME_SET_CURRENT(st->synced);
 	pgstat_report_activity(STATE_RUNNING, "ptopt run");
-	commit_step();
+	PtRunCommitStep();
 	publish_phase(st, PT_PHASE_RUNNING);
-}
-
-/* Fill the proposal and the evaluation point for iteration iter: a warm-start point, or the strategy's. */
-static void
-propose(RunState *st, int iter, PtProposal *proposal)
-{
-	int			n_params = st->plan->space->n_params;
-	PtError		err;
-
-	memset(proposal, 0, sizeof(*proposal));
-	proposal->x = st->x;
-	if (iter <= st->plan->n_warm)
-	{
-		memcpy(st->point, PtRunPlanWarmPoint(st->plan, iter - 1),
-			   sizeof(double) * st->plan->eval_space->n_params);
-		memcpy(st->x, st->point, sizeof(double) * n_params);
-		proposal->source = PT_SOURCE_WARM_START;
-		return;
-	}
-	if (PtStrategyPropose(st->strategy, st->history, iter, proposal, PtPgStop(), &err) != PT_OK)
-		PtRaise(&err);
-	PtRunPlanEvalPoint(st->plan, st->x, st->point);
-}
-
-/* Send a progress NOTICE (relayed to the caller) when iter is one it should print. */
-static void
-publish_progress(RunState *st, int iter, const PtTrial *trial)
-{
-	PtRunFixed *fixed = st->shared->fixed;
-	const PtHistory *h = st->history;
-	char		score[64];
-	char		best[64];
-
-	if (!fixed->progress_notices ||
-		!(iter == st->first_iter || iter == st->budget || iter % fixed->progress_every == 0))
-		return;
-	if (trial->status == PT_TRIAL_OK)
-		snprintf(score, sizeof(score), "score %.6g", trial->score);
-	else
-		snprintf(score, sizeof(score), "%s", PtTrialStatusName(trial->status));
-	if (h->best >= 0)
-		snprintf(best, sizeof(best), "best %.6g (iter %d)", h->trials[h->best].score,
-				 h->trials[h->best].iter);
-	else
-		snprintf(best, sizeof(best), "no best yet");
-	ereport(NOTICE,
-			(errmsg("ptopt run %lld: iter %d/%d  %s  %s", (long long) st->run_id, iter,
-					st->budget, score, best)));
-}
-
-/* The report of a failed iteration: {"error": {sqlstate, message, detail, hint}}. */
-static char *
-failure_report(PtError *err)
-{
-	StringInfoData report;
-
-	PtMakeValidText(err->message);
-	PtMakeValidText(err->detail);
-	PtMakeValidText(err->hint);
-	initStringInfo(&report);
-	appendStringInfoString(&report, "{\"error\": {\"sqlstate\": ");
-	escape_json(&report, unpack_sql_state(PtErrorSqlState(err)));
-	appendStringInfoString(&report, ", \"message\": ");
-	escape_json(&report, err->message);
-	if (err->detail[0] != '\0')
-	{
-		appendStringInfoString(&report, ", \"detail\": ");
-		escape_json(&report, err->detail);
-	}
-	if (err->hint[0] != '\0')
-	{
-		appendStringInfoString(&report, ", \"hint\": ");
-		escape_json(&report, err->hint);
-	}
-	appendStringInfoString(&report, "}}");
-	return report.data;
-}
-
-/* Run one iteration: propose, evaluate, write, remember. */
-static void
-run_iteration(RunState *st, int iter)
-{
-	PtProposal	proposal;
-	PtEvaluation eval = {0};
-	PtError		err;
-	PtTrial		trial = {0};
-	PtIterationRow row = {0};
-	char	   *params;
-	instr_time	start;
-	instr_time	proposed;
-	instr_time	elapsed;
-	instr_time	now;
-	int			rc;
-
-	INSTR_TIME_SET_CURRENT(start);
-	propose(st, iter, &proposal);
-	INSTR_TIME_SET_CURRENT(proposed);
-	INSTR_TIME_SUBTRACT(proposed, start);
-	params = PtTakeString(PtRunPlanPointJson(st->plan, st->point, &err));
-	if (params == NULL)
-	{
-		PtFree(proposal.reasoning);
-		PtRaise(&err);
-	}
-
-	begin_step();
-	if (st->cluster != NULL)
-		rc = PtClusterEvaluateOne(st->cluster, iter, params, &eval, &err);
-	else
-		rc = PtObjectiveEvaluate(st->objective, st->point, &eval, PtPgStop(), &err);
-	if (rc == PT_ERR_CANCELLED)
-	{
-		PtEvaluationClear(&eval);
-		PtFree(proposal.reasoning);
-		PtRaise(&err);
-	}
-	INSTR_TIME_SET_CURRENT(elapsed);
-	INSTR_TIME_SUBTRACT(elapsed, start);
-
-	trial.iter = iter;
-	trial.x = st->x;
-	trial.status = (rc == PT_OK) ? PT_TRIAL_OK : PT_TRIAL_FAILED;
-	trial.score = (rc == PT_OK) ? eval.score : 0;
-	trial.source = proposal.source;
-	trial.summary = eval.summary;
-	trial.reasoning = proposal.reasoning;
-
-	row.run_id = st->run_id;
-	row.iter = iter;
-	row.params_json = params;
-	row.has_score = (rc == PT_OK);
-	row.score = eval.score;
-	if (rc == PT_OK)
-		row.report_json = eval.report_json;
-	else
-	{
-		/* A failed iteration keeps its error whole in the report. */
-		st->last_failure_code = PtErrorSqlState(&err);
-		strlcpy(st->last_failure, err.message, sizeof(st->last_failure));
-		row.report_json = failure_report(&err);
-	}
-	row.reasoning = proposal.reasoning;
-	row.source = PtSourceName(proposal.source);
-	row.status = PtTrialStatusName(trial.status);
-	row.elapsed_ms = INSTR_TIME_GET_MILLISEC(elapsed);
-	row.propose_ms = INSTR_TIME_GET_MILLISEC(proposed);
-	row.tokens_in = proposal.tokens_in;
-	row.tokens_out = proposal.tokens_out;
-
-	/* Core memory lives in the run context: an ERROR here needs no cleanup ladder. */
-	PtStoreInsertIteration(&row);
-	if (PtHistoryAppend(st->history, &trial, &err) != PT_OK)
-		PtRaise(&err);
-	PtEvaluationClear(&eval);
-	PtFree(proposal.reasoning);
-
-	/*
-	 * The run row follows at most once a second: a waiting ptopt_run holds a
-	 * snapshot, so every version of a row updated per iteration would stay.
-	 */
-	INSTR_TIME_SET_CURRENT(now);
-	INSTR_TIME_SUBTRACT(now, st->synced);
-	if (INSTR_TIME_GET_MILLISEC(now) >= PT_RUN_SYNC_MS)
-	{
-		PtStoreSyncRun(st->run_id, NULL, NULL, run_elapsed(st));
-		INSTR_TIME_SET_CURRENT(st->synced);
-	}
-	commit_step();
-
-	PtStrategyObserve(st->strategy, st->history, &st->history->trials[st->history->n - 1]);
-	publish_progress(st, iter, &st->history->trials[st->history->n - 1]);
 }
 
 /* Close the run row in a fresh transaction; a second cancel cannot cut it short. */
@@ -427,9 +333,9 @@ static void
 run_finish(RunState *st, const char *status, const char *error)
 {
 	HOLD_INTERRUPTS();
-	begin_step();
-	PtStoreSyncRun(st->run_id, status, error, run_elapsed(st));
-	commit_step();
+	PtRunBeginStep();
+	PtStoreSyncRun(st->run_id, status, error, PtRunElapsed(st), st->plan->minimize);
+	PtRunCommitStep();
 	RESUME_INTERRUPTS();
 }
 
@@ -515,6 +421,7 @@ PtRunExecute(PtRunShared *shared)
 	st.shared = shared;
 	/* Core's objects (plan, strategy, objective, history) live as long as the run. */
 	run_cxt = AllocSetContextCreate(TopMemoryContext, "ptopt run", ALLOCSET_DEFAULT_SIZES);
+	st.run_cxt = run_cxt;
 	old_target = PtAllocTarget(run_cxt);
 	iter_cxt = AllocSetContextCreate(TopMemoryContext, "ptopt iteration", ALLOCSET_DEFAULT_SIZES);
 	if (search_path[0] != '\0')
@@ -523,9 +430,10 @@ PtRunExecute(PtRunShared *shared)
 	PG_TRY();
 	{
 		int			iter;
+		int			step = 1;
 
 		run_setup(&st);
-		for (iter = st.first_iter; iter <= st.budget; iter++)
+		for (iter = st.first_iter; iter <= st.budget; iter += step)
 		{
 			MemoryContext old;
 
@@ -536,8 +444,15 @@ PtRunExecute(PtRunShared *shared)
 						 errmsg("the caller of ptopt run %lld has left", (long long) st.run_id)));
 			MemoryContextReset(iter_cxt);
 			old = MemoryContextSwitchTo(iter_cxt);
-			run_iteration(&st, iter);
+			step = Min(st.plan->workers, st.budget - iter + 1);
+			if (st.pool != NULL)
+				PtRunBatch(&st, iter, step);
+			else
+				PtRunSerialIteration(&st, iter);
 			MemoryContextSwitchTo(old);
+			/* options.time_limit: the run ends done after the iteration (batch) that reached it. */
+			if (st.time_limit_s > 0 && PtRunElapsed(&st) >= st.time_limit_s)
+				break;
 		}
 		check_some_scored(&st);
 		run_finish(&st, "done", NULL);
@@ -553,6 +468,9 @@ PtRunExecute(PtRunShared *shared)
 		HOLD_INTERRUPTS();
 		MemoryContextSwitchTo(TopMemoryContext);
 		edata = CopyErrorData();
+		/* Trials in flight are dropped: only the ones written are kept. */
+		PtTrialPoolStop(st.pool);
+		st.pool = NULL;
 		status = stop_status(edata, &error);
 		/* A failure reaches the caller whole through the queue; a cancel needs no message. */
 		if (strcmp(status, "failed") == 0 && !PtWorkerTerminated())
@@ -567,6 +485,7 @@ PtRunExecute(PtRunShared *shared)
 		RESUME_INTERRUPTS();
 	}
 	PG_END_TRY();
+	PtTrialPoolStop(st.pool);
 	/* json-c's objects in the plan are malloc'd: free them before the context goes. */
 	run_state_free(&st);
 	PtAllocTarget(old_target);

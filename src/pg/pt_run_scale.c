@@ -71,8 +71,19 @@ PtRunResolveObjective(const PtRunPlan *plan)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("an external run cannot have options.cluster"),
 					 errdetail("Its iterations are evaluated by the clients that call ptopt_ask and ptopt_tell.")));
+		if (plan->workers > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("an external run cannot have options.workers"),
+					 errdetail("Its clients evaluate; each may ask for several iterations at once with ptopt_ask(run_id, n).")));
 		return pstrdup(PT_EXTERNAL_OBJECTIVE);
 	}
+	if (cluster != NULL && plan->workers > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("options.cluster cannot be combined with options.workers yet"),
+				 errdetail("A clustered run sends its trials to the nodes one at a time."),
+				 errhint("Leave options.workers out: the cluster's nodes evaluate the trials.")));
 	/* A SQL objective of a clustered run lives on the nodes; they resolve it. */
 	if (cluster != NULL && PtObjectiveLookup(plan->objective) == NULL)
 		return pstrdup(plan->objective);

@@ -80,6 +80,8 @@ validate(const char *space, const char *strategy, int32 budget, int64 seed, cons
 	PG_TRY();
 	{
 		objective = PtRunResolveObjective(plan);
+		if (plan->time_limit != NULL)
+			(void) PtIntervalSeconds(plan->time_limit, "options.time_limit");
 	}
 	PG_FINALLY();
 	{

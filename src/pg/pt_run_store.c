@@ -96,17 +96,19 @@ PtStoreInsertIteration(const PtIterationRow *row)
 
 /* Bring a running run's row up to date from its trajectory, and close it when status is given. */
 void
-PtStoreSyncRun(int64 run_id, const char *status, const char *error, double elapsed_s)
+PtStoreSyncRun(int64 run_id, const char *status, const char *error, double elapsed_s,
+			   bool minimize)
 {
-	Oid			types[4] = {INT8OID, TEXTOID, TEXTOID, FLOAT8OID};
-	Datum		values[4];
-	char		nulls[5] = "    ";
+	Oid			types[5] = {INT8OID, TEXTOID, TEXTOID, FLOAT8OID, BOOLOID};
+	Datum		values[5];
+	char		nulls[6] = "     ";
 	int			rc;
 
 	values[0] = Int64GetDatum(run_id);
 	values[1] = text_or_null(status, &nulls[1]);
 	values[2] = text_or_null(error, &nulls[2]);
 	values[3] = Float8GetDatum(elapsed_s);
+	values[4] = BoolGetDatum(minimize);
 	rc = SPI_execute_with_args("UPDATE ptopt.runs r"
 							   " SET iterations = s.n, tokens_in = s.tin, tokens_out = s.tout,"
 							   "     best_score = b.score, best_iter = b.iter, best_params = b.params,"
@@ -123,9 +125,10 @@ PtStoreSyncRun(int64 run_id, const char *status, const char *error, double elaps
 							   " LEFT JOIN LATERAL (SELECT t.score, t.iter, t.params, t.report"
 							   "                      FROM ptopt.trajectory t"
 							   "                     WHERE t.run_id = $1 AND t.status = 'ok'"
-							   "                     ORDER BY t.score DESC NULLS LAST, t.iter LIMIT 1) b ON true"
+							   "                     ORDER BY CASE WHEN $5 THEN -t.score ELSE t.score END DESC NULLS LAST,"
+							   "                              t.iter LIMIT 1) b ON true"
 							   " WHERE r.run_id = $1 AND r.status = 'running'",
-							   4, types, values, nulls, false, 0);
+							   5, types, values, nulls, false, 0);
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "could not update ptopt.runs: %s", SPI_result_code_string(rc));
 }

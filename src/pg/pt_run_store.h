@@ -79,10 +79,10 @@ extern void PtStoreInsertIteration(const PtIterationRow *row);
  * Bring a running run's row up to date from its trajectory (iterations, best
  * score, iteration, parameters and held-out score, tokens) and its elapsed
  * time.  With a status it also closes the run: status, finished_at and the
- * error text (or NULL).
+ * error text (or NULL).  minimize: the best is the lowest score.
  */
 extern void PtStoreSyncRun(int64 run_id, const char *status, const char *error,
-						   double elapsed_s);
+						   double elapsed_s, bool minimize);
 
 /* Mark failed, with the reason, every running run whose worker is gone. */
 extern void PtStoreSweepOrphans(void);

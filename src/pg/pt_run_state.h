@@ -1,0 +1,73 @@
+/*
+ * pt_run_state.h — what a run worker holds, shared by the loop (pt_run_loop.c)
+ * and the trials it runs (pt_run_trial.c).
+ */
+#ifndef PTOPT_PT_RUN_STATE_H
+#define PTOPT_PT_RUN_STATE_H
+
+#include "postgres.h"
+
+#include "portability/instr_time.h"
+
+#include "history.h"
+#include "objective.h"
+#include "pt_run_shared.h"
+#include "pt_trial_pool.h"
+#include "run_plan.h"
+#include "strategy.h"
+
+/* A stored iteration at or after first_iter (a partial batch of a resumed parallel run). */
+typedef struct PtStoredTrial
+{
+	bool		present;
+	PtTrial		trial;			/* x, summary and reasoning in the run context */
+} PtStoredTrial;
+
+/* What the loop holds between iterations; core objects are freed at the end of the run. */
+typedef struct PtRunState
+{
+	PtRunShared *shared;
+	MemoryContext run_cxt;		/* lives as long as the run: core's objects */
+	int64		run_id;
+	PtRunPlan  *plan;
+	PtStrategy *strategy;
+	PtObjective *objective;		/* NULL when a cluster evaluates */
+	struct PtCluster *cluster;	/* options.cluster (pt_cluster.c), or NULL */
+	PtHistory  *history;
+	PtTrialPool *pool;			/* the trial workers (options.workers > 1), or NULL */
+	int			budget;			/* the run's budget (a resume adds to the stored one) */
+	int64		seed;
+	int			first_iter;		/* the first iteration this worker runs */
+	PtStoredTrial *stored;		/* iterations first_iter.. already stored, or NULL */
+	int			n_stored;
+	double		elapsed_before;	/* seconds the run had run before this worker took it */
+	instr_time	started;		/* when this worker took the run */
+	double		time_limit_s;	/* options.time_limit in seconds, or 0 for none */
+	instr_time	synced;			/* when the run row was last brought up to date */
+	int			last_failure_code;	/* SQLSTATE of the last failed iteration, or 0 */
+	char		last_failure[256];	/* its message */
+} PtRunState;
+
+/* Seconds the run has been running, over every worker that ran it (pt_run_loop.c). */
+extern double PtRunElapsed(PtRunState *st);
+
+/* A score as the strategies see it (higher better) from the stored one, or back (pt_run_loop.c). */
+extern double PtRunStrategyScore(PtRunState *st, double score);
+
+/* Start a transaction with an SPI connection and a snapshot (pt_run_loop.c). */
+extern void PtRunBeginStep(void);
+
+/* Commit what PtRunBeginStep started (pt_run_loop.c). */
+extern void PtRunCommitStep(void);
+
+/* Run one iteration in this process: propose, evaluate, write, remember (pt_run_trial.c). */
+extern void PtRunSerialIteration(PtRunState *st, int iter);
+
+/*
+ * Run the batch of iterations first..first+n-1 on the trial workers: propose
+ * them all (the constant liar in between), evaluate them at once, write each
+ * as it comes back, then remember them in iteration order (pt_run_trial.c).
+ */
+extern void PtRunBatch(PtRunState *st, int first, int n);
+
+#endif							/* PTOPT_PT_RUN_STATE_H */

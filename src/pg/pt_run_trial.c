@@ -1,0 +1,308 @@
+/*
+ * pt_run_trial.c — one trial's life in a run worker: propose, evaluate, write, remember.
+ *
+ * Serial runs evaluate here, one iteration per transaction.  Parallel runs
+ * (options.workers > 1) go batch by batch: every point of a batch is proposed
+ * first, each later one seeing the earlier ones in flight as bad (the
+ * constant liar, as Optuna's constant_liar); the trial workers evaluate them
+ * at once; each outcome is written as it comes back; then the batch joins the
+ * history in iteration order.  Proposals depend only on (seed, iteration,
+ * history), so the same seed and the same workers give the same trajectory
+ * whatever the timing.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "portability/instr_time.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+
+#include "pt_alloc.h"
+#include "pt_cluster.h"
+#include "pt_glue.h"
+#include "pt_run_state.h"
+#include "pt_run_store.h"
+
+#define PT_RUN_SYNC_MS 1000		/* how often the run row follows the trajectory */
+
+/* One iteration on its way through the loop. */
+typedef struct Trial
+{
+	int			iter;
+	double	   *x;				/* the search-space point */
+	double	   *point;			/* the same completed to the evaluation space */
+	char	   *params;			/* the evaluation point as JSON: the stored row */
+	PtProposal	proposal;
+	double		propose_ms;
+	int			rc;				/* PT_OK, or why the evaluation failed */
+	PtEvaluation eval;
+	PtError		err;
+	double		elapsed_ms;		/* propose and evaluate */
+	const PtTrial *stored;		/* already stored (a resumed partial batch): nothing to run */
+} Trial;
+
+/* The stored trial of iteration iter when a resume found it already there, else NULL. */
+static const PtTrial *
+stored_trial(PtRunState *st, int iter)
+{
+	int			i = iter - st->first_iter;
+
+	if (st->stored == NULL || i < 0 || i >= st->n_stored || !st->stored[i].present)
+		return NULL;
+	return &st->stored[i].trial;
+}
+
+/* Propose iteration iter: a warm-start point, or the strategy's; then its evaluation point and JSON. */
+static void
+propose_trial(PtRunState *st, int iter, Trial *t)
+{
+	int			n_params = st->plan->space->n_params;
+	int			n_eval = st->plan->eval_space->n_params;
+	instr_time	start;
+	instr_time	done;
+	PtError		err;
+
+	INSTR_TIME_SET_CURRENT(start);
+	t->iter = iter;
+	t->x = palloc0(sizeof(double) * (n_params + 1));
+	t->point = palloc0(sizeof(double) * (n_eval + 1));
+	t->proposal.x = t->x;
+	if (iter <= st->plan->n_warm)
+	{
+		memcpy(t->point, PtRunPlanWarmPoint(st->plan, iter - 1), sizeof(double) * n_eval);
+		memcpy(t->x, t->point, sizeof(double) * n_params);
+		t->proposal.source = PT_SOURCE_WARM_START;
+	}
+	else
+	{
+		if (PtStrategyPropose(st->strategy, st->history, iter, &t->proposal, PtPgStop(), &err) != PT_OK)
+			PtRaise(&err);
+		PtRunPlanEvalPoint(st->plan, t->x, t->point);
+	}
+	t->params = PtTakeString(PtRunPlanPointJson(st->plan, t->point, &err));
+	if (t->params == NULL)
+		PtRaise(&err);
+	INSTR_TIME_SET_CURRENT(done);
+	INSTR_TIME_SUBTRACT(done, start);
+	t->propose_ms = INSTR_TIME_GET_MILLISEC(done);
+}
+
+/* Send a progress NOTICE (relayed to the caller) when iter is one it should print. */
+static void
+publish_progress(PtRunState *st, int iter, const PtTrial *trial)
+{
+	PtRunFixed *fixed = st->shared->fixed;
+	const PtHistory *h = st->history;
+	char		score[64];
+	char		best[64];
+
+	if (!fixed->progress_notices ||
+		!(iter == st->first_iter || iter == st->budget || iter % fixed->progress_every == 0))
+		return;
+	if (trial->status == PT_TRIAL_OK)
+		snprintf(score, sizeof(score), "score %.6g", PtRunStrategyScore(st, trial->score));
+	else
+		snprintf(score, sizeof(score), "%s", PtTrialStatusName(trial->status));
+	if (h->best >= 0)
+		snprintf(best, sizeof(best), "best %.6g (iter %d)",
+				 PtRunStrategyScore(st, h->trials[h->best].score), h->trials[h->best].iter);
+	else
+		snprintf(best, sizeof(best), "no best yet");
+	ereport(NOTICE,
+			(errmsg("ptopt run %lld: iter %d/%d  %s  %s", (long long) st->run_id, iter,
+					st->budget, score, best)));
+}
+
+/* The report of a failed iteration: {"error": {sqlstate, message, detail, hint}}. */
+static char *
+failure_report(PtError *err)
+{
+	StringInfoData report;
+
+	PtMakeValidText(err->message);
+	PtMakeValidText(err->detail);
+	PtMakeValidText(err->hint);
+	initStringInfo(&report);
+	appendStringInfoString(&report, "{\"error\": {\"sqlstate\": ");
+	escape_json(&report, unpack_sql_state(PtErrorSqlState(err)));
+	appendStringInfoString(&report, ", \"message\": ");
+	escape_json(&report, err->message);
+	if (err->detail[0] != '\0')
+	{
+		appendStringInfoString(&report, ", \"detail\": ");
+		escape_json(&report, err->detail);
+	}
+	if (err->hint[0] != '\0')
+	{
+		appendStringInfoString(&report, ", \"hint\": ");
+		escape_json(&report, err->hint);
+	}
+	appendStringInfoString(&report, "}}");
+	return report.data;
+}
+
+/* Evaluate a proposed trial in this process (in an open step). */
+static void
+evaluate_here(PtRunState *st, Trial *t)
+{
+	instr_time	start;
+
+	INSTR_TIME_SET_CURRENT(start);
+	if (st->cluster != NULL)	/* options.cluster: one call to the node of this iteration */
+		t->rc = PtClusterEvaluateOne(st->cluster, t->iter, t->params, &t->eval, &t->err);
+	else
+		t->rc = PtObjectiveEvaluate(st->objective, t->point, &t->eval, PtPgStop(), &t->err);
+	if (t->rc == PT_ERR_CANCELLED)
+		PtRaise(&t->err);
+	{
+		instr_time	done;
+
+		INSTR_TIME_SET_CURRENT(done);
+		INSTR_TIME_SUBTRACT(done, start);
+		t->elapsed_ms = t->propose_ms + INSTR_TIME_GET_MILLISEC(done);
+	}
+}
+
+/* Write an evaluated trial's row (in an open step), and the run row once a second. */
+static void
+write_trial(PtRunState *st, Trial *t)
+{
+	PtIterationRow row = {0};
+	instr_time	now;
+
+	row.run_id = st->run_id;
+	row.iter = t->iter;
+	row.params_json = t->params;
+	row.has_score = (t->rc == PT_OK);
+	row.score = t->eval.score;
+	if (t->rc == PT_OK)
+		row.report_json = t->eval.report_json;
+	else
+	{
+		/* A failed iteration keeps its error whole in the report. */
+		st->last_failure_code = PtErrorSqlState(&t->err);
+		strlcpy(st->last_failure, t->err.message, sizeof(st->last_failure));
+		row.report_json = failure_report(&t->err);
+	}
+	row.reasoning = t->proposal.reasoning;
+	row.source = PtSourceName(t->proposal.source);
+	row.status = PtTrialStatusName(t->rc == PT_OK ? PT_TRIAL_OK : PT_TRIAL_FAILED);
+	row.elapsed_ms = t->elapsed_ms;
+	row.propose_ms = t->propose_ms;
+	row.tokens_in = t->proposal.tokens_in;
+	row.tokens_out = t->proposal.tokens_out;
+	PtStoreInsertIteration(&row);
+
+	/*
+	 * The run row follows at most once a second: a waiting ptopt_run holds a
+	 * snapshot, so every version of a row updated per iteration would stay.
+	 */
+	INSTR_TIME_SET_CURRENT(now);
+	INSTR_TIME_SUBTRACT(now, st->synced);
+	if (INSTR_TIME_GET_MILLISEC(now) >= PT_RUN_SYNC_MS)
+	{
+		PtStoreSyncRun(st->run_id, NULL, NULL, PtRunElapsed(st), st->plan->minimize);
+		INSTR_TIME_SET_CURRENT(st->synced);
+	}
+}
+
+/* Add a written (or already stored) trial to the history, tell the strategy, report progress. */
+static void
+remember_trial(PtRunState *st, Trial *t)
+{
+	PtTrial		trial = {0};
+	PtError		err;
+
+	if (t->stored != NULL)
+		trial = *t->stored;
+	else
+	{
+		trial.iter = t->iter;
+		trial.x = t->x;
+		trial.status = (t->rc == PT_OK) ? PT_TRIAL_OK : PT_TRIAL_FAILED;
+		trial.score = (t->rc == PT_OK) ? PtRunStrategyScore(st, t->eval.score) : 0;
+		trial.source = t->proposal.source;
+		trial.summary = t->eval.summary;
+		trial.reasoning = t->proposal.reasoning;
+	}
+	if (PtHistoryAppend(st->history, &trial, &err) != PT_OK)
+		PtRaise(&err);
+	PtEvaluationClear(&t->eval);
+	PtFree(t->proposal.reasoning);
+	t->proposal.reasoning = NULL;
+	PtStrategyObserve(st->strategy, st->history, &st->history->trials[st->history->n - 1]);
+	publish_progress(st, t->iter, &st->history->trials[st->history->n - 1]);
+}
+
+/* Run one iteration in this process. */
+void
+PtRunSerialIteration(PtRunState *st, int iter)
+{
+	Trial		t = {0};
+
+	t.stored = stored_trial(st, iter);
+	if (t.stored == NULL)
+	{
+		propose_trial(st, iter, &t);
+		PtRunBeginStep();
+		evaluate_here(st, &t);
+		write_trial(st, &t);
+		PtRunCommitStep();
+	}
+	remember_trial(st, &t);
+}
+
+/* Run the batch first..first+n-1 on the trial workers. */
+void
+PtRunBatch(PtRunState *st, int first, int n)
+{
+	Trial	   *t = palloc0(sizeof(Trial) * n);
+	int			base = st->history->n;
+	int			n_eval = st->plan->eval_space->n_params;
+	int			sent = 0;
+	int			j;
+	PtError		err;
+
+	for (j = 0; j < n; j++)
+	{
+		t[j].iter = first + j;
+		t[j].stored = stored_trial(st, first + j);
+		if (t[j].stored == NULL)
+			propose_trial(st, first + j, &t[j]);
+		/* The points in flight count as taken and bad for the proposals after them. */
+		if (j < n - 1 &&
+			PtHistoryAppendLiar(st->history, first + j,
+								t[j].stored ? t[j].stored->x : t[j].x,
+								t[j].stored ? t[j].stored->source : t[j].proposal.source,
+								&err) != PT_OK)
+			PtRaise(&err);
+	}
+	PtHistoryTruncate(st->history, base);
+
+	for (j = 0; j < n; j++)
+		if (t[j].stored == NULL)
+			PtTrialPoolSend(st->pool, sent++, t[j].iter, t[j].point, n_eval);
+	while (sent-- > 0)
+	{
+		PtTrialOutcome out;
+		Trial	   *tj;
+
+		(void) PtTrialPoolReceive(st->pool, &out);
+		if (out.iter < first || out.iter >= first + n || t[out.iter - first].stored != NULL)
+			elog(ERROR, "ptopt trial worker returned iteration %d, not one of %d..%d",
+				 out.iter, first, first + n - 1);
+		tj = &t[out.iter - first];
+		tj->rc = out.rc;
+		tj->eval = out.eval;
+		tj->err = out.err;
+		tj->elapsed_ms = tj->propose_ms + out.elapsed_ms;
+		PtRunBeginStep();
+		write_trial(st, tj);
+		PtRunCommitStep();
+	}
+	for (j = 0; j < n; j++)
+		remember_trial(st, &t[j]);
+}
