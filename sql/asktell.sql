@@ -68,6 +68,16 @@ SELECT try_on('SELECT ptopt_tell(%s, 1, ''1'')', :worker_run);
 SELECT try($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 2, 0, '{"objective": "external"}')$$);
 SELECT try_on('SELECT ptopt_resume(%s, 2)', :ext);
 
+-- options.direction = 'minimize': the lowest told score is the best.
+SELECT ptopt_start('{"x": {"low": 0, "high": 1}}', 'tpe', 2, 0,
+                   '{"objective": "external", "direction": "minimize"}') AS low \gset
+SELECT count(*) FROM (SELECT ptopt_tell(:low, a.iter, to_jsonb(10 - a.iter)) FROM ptopt_ask(:low, 2) a) t;
+SELECT status, best_iter, best_score FROM ptopt.runs WHERE run_id = :low;
+
+-- An external run has no workers; a clustered run has none yet.
+SELECT try($$SELECT ptopt_start('{"x": {"low": 0, "high": 1}}', 'random', 2, 0, '{"objective": "external", "workers": 2}')$$);
+SELECT try($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 2, 0, '{"objective": "quadratic", "cluster": "trials", "workers": 2}')$$);
+
 -- Another role sees no external run of this one: it cannot ask, tell, expire or cancel it.
 CREATE ROLE ptopt_asktell_other LOGIN;
 SELECT ptopt_start('{"x": {"low": 0, "high": 1}}', 'random', 3, 0, '{"objective": "external"}') AS mine \gset
