@@ -115,6 +115,7 @@ CREATE TABLE ptopt.trajectory (
     iter        integer NOT NULL CHECK (iter > 0),
     params      jsonb NOT NULL,
     score       double precision,
+    holdout_score double precision,     -- held-out worlds, for each new best only; no strategy reads it
     report      jsonb,
     reasoning   text,
     source      text NOT NULL
@@ -214,7 +215,7 @@ COMMENT ON FUNCTION ptopt_default_space() IS 'a search space over every tunable 
 CREATE FUNCTION ptopt_backtest(params jsonb DEFAULT '{}', options jsonb DEFAULT '{}')
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'ptopt_backtest'
-LANGUAGE C STRICT STABLE PARALLEL RESTRICTED;
+LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION ptopt_backtest(jsonb, jsonb) IS 'one clob_v2 backtest, the same the optimizer runs; returns the ReportEnvelope';
 
 -- The defaults shipped with 1.0 (BACKTEST.md); later changes carry a review reference.
@@ -434,6 +435,21 @@ COMMENT ON VIEW ptopt.progress IS
     'per iteration: score, best score so far and time since the run started, for chart tools';
 GRANT SELECT ON ptopt.progress TO PUBLIC;
 
+-- Backtest worlds as a table (issue 9; src/pg/pt_world_sql.c).  Kept in one
+-- block at the end so it merges cleanly.
+------------------------------------------------------------------------------
+
+CREATE FUNCTION ptopt_world(scenario text, seed bigint,
+                            OUT t_exchange_s double precision, OUT t_local_s double precision,
+                            OUT kind text, OUT side text, OUT token text,
+                            OUT price double precision, OUT sell_price double precision,
+                            OUT size double precision, OUT order_id integer,
+                            OUT truth double precision)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'ptopt_world'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ptopt_world(text, bigint) IS
+    'the synthetic market of a backtest scenario and seed: one row per exogenous event (exchange and local time, kind, side, price, size, order id, truth)';
 ------------------------------------------------------------------------------
 -- Evaluation outside the database: ask and tell
 ------------------------------------------------------------------------------

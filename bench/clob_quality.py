@@ -36,8 +36,8 @@ import psycopg2
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 SPACE = {
-    "mm.half_spread_min_ticks": {"type": "int", "low": 1, "high": 10},
-    "mm.c_vol": {"type": "float", "low": 0, "high": 5},
+    "mm.half_spread_min_ticks": {"type": "int", "low": 1, "high": 5},
+    "mm.c_vol": {"type": "float", "low": 0, "high": 2},
     "mm.gamma_skew": {"type": "float", "low": 0, "high": 2},
     "mm.base_size_pusd": {"type": "float", "low": 5, "high": 500, "log": True},
     "mm.layers": {"type": "int", "low": 1, "high": 5},

@@ -24,9 +24,9 @@ SELECT (SELECT array_agg(params ORDER BY iter) FROM ptopt.trajectory WHERE run_i
 
 -- Tells: a score, and a ReportEnvelope.
 SELECT ptopt_tell(:ext, 1, '0.5');
-SELECT ptopt_tell(:ext, 2, '{"score": 0.75, "summary": "from outside", "pnl": 3}');
-SELECT iter, status, score, report, elapsed_ms >= 0 AS timed FROM ptopt.trajectory WHERE run_id = :ext ORDER BY iter;
-SELECT status, iterations, best_iter, best_score FROM ptopt.runs WHERE run_id = :ext;
+SELECT ptopt_tell(:ext, 2, '{"score": 0.75, "summary": "from outside", "pnl": 3, "holdout_score": 0.5}');
+SELECT iter, status, score, holdout_score, report, elapsed_ms >= 0 AS timed FROM ptopt.trajectory WHERE run_id = :ext ORDER BY iter;
+SELECT status, iterations, best_iter, best_score, holdout_score FROM ptopt.runs WHERE run_id = :ext;
 
 -- Bad tells and asks.
 \set VERBOSITY default

@@ -13,6 +13,8 @@ SELECT try($$SELECT ptopt_wait(NULL)$$);
 SELECT try($$SELECT ptopt_resume(NULL)$$);
 SELECT try($$SELECT ptopt_resume(1, NULL)$$);
 SELECT try($$SELECT * FROM ptopt_compare('{"x": {"low": 0, "high": 1}}', NULL)$$);
+SELECT try($$SELECT ptopt_backtest(NULL)$$);
+SELECT try($$SELECT ptopt_plot(1, NULL)$$);
 
 -- REPEATABLE READ cannot see what the worker commits: refused before the run starts.
 BEGIN ISOLATION LEVEL REPEATABLE READ;

@@ -51,7 +51,7 @@ SELECT r.iterations, r.status
 SELECT t.iter, t.source, t.params, t.score FROM ptopt.trajectory t JOIN ptopt.runs r USING (run_id)
  WHERE r.label = 'warm-extra' AND t.iter <= 2 ORDER BY t.iter;
 -- The backtest checks such values as it checks any parameter set, and says which point set them.
-SELECT try($$SELECT ptopt_run('{"mm.c_vol": {"low": 0, "high": 3}}', 'random', 2, 0,
+SELECT try($$SELECT ptopt_run('{"mm.c_vol": {"low": 0, "high": 2}}', 'random', 2, 0,
     '{"warm_start": [{"mm.c_vol": 1, "mm.layers": 99}]}')$$);
-SELECT try($$SELECT ptopt_run('{"mm.c_vol": {"low": 0, "high": 3}}', 'random', 2, 0,
+SELECT try($$SELECT ptopt_run('{"mm.c_vol": {"low": 0, "high": 2}}', 'random', 2, 0,
     '{"warm_start": [{"mm.c_vol": 1, "mm.nope": 1}]}')$$);

@@ -13,8 +13,8 @@ SELECT ptopt_backtest() ->> 'summary' AS summary;
 \echo '== A TPE search over five market-maker parameters (40 backtests, each 8 training + 4 held-out worlds)'
 SELECT run_id, strategy, iterations, round(best_score::numeric, 5) AS best_score, best_iter,
        round(holdout_score::numeric, 5) AS holdout_score, status
-  FROM ptopt_run('{"mm.half_spread_min_ticks": {"type": "int", "low": 1, "high": 10},
-                   "mm.c_vol": {"type": "float", "low": 0, "high": 5},
+  FROM ptopt_run('{"mm.half_spread_min_ticks": {"type": "int", "low": 1, "high": 5},
+                   "mm.c_vol": {"type": "float", "low": 0, "high": 2},
                    "risk.inventory.q_max_pusd": {"type": "float", "low": 20, "high": 2000, "log": true},
                    "mm.base_size_pusd": {"type": "float", "low": 5, "high": 500, "log": true},
                    "mm.layers": {"type": "int", "low": 1, "high": 5}}',

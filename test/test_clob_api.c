@@ -58,7 +58,7 @@ test_errors(void)
 	check_params("{\"mm.foo\": 1}", PT_ERR_INVALID_PARAMETER, "unknown backtest parameter \"mm.foo\"");
 	check_params("{\"mm.layers\": 2.5}", PT_ERR_INVALID_PARAMETER, "parameter \"mm.layers\" must be an integer");
 	check_params("{\"mm.layers\": \"2\"}", PT_ERR_INVALID_PARAMETER, "parameter \"mm.layers\" must be an integer");
-	check_params("{\"mm.c_vol\": 7}", PT_ERR_INVALID_PARAMETER, "parameter \"mm.c_vol\" = 7 is out of range [0, 5]");
+	check_params("{\"mm.c_vol\": 7}", PT_ERR_INVALID_PARAMETER, "parameter \"mm.c_vol\" = 7 is out of range [0, 2]");
 	check_params("{\"mm.base_size_pusd\": 4.9999999999999991}", PT_OK, NULL);	/* rounding at a bound */
 	check_params("{\"mm.base_size_pusd\": 4.99}", PT_ERR_INVALID_PARAMETER,
 				 "parameter \"mm.base_size_pusd\" = 4.99 is out of range [5, 500]");
@@ -156,13 +156,30 @@ test_score(void)
 		m[i].kill_trips = i == 1 ? 2 : 0;
 	}
 	sd = sqrt(((0.05 * 0.05) + (0.25 * 0.25) + 0 + (0.05 * 0.05) + (0.25 * 0.25)) / 5);
-	/* mean dd/cash 0.024, kill rate 0.2, mean positive adverse/cash 0.0036, mean fills 8 */
-	expect = mean - 0.5 * sd + 0.5 * (-0.2) - 0.5 * 0.024 - 0.25 * 0.2 - 0.25 * 0.0036
-		- 0.05 * (1 - 8.0 / 20);
+	/* one risk term (std across worlds) and 0.02 per kill trip: 2 trips over 5 seeds */
+	expect = mean - 0.5 * sd - 0.02 * (2.0 / 5);
 	score = ClobScore(m, 5, &parts);
 	CHECK_NEAR(score, expect, 1e-12, "score %.12f equals the formula %.12f", score, expect);
-	CHECK_NEAR(parts.cvar20_r, -0.2, 1e-15, "CVaR20 of 5 seeds is the worst one");
-	CHECK_NEAR(parts.kill_rate, 0.2, 1e-15, "kill rate counts seeds with a trip");
+	CHECK_NEAR(parts.kill_trips, 0.4, 1e-15, "kill trips per seed");
+	CHECK_NEAR(parts.stderr_r, sd * sqrt(5.0 / 4.0) / sqrt(5.0), 1e-15,
+			   "standard error: sample std over sqrt(n)");
+	{
+		ClobSeedMetrics idle[3];
+
+		memset(idle, 0, sizeof(idle));
+		for (i = 0; i < 3; i++)
+			idle[i].start_cash = 1000;
+		score = ClobScore(idle, 3, &parts);
+		CHECK(score == 0.0, "no trades, no trips: the score is exactly 0 (got %.17g)", score);
+	}
+	/* Drawdown, adverse selection and fill counts are not charged again. */
+	for (i = 0; i < 5; i++)
+	{
+		m[i].max_drawdown *= 10;
+		m[i].adverse_selection_cost *= 10;
+		m[i].fills_maker = 0;
+	}
+	CHECK_NEAR(ClobScore(m, 5, &parts), expect, 1e-12, "losses are counted once: drawdown and adverse selection add no term");
 	m[3].invalid = true;
 	m[3].invalid_reason = "cash went negative";
 	score = ClobScore(m, 5, &parts);
@@ -236,7 +253,8 @@ test_envelope_and_determinism(void)
 		"metrics.inventory.mean", "metrics.inventory.max", "metrics.inventory.time_at_cap",
 		"metrics.max_drawdown", "metrics.sharpe", "metrics.sortino", "metrics.return_over_mdd",
 		"metrics.kill.triggered", "metrics.kill.time_s", "metrics.kill.reason", "metrics.halts_seen",
-		"params", "policy", "scenario", "seeds.train", "seeds.holdout", "score", "holdout_score", "summary"
+		"metrics.exit_cost", "params", "policy", "scenario", "seeds.train", "score", "score_stderr",
+		"score_parts.std_return", "score_parts.kill_charge", "summary"
 	};
 	bool		all = true;
 	size_t		i;
@@ -270,17 +288,29 @@ test_envelope_and_determinism(void)
 		  json_object_object_get_ex(path(env, "params"), "mm.layers", &v) && json_object_get_int(v) == 2,
 		  "params carry every default (mm.layers = 2)");
 	v = path(env, "seeds.train");
-	CHECK(v && json_object_array_length(v) == 8 && json_object_array_length(path(env, "seeds.holdout")) == 4,
-		  "8 training and 4 held-out seeds by default");
+	CHECK(v && json_object_array_length(v) == 8 && path(env, "seeds.holdout") == NULL &&
+		  path(env, "holdout_score") == NULL && path(env, "holdout_metrics") == NULL,
+		  "8 training seeds by default; no held-out figure unless the options ask for one");
 	v = path(env, "summary");
 	CHECK(v && strstr(json_object_get_string(v), "Synthetic replay") != NULL &&
-		  strstr(json_object_get_string(v), "held-out score") != NULL, "summary: %s",
+		  strstr(json_object_get_string(v), "held-out") == NULL &&
+		  strstr(json_object_get_string(v), "standard error") != NULL, "summary: %s",
 		  v ? json_object_get_string(v) : "(none)");
 	CHECK(path(env, "per_seed") == NULL, "no per-seed rows unless asked");
 	v = path(env_e, "per_seed");
-	CHECK(v && json_object_array_length(v) == 2 && path(env_e, "holdout_score") == NULL &&
-		  json_object_object_get_ex(env_e, "holdout_score", NULL),
-		  "per_seed rows on request; holdout_score null without held-out seeds");
+	CHECK(v && json_object_array_length(v) == 2 && path(env_e, "holdout_score") == NULL,
+		  "per_seed rows on request; no holdout_score without held-out seeds");
+	{
+		char	   *h = run_once("{\"scenario\": \"calm\", \"train_seeds\": 2, \"holdout_seeds\": 2}",
+								 NULL, NULL, NULL);
+		struct json_object *env_h = h ? json_tokener_parse(h) : NULL;
+
+		CHECK(env_h && path(env_h, "holdout_score") && path(env_h, "holdout_score_stderr") &&
+			  json_object_array_length(path(env_h, "seeds.holdout")) == 2,
+			  "a direct call that names holdout_seeds gets holdout_score");
+		json_object_put(env_h);
+		PtFree(h);
+	}
 	json_object_put(env);
 	json_object_put(env_e);
 	PtFree(a);
@@ -351,7 +381,7 @@ test_objective(void)
 	PtObjectiveRegister(&PtClobObjective);
 	ops = PtObjectiveLookup("clob_v2");
 	CHECK(ops == &PtClobObjective, "clob_v2 is a registered objective");
-	rc = open_clob("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 3},"
+	rc = open_clob("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 2},"
 				   " \"mm.layers\": {\"type\": \"int\", \"low\": 1, \"high\": 4},"
 				   " \"mm.post_only\": {\"type\": \"categorical\", \"choices\": [true, false]},"
 				   " \"exec.allow_taker_exit\": {\"type\": \"bool\"}}",
@@ -375,17 +405,17 @@ test_objective(void)
 				   &plan, &obj, &err);
 	CHECK(rc == PT_ERR_HARD_GATE, "a gated key is refused as a hard gate: %s", err.message);
 	close_clob(plan, obj);
-	rc = open_clob("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 3}}", "{\"fixed\": {\"mm.layers\": 9}}",
+	rc = open_clob("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 2}}", "{\"fixed\": {\"mm.layers\": 9}}",
 				   &plan, &obj, &err);
 	CHECK(rc == PT_ERR_INVALID_PARAMETER, "fixed values are checked: %s", err.message);
 	close_clob(plan, obj);
-	rc = open_clob("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 3}}",
+	rc = open_clob("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 2}}",
 				   "{\"warm_start\": [{\"mm.c_vol\": 1, \"mm.layers\": 9}]}", &plan, &obj, &err);
 	CHECK(rc == PT_ERR_INVALID_PARAMETER && strstr(err.message, "options.warm_start[0]: ") == err.message,
 		  "a warm-start value outside the space is checked and located: %s", err.message);
 	close_clob(plan, obj);
 
-	rc = open_clob("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 3}}",
+	rc = open_clob("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 2}}",
 				   "{\"backtest\": " SMALL ", \"warm_start\": [{\"mm.c_vol\": 1, \"mm.layers\": 2}]}",
 				   &plan, &obj, &err);
 	CHECK(rc == PT_OK && plan->eval_space->n_params == 2, "a warm-start point may set a parameter outside the space (%s)",
@@ -400,15 +430,22 @@ test_objective(void)
 	CHECK(isnan(x[1]), "outside its warm-start point the extra dimension is unset");
 	rc = PtObjectiveEvaluate(obj, x, &ev, NULL, &err);
 	CHECK(rc == PT_OK && ev.report_json != NULL && strstr(ev.report_json, "\"mm.c_vol\":0.8") != NULL &&
-		  ev.has_holdout && ev.summary != NULL && isfinite(ev.score),
-		  "evaluate fills score %.4f, holdout %.4f, report and summary", ev.score, ev.holdout_score);
+		  ev.summary != NULL && isfinite(ev.score) && strstr(ev.report_json, "holdout") == NULL,
+		  "evaluate fills score %.4f, report and summary, and no held-out figure", ev.score);
+	{
+		double		h = NAN;
+
+		CHECK(PtObjectiveHasHoldout(obj) &&
+			  PtObjectiveEvaluateHoldout(obj, x, &h, NULL, &err) == PT_OK && isfinite(h),
+			  "the held-out score of the same point comes apart: %.4f (%s)", h, err.message);
+	}
 	PtEvaluationClear(&ev);
 	rc = PtObjectiveEvaluate(obj, PtRunPlanWarmPoint(plan, 0), &ev, NULL, &err);
 	CHECK(rc == PT_OK && strstr(ev.report_json, "\"mm.layers\":2") != NULL,
 		  "the warm-start point is evaluated with its own mm.layers");
 	PtEvaluationClear(&ev);
 	close_clob(plan, obj);
-	rc = open_clob("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 3}}", "{\"backtest\": 3}",
+	rc = open_clob("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 2}}", "{\"backtest\": 3}",
 				   &plan, &obj, &err);
 	CHECK(rc == PT_ERR_INVALID_PARAMETER, "options.backtest must be an object");
 	close_clob(plan, obj);

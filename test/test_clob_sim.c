@@ -164,9 +164,11 @@ test_kill_switch(void)
 	const char *forever = "{\"risk.killswitch.max_loss_pusd\": 3, \"risk.killswitch.max_drawdown_pusd\": 1000,"
 		" \"risk.killswitch.cooldown_s\": 100000}";
 	const char *opts = "{\"scenario\": \"toxic\", \"train_seeds\": 4, \"holdout_seeds\": 0}";
-	Trial		base = trial(opts, NULL, NULL);
-	Trial		t = trial(opts, tight, NULL);
-	Trial		f = trial(opts, forever, NULL);
+	/* A maker that keeps quoting through news, so a trip finds quotes to cancel. */
+	const char *quoting = "{\"signal.event_cooloff_s\": 0, \"mm.c_tox\": 1, \"mm.requote_interval_ms\": 1000}";
+	Trial		base = trial(opts, NULL, quoting);
+	Trial		t = trial(opts, tight, quoting);
+	Trial		f = trial(opts, forever, quoting);
 	Trial		forced = trial(CALM1, "{\"risk.killswitch.force_trip\": true}", NULL);
 	Trial		dd = trial(opts, "{\"risk.killswitch.max_drawdown_pusd\": 2, \"risk.killswitch.cooldown_s\": 300}", NULL);
 	int			i;
@@ -202,7 +204,7 @@ test_kill_switch(void)
 	CHECK(forced.ok && forced.m[0].kill_trips == 1 && forced.m[0].kill_reason == CLOB_KILL_FORCED &&
 		  forced.m[0].kill_time_s == 0 && forced.m[0].orders == 0 && forced.m[0].fills_maker == 0,
 		  "force_trip switches the strategy off from the start (cooldown 3600 s covers the window)");
-	CHECK(forced.parts.kill_rate == 1.0, "and the score counts it");
+	CHECK(forced.parts.kill_trips >= 1.0, "and the score charges it");
 	CHECK(dd.ok && killed_seeds(&dd) >= 1 && dd.m[0].kill_reason != CLOB_KILL_NONE, "a drawdown limit trips too");
 	for (i = 0, reported = false; i < dd.n; i++)
 		if (dd.m[i].kill_reason == CLOB_KILL_MAX_DRAWDOWN)
@@ -290,9 +292,10 @@ test_economics(void)
 	double		adv_toxic = SUM_D(toxic, adverse_selection_cost) / SUM_D(toxic, shares_maker);
 	int			i;
 	int			h;
-	static const int spreads[] = {1, 2, 3, 4, 5, 6, 8, 10};
-	double		fills[8];
-	double		score[8];
+	static const int spreads[] = {1, 2, 3, 4, 5};
+	double		fills[5];
+	double		score[5];
+	bool		all_ran = true;
 	int			best = 0;
 	bool		fewer = true;
 	char		params[256];
@@ -313,13 +316,14 @@ test_economics(void)
 		  SUM_D(toxic, net_pnl), SUM_D(calm, net_pnl));
 
 	/* A sweep of the (fixed) spread over the default scenario. */
-	for (h = 0; h < 8; h++)
+	for (h = 0; h < 5; h++)
 	{
 		Trial		t;
 
 		snprintf(params, sizeof(params),
 				 "{\"mm.c_vol\": 0, \"mm.c_tox\": 0, \"mm.half_spread_min_ticks\": %d}", spreads[h]);
 		t = trial(NULL, NULL, params);
+		all_ran = all_ran && t.ok;
 		fills[h] = (double) SUM_I(t, fills_maker);
 		score[h] = t.score;
 		printf("# half-spread %2d ticks: score %.4f, maker fills %.0f, net pnl %.2f\n", spreads[h], t.score,
@@ -329,14 +333,21 @@ test_economics(void)
 		if (score[h] > score[best])
 			best = h;
 	}
-	CHECK(fewer, "wider spreads fill less (%.0f fills at 1 tick, %.0f at 10)", fills[0], fills[7]);
-	CHECK(best > 0 && best < 7 && score[best] > score[0] && score[best] > score[7],
-		  "the spread sweep has an interior optimum at %d ticks (score %.4f vs %.4f at 1 and %.4f at 10)",
-		  spreads[best], score[best], score[0], score[7]);
+	CHECK(all_ran, "the sweep over the whole range of mm.half_spread_min_ticks (1-5) runs");
+	CHECK(fewer, "wider spreads fill less (%.0f fills at 1 tick, %.0f at 5)", fills[0], fills[4]);
+	/*
+	 * The background quotes 1-2 ticks wide, so joining it (1-3 ticks) beats
+	 * quoting outside it, where only sweeps fill.
+	 */
+	CHECK(best <= 2 && score[best] > score[4] + 0.01,
+		  "the spread sweep peaks near the background's spread, at %d ticks (score %.4f vs %.4f at 5)",
+		  spreads[best], score[best], score[4]);
 
 	/* Larger sizes: more PnL variance and more kill-switch trips. */
-	small = trial(many, NULL, "{\"mm.base_size_pusd\": 10}");
-	large = trial(many, NULL, "{\"mm.base_size_pusd\": 200}");
+	small = trial(many, NULL, "{\"mm.base_size_pusd\": 10, \"risk.inventory.q_max_pusd\": 2000, "
+				  "\"mm.c_tox\": 1, \"signal.event_cooloff_s\": 0}");
+	large = trial(many, NULL, "{\"mm.base_size_pusd\": 200, \"risk.inventory.q_max_pusd\": 2000, "
+				  "\"mm.c_tox\": 1, \"signal.event_cooloff_s\": 0}");
 	CHECK(small.ok && large.ok && large.parts.std_r > small.parts.std_r,
 		  "std of returns: %.4f at 200 pUSD > %.4f at 10 pUSD", large.parts.std_r, small.parts.std_r);
 	CHECK(killed_seeds(&large) > killed_seeds(&small), "kill-switch trips on %d of 24 seeds at 200 pUSD, %d at 10",

@@ -10,6 +10,7 @@
 #define PTOPT_CLOB_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "pt_error.h"
 #include "pt_stop.h"
@@ -77,9 +78,11 @@ extern ClobSession *ClobSessionCreate(const char *options_json, const char *poli
 extern int	ClobCheckParams(const char *params_json, PtError *err);
 
 /*
- * Run one trial: every training and held-out seed with these parameters
- * (defaults fill what params_json leaves out).  Polls stop in its loops and
- * returns PT_ERR_CANCELLED when it fires.
+ * Run one trial: the training seeds with these parameters (defaults fill
+ * what params_json leaves out), and the held-out seeds too when the options
+ * named holdout_seeds (a direct ptopt_backtest call asking for them: then
+ * out->has_holdout and the envelope carries holdout_score).  Polls stop in
+ * its loops and returns PT_ERR_CANCELLED when it fires.
  */
 extern int	ClobSessionRun(ClobSession *session, const char *params_json,
 						   const PtStop *stop, ClobResult *out, PtError *err);
@@ -87,10 +90,30 @@ extern int	ClobSessionRun(ClobSession *session, const char *params_json,
 /*
  * Run one trial from values already checked: one per tunable parameter, in
  * the order of ClobTunableParams (bools as 0 or 1).  The typed path the
- * run loop takes; ClobSessionRun parses JSON and then calls this.
+ * run loop takes.  Training worlds only: the envelope and the summary hold
+ * no held-out figure (out->has_holdout is false), because strategies read
+ * them.
  */
 extern int	ClobSessionRunValues(ClobSession *session, const double *values,
 								 const PtStop *stop, ClobResult *out, PtError *err);
+
+/*
+ * Score a point on the held-out worlds (same scenario mix as training, as
+ * many seeds unless options.holdout_seeds says otherwise, seeds derived from
+ * the run seed, see ClobSessionSetRunSeed).  Writes the score and its
+ * standard error across worlds; nothing else, so nothing of it can reach a
+ * strategy.  PT_ERR_INVALID_PARAMETER when the session has no held-out seeds.
+ */
+extern int	ClobSessionRunHoldout(ClobSession *session, const double *values,
+								  const PtStop *stop, double *score, double *stderr_out,
+								  PtError *err);
+
+/*
+ * Derive the held-out worlds from a run's seed: fresh worlds per run,
+ * reproducible from the seed, never a training world.  Without it they
+ * derive from options.seed.  Call before the first ClobSessionRunHoldout.
+ */
+extern void ClobSessionSetRunSeed(ClobSession *session, uint64_t run_seed);
 
 /* Free what a result holds. */
 extern void ClobResultClear(ClobResult *result);

@@ -16,12 +16,12 @@
 #define CLOB_INVALID_SCORE (-1e9)
 #define CLOB_DEFAULT_SEED 20260428	/* the day CLOB V2 went live */
 #define CLOB_DEFAULT_TRAIN_SEEDS 8
-#define CLOB_DEFAULT_HOLDOUT_SEEDS 4
 #define CLOB_MAX_SEEDS 64
-#define CLOB_HOLDOUT_SEED_OFFSET 1000000
+#define CLOB_HOLDOUT_STREAM 0x686f6c646f7574ULL	/* "holdout": derives held-out seeds */
 #define CLOB_MAX_TAPE_BYTES (512.0 * 1048576.0)	/* cached worlds of one session */
 #define CLOB_RANGE_SLACK 1e-9			/* relative rounding accepted at a parameter's bounds */
-#define CLOB_FILLS_TARGET 20.0		/* maker fills per seed below which the score is docked */
+#define CLOB_RISK_LAMBDA 0.5		/* score: weight of the std of returns across worlds */
+#define CLOB_KILL_CHARGE 0.02		/* score: charge per kill-switch trip, share of start cash */
 
 /*
  * Decode a parameter set (JSON object text, NULL = defaults) into values in
@@ -45,11 +45,11 @@ typedef struct ClobScoreParts
 {
 	double		score;
 	double		mean_r;
-	double		std_r;
-	double		cvar20_r;
-	double		mean_dd;
-	double		kill_rate;
-	double		mean_adverse;
+	double		std_r;			/* population std of r across worlds (the risk term) */
+	double		stderr_r;		/* sample std of r / sqrt(n): seed noise of the score */
+	double		kill_trips;		/* kill-switch trips per world */
+	double		risk_lambda;	/* CLOB_RISK_LAMBDA */
+	double		kill_charge;	/* CLOB_KILL_CHARGE */
 	double		mean_maker_fills;
 	const char *invalid_reason;
 } ClobScoreParts;
@@ -57,6 +57,13 @@ typedef struct ClobScoreParts
 /* The last trial's per-seed metrics (training seeds first); returns their count. */
 extern int	ClobSessionSeedMetrics(const ClobSession *session, const ClobSeedMetrics **metrics,
 								   int *n_train);
+
+/*
+ * World i of a session (training first, then held-out): its seed and
+ * scenario name; false when i is out of range.
+ */
+extern bool ClobSessionWorld(const ClobSession *session, int i, uint64_t *seed,
+							 const char **scenario);
 
 /* Bytes held by the session's cached tapes and how many tapes are cached. */
 extern size_t ClobSessionTapeBytes(const ClobSession *session, int *n_tapes);

@@ -18,31 +18,31 @@
 #define B CLOB_PARAM_BOOL
 
 static const ClobParamInfo tunables[CLOB_N_PARAMS] = {
-	{"mm.half_spread_min_ticks", I, 1, 10, false, 1, 2, "Smallest half-spread the maker quotes, in ticks."},
-	{"mm.c_vol", F, 0, 5, false, 0, 1.2, "Half-spread added per unit of the mid's one-minute volatility."},
-	{"mm.c_tox", F, 0, 10, false, 0, 2.0, "Half-spread in ticks per unit of toxicity: taker flow imbalance plus the maker's own adverse markouts in ticks."},
-	{"mm.gamma_skew", F, 0, 2, false, 0, 0.5, "Inventory aversion: how far the reservation price moves against inventory."},
-	{"mm.base_size_pusd", F, 5, 500, true, 0, 50, "Notional of each quote in pUSD."},
+	{"mm.half_spread_min_ticks", I, 1, 5, false, 1, 2, "Smallest half-spread the maker quotes, in ticks."},
+	{"mm.c_vol", F, 0, 2, false, 0, 1.2, "Half-spread added per unit of the mid's one-minute volatility."},
+	{"mm.c_tox", F, 0, 8, false, 0, 5.0, "Half-spread in ticks per unit of toxicity: taker flow imbalance plus the maker's own adverse markouts in ticks."},
+	{"mm.gamma_skew", F, 0, 2, false, 0, 1.0, "Inventory aversion: how far the reservation price moves against inventory."},
+	{"mm.base_size_pusd", F, 5, 500, true, 0, 20, "Notional of each quote in pUSD."},
 	{"mm.layers", I, 1, 5, false, 1, 2, "Number of price levels quoted on each side."},
 	{"mm.layer_step_ticks", I, 1, 10, false, 1, 2, "Ticks between successive quote layers."},
 	{"mm.reprice_ticks", I, 0, 10, false, 1, 2, "Ticks the target must move before a quote is replaced on market data."},
 	{"mm.resize_frac", F, 0, 1, false, 0, 0.15, "Relative size difference that makes the maker replace a quote."},
 	{"mm.min_edge_ticks", I, 0, 5, false, 1, 1, "Least distance in ticks between a quote and fair value."},
-	{"mm.requote_interval_ms", I, 50, 60000, true, 1, 1000, "Timer in milliseconds on which every quote is refreshed to its target."},
+	{"mm.requote_interval_ms", I, 50, 60000, true, 1, 5000, "Timer in milliseconds on which every quote is refreshed to its target."},
 	{"mm.post_only", B, 0, 1, false, 0, 1, "Send quotes post-only, so a stale quote that would cross is rejected instead of taking."},
 	{"signal.vol_hl_short_s", F, 1, 120, true, 0, 10, "Half-life in seconds of the fast volatility estimate."},
 	{"signal.vol_hl_long_s", F, 60, 3600, true, 0, 900, "Half-life in seconds of the slow volatility estimate."},
 	{"signal.flow_hl_s", F, 10, 600, true, 0, 120, "Half-life in seconds of the taker flow imbalance."},
-	{"signal.markout_horizon_s", F, 1, 900, true, 0, 300, "Horizon in seconds at which the maker marks out its own fills (its toxicity signal) and of the adverse-selection metric."},
-	{"signal.event_jump_ticks", I, 2, 30, false, 1, 8, "Mid move in ticks within five seconds that counts as a news event."},
-	{"signal.event_cooloff_s", F, 0, 600, false, 0, 60, "Seconds the maker stays out of the market after a news event."},
+	{"signal.markout_horizon_s", F, 1, 900, true, 0, 300, "Horizon in seconds at which the maker marks out its own fills (its toxicity signal); the metrics and the score use fixed horizons."},
+	{"signal.event_jump_ticks", I, 2, 30, false, 1, 4, "Mid move in ticks within five seconds that counts as a news event."},
+	{"signal.event_cooloff_s", F, 0, 300, false, 0, 120, "Seconds the maker stays out of the market after a news event."},
 	{"signal.trend_flow_z", F, 0.5, 5, false, 0, 1.5, "Flow imbalance z-score beyond which fair value leans with the flow."},
-	{"risk.inventory.q_max_pusd", F, 20, 2000, true, 0, 500, "Inventory cap in pUSD notional."},
+	{"risk.inventory.q_max_pusd", F, 20, 2000, true, 0, 50, "Inventory cap in pUSD notional."},
 	{"risk.inventory.q_soft_frac", F, 0.2, 1, false, 0, 0.6, "Share of the cap beyond which the side that adds inventory shrinks."},
 	{"lifecycle.price_band_lo", F, 0.01, 0.5, false, 0, 0.05, "Below this fair value the maker only reduces inventory."},
 	{"lifecycle.price_band_hi", F, 0.5, 0.99, false, 0, 0.95, "Above this fair value the maker only reduces inventory."},
-	{"lifecycle.reduce_only_s", F, 0, 604800, false, 0, 86400, "Seconds before resolution from which the maker only reduces inventory."},
-	{"lifecycle.halt_before_s", F, 0, 86400, false, 0, 7200, "Seconds before resolution from which the maker stops quoting."},
+	{"lifecycle.reduce_only_s", F, 0, 10800, false, 0, 3600, "Seconds before resolution from which the maker only reduces inventory (the closing scenario's window is 14400 s)."},
+	{"lifecycle.halt_before_s", F, 0, 3600, false, 0, 900, "Seconds before resolution from which the maker stops quoting."},
 	{"exec.allow_taker_exit", B, 0, 1, false, 0, 0, "Cross the spread to cut inventory back under the soft cap."},
 	{"exec.max_orders_per_s", I, 1, 50, false, 1, 10, "Order submissions allowed per second (token bucket)."},
 };
@@ -369,32 +369,27 @@ done:
 	return rc;
 }
 
-/* Ascending order of doubles. */
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/* The score of BACKTEST.md section 7. */
+/*
+ * The score of BACKTEST.md section 7 (docs/backtest.md gives the reasons):
+ *     score = mean(r) - CLOB_RISK_LAMBDA * std(r) - CLOB_KILL_CHARGE * trips
+ * with r_s = net_pnl_s / start_cash_s per world, std the population standard
+ * deviation across worlds and trips the kill-switch trips per world.  Doing
+ * nothing scores exactly 0.  stderr is the sample standard deviation of r
+ * over sqrt(n): the seed noise of the mean return, the score's main term.
+ */
 double
 ClobScore(const ClobSeedMetrics *m, int n, ClobScoreParts *parts)
 {
 	double		r[CLOB_MAX_SEEDS];
 	double		sum = 0;
 	double		var = 0;
-	double		dd = 0;
-	double		adv = 0;
+	double		trips = 0;
 	double		fills = 0;
-	double		kills = 0;
-	double		tail = 0;
-	int			k;
 	int			i;
 
 	memset(parts, 0, sizeof(*parts));
+	parts->risk_lambda = CLOB_RISK_LAMBDA;
+	parts->kill_charge = CLOB_KILL_CHARGE;
 	if (n <= 0 || n > CLOB_MAX_SEEDS)
 	{
 		parts->invalid_reason = "no seeds to score";
@@ -411,29 +406,18 @@ ClobScore(const ClobSeedMetrics *m, int n, ClobScoreParts *parts)
 		}
 		r[i] = m[i].net_pnl / m[i].start_cash;
 		sum += r[i];
-		dd += m[i].max_drawdown / m[i].start_cash;
-		adv += (m[i].adverse_selection_cost > 0 ? m[i].adverse_selection_cost : 0) / m[i].start_cash;
+		trips += m[i].kill_trips;
 		fills += (double) m[i].fills_maker;
-		kills += m[i].kill_trips > 0 ? 1 : 0;
 	}
 	parts->mean_r = sum / n;
 	for (i = 0; i < n; i++)
 		var += (r[i] - parts->mean_r) * (r[i] - parts->mean_r);
 	parts->std_r = sqrt(var / n);
-	qsort(r, (size_t) n, sizeof(double), cmp_double);
-	k = (int) ceil(0.2 * n - 1e-9);
-	if (k < 1)
-		k = 1;
-	for (i = 0; i < k; i++)
-		tail += r[i];
-	parts->cvar20_r = tail / k;
-	parts->mean_dd = dd / n;
-	parts->kill_rate = kills / n;
-	parts->mean_adverse = adv / n;
+	parts->stderr_r = n > 1 ? sqrt(var / (n - 1)) / sqrt((double) n) : 0;
+	parts->kill_trips = trips / n;
 	parts->mean_maker_fills = fills / n;
-	parts->score = parts->mean_r - 0.5 * parts->std_r + 0.5 * parts->cvar20_r
-		- 0.5 * parts->mean_dd - 0.25 * parts->kill_rate - 0.25 * parts->mean_adverse
-		- 0.05 * fmax(0.0, 1.0 - parts->mean_maker_fills / CLOB_FILLS_TARGET);
+	parts->score = parts->mean_r - CLOB_RISK_LAMBDA * parts->std_r
+		- CLOB_KILL_CHARGE * parts->kill_trips;
 	if (!isfinite(parts->score))
 	{
 		parts->invalid_reason = "the score is not a number";

@@ -3,8 +3,11 @@
  *
  * A session fixes the scenario, the seeds and the policy; each seed's world
  * is generated the first time a trial needs it and kept, so every trial of a
- * run replays the same worlds.  ClobSessionRun plays the training seeds and
- * the held-out seeds and writes the envelope of BACKTEST.md section 6.
+ * run replays the same worlds.  A trial plays the training worlds and writes
+ * the envelope of BACKTEST.md section 6 (ClobSessionRunValues, the run's
+ * path); held-out worlds, in the training mix with seeds derived from the
+ * run seed, are scored apart (ClobSessionRunHoldout) or, for a direct call
+ * whose options name holdout_seeds, added to the envelope (ClobSessionRun).
  */
 #include <inttypes.h>
 #include <math.h>
@@ -16,6 +19,7 @@
 
 #include "clob_internal.h"
 #include "pt_alloc.h"
+#include "rng.h"
 
 #define ENVELOPE_VERSION 1
 #define SUMMARY_MAX 2048
@@ -28,6 +32,9 @@ struct ClobSession
 	int			n_train;
 	int			n_hold;
 	int64_t		base_seed;
+	bool		holdout_asked;	/* options named holdout_seeds: ClobSessionRun reports them */
+	bool		have_run_seed;
+	uint64_t	run_seed;		/* held-out worlds derive from it (ClobSessionSetRunSeed) */
 	bool		per_seed;
 	char	   *overrides_json;
 	char	   *policy_json;
@@ -111,6 +118,50 @@ int_option(struct json_object *val, const char *key, int64_t lo, int64_t hi, int
 	return PT_OK;
 }
 
+/*
+ * Seed the held-out worlds from a root: fresh 64-bit seeds, never equal to a
+ * training seed (training seeds are base + i), and drop cached held-out
+ * tapes whose seed changed.
+ */
+static void
+holdout_seeds(ClobSession *s, uint64_t root)
+{
+	int			i;
+	int			j;
+
+	for (i = s->n_train; i < s->n_train + s->n_hold; i++)
+	{
+		uint64_t	seed;
+		uint64_t	stream = (uint64_t) (i - s->n_train);
+		bool		clash;
+
+		do
+		{
+			seed = PtRngDerive(root, stream);
+			stream += CLOB_MAX_SEEDS;
+			clash = false;
+			for (j = 0; j < s->n_train; j++)
+				if (s->seed[j] == seed)
+					clash = true;
+		} while (clash);
+		if (s->have[i] && s->seed[i] != seed)
+		{
+			ClobTapeFree(&s->tape[i]);
+			s->have[i] = false;
+		}
+		s->seed[i] = seed;
+	}
+}
+
+/* Derive the held-out worlds from a run's seed (reproducible, fresh per run). */
+void
+ClobSessionSetRunSeed(ClobSession *s, uint64_t run_seed)
+{
+	s->have_run_seed = true;
+	s->run_seed = run_seed;
+	holdout_seeds(s, PtRngDerive(run_seed, CLOB_HOLDOUT_STREAM));
+}
+
 /* Create a session. */
 ClobSession *
 ClobSessionCreate(const char *options_json, const char *policy_json, PtError *err)
@@ -130,7 +181,7 @@ ClobSessionCreate(const char *options_json, const char *policy_json, PtError *er
 	}
 	strcpy(s->scenario, "mixed");
 	s->n_train = CLOB_DEFAULT_TRAIN_SEEDS;
-	s->n_hold = CLOB_DEFAULT_HOLDOUT_SEEDS;
+	s->n_hold = -1;				/* default: as many as training */
 	s->base_seed = CLOB_DEFAULT_SEED;
 
 	if (options_json != NULL)
@@ -180,6 +231,7 @@ ClobSessionCreate(const char *options_json, const char *policy_json, PtError *er
 				if (int_option(val, key, 0, CLOB_MAX_SEEDS, &iv, err) != PT_OK)
 					goto fail;
 				s->n_hold = (int) iv;
+				s->holdout_asked = iv > 0;
 			}
 			else if (strcmp(key, "seed") == 0)
 			{
@@ -233,18 +285,23 @@ ClobSessionCreate(const char *options_json, const char *policy_json, PtError *er
 		goto fail;
 	}
 
+	if (s->n_hold < 0)
+		s->n_hold = s->n_train;
 	for (i = 0; i < s->n_train + s->n_hold; i++)
 	{
 		const char *name = s->scenario;
+		int			k = i < s->n_train ? i : i - s->n_train;
 
+		/* The held-out set plays the same scenario mix as training. */
 		if (strcmp(name, "mixed") == 0)
-			name = ClobPresetName(i % CLOB_N_PRESETS);
+			name = ClobPresetName(k % CLOB_N_PRESETS);
 		(void) ClobScenarioPreset(name, &s->sc[i]);
 		if (over != NULL && apply_overrides(over, &s->sc[i], err) != PT_OK)
 			goto fail;
-		s->seed[i] = i < s->n_train ? (uint64_t) s->base_seed + (uint64_t) i
-			: (uint64_t) s->base_seed + CLOB_HOLDOUT_SEED_OFFSET + (uint64_t) (i - s->n_train);
+		if (i < s->n_train)
+			s->seed[i] = (uint64_t) s->base_seed + (uint64_t) i;
 	}
+	holdout_seeds(s, PtRngDerive((uint64_t) s->base_seed, CLOB_HOLDOUT_STREAM));
 
 	/* Refuse sessions whose cached worlds would not fit a backend's memory. */
 	{
@@ -314,6 +371,17 @@ ClobSessionSeedMetrics(const ClobSession *s, const ClobSeedMetrics **metrics, in
 	*metrics = s->metrics;
 	*n_train = s->n_train;
 	return s->n_train + s->n_hold;
+}
+
+/* World i's seed and scenario. */
+bool
+ClobSessionWorld(const ClobSession *s, int i, uint64_t *seed, const char **scenario)
+{
+	if (i < 0 || i >= s->n_train + s->n_hold)
+		return false;
+	*seed = s->seed[i];
+	*scenario = s->sc[i].name;
+	return true;
 }
 
 /* Bytes held by the cached tapes. */
@@ -399,6 +467,7 @@ metrics_json(const ClobSeedMetrics *m, int n)
 		a[23] += x->end_inventory_shares;
 		a[24] += (double) x->kill_cancelled;
 		a[25] += x->killed_s;
+		a[26] += x->exit_cost;
 		for (k = 0; k < CLOB_REJ_COUNT; k++)
 			rej[k] += (double) x->rejects[k];
 		for (k = 0; k < CLOB_N_MARKOUTS; k++)
@@ -451,6 +520,7 @@ metrics_json(const ClobSeedMetrics *m, int n)
 	add_num(sub, "time_at_cap", a[16]);
 	add_num(sub, "end_shares", a[23]);
 	json_object_object_add(o, "inventory", sub);
+	add_num(o, "exit_cost", a[26]);
 	add_num(o, "max_drawdown", a[17]);
 	add_num(o, "sharpe", a[18]);
 	add_num(o, "sortino", a[19]);
@@ -488,12 +558,14 @@ parts_json(const ClobScoreParts *p)
 {
 	struct json_object *o = json_object_new_object();
 
+	json_object_object_add(o, "formula", json_object_new_string(
+		"mean_return - risk_lambda * std_return - kill_charge * kill_trips_per_seed"));
 	add_num(o, "mean_return", p->mean_r);
 	add_num(o, "std_return", p->std_r);
-	add_num(o, "cvar20_return", p->cvar20_r);
-	add_num(o, "mean_drawdown_frac", p->mean_dd);
-	add_num(o, "kill_rate", p->kill_rate);
-	add_num(o, "mean_adverse_frac", p->mean_adverse);
+	add_num(o, "risk_lambda", p->risk_lambda);
+	add_num(o, "kill_trips_per_seed", p->kill_trips);
+	add_num(o, "kill_charge", p->kill_charge);
+	add_num(o, "stderr", p->stderr_r);
 	add_num(o, "mean_maker_fills", p->mean_maker_fills);
 	if (p->invalid_reason != NULL)
 		json_object_object_add(o, "invalid_reason", json_object_new_string(p->invalid_reason));
@@ -521,10 +593,167 @@ params_to_json(const double *v)
 	return o;
 }
 
-/* Plain sentences about a trial. */
+/* Play worlds [first, first + count) with these parameters, generating tapes on first use. */
+static int
+play_worlds(ClobSession *s, int first, int count, const ClobMmParams *mm, const PtStop *stop,
+			PtError *err)
+{
+	int			i;
+	int			rc;
+
+	for (i = first; i < first + count; i++)
+	{
+		if (!s->have[i])
+		{
+			rc = ClobWorldGenerate(&s->sc[i], s->seed[i], &s->tape[i], err);
+			if (rc != PT_OK)
+				return rc;
+			s->have[i] = true;
+		}
+		if (PtStopRequested(stop))
+			return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
+		rc = ClobSimRun(s->sim, &s->tape[i], mm, &s->policy, stop, &s->metrics[i], err);
+		if (rc != PT_OK)
+			return rc;
+	}
+	return PT_OK;
+}
+
+static void write_summary(const ClobSession *s, const ClobScoreParts *tp, char *buf, size_t len);
+
+/*
+ * One trial: the training worlds, and the held-out ones too when
+ * with_holdout (a direct ptopt_backtest call that asked for them).  The
+ * envelope and summary hold held-out figures only then.
+ */
+static int
+run_trial(ClobSession *s, const double *values, bool with_holdout, const PtStop *stop,
+		  ClobResult *out, PtError *err)
+{
+	ClobMmParams mm;
+	ClobScoreParts tp;
+	ClobScoreParts hp;
+	struct json_object *env;
+	struct json_object *sub;
+	char		summary[SUMMARY_MAX];
+	int			n;
+	int			i;
+	int			rc;
+
+	memset(out, 0, sizeof(*out));
+	ClobMmParamsFromValues(values, &mm);
+	with_holdout = with_holdout && s->n_hold > 0;
+	n = s->n_train + (with_holdout ? s->n_hold : 0);
+	rc = play_worlds(s, 0, n, &mm, stop, err);
+	if (rc != PT_OK)
+		return rc;
+
+	out->score = ClobScore(s->metrics, s->n_train, &tp);
+	out->has_holdout = with_holdout;
+	if (with_holdout)
+		out->holdout_score = ClobScore(s->metrics + s->n_train, s->n_hold, &hp);
+	else
+		memset(&hp, 0, sizeof(hp));
+
+	env = json_object_new_object();
+	json_object_object_add(env, "envelope_version", json_object_new_int(ENVELOPE_VERSION));
+	json_object_object_add(env, "engine", json_object_new_string("clob_v2_synth"));
+	json_object_object_add(env, "synthetic", json_object_new_boolean(true));
+	json_object_object_add(env, "disclaimer", json_object_new_string(DISCLAIMER));
+	json_object_object_add(env, "params", params_to_json(values));
+	json_object_object_add(env, "policy", json_tokener_parse(s->policy_json));
+	sub = json_object_new_object();
+	json_object_object_add(sub, "name", json_object_new_string(s->scenario));
+	json_object_object_add(sub, "overrides", json_tokener_parse(s->overrides_json));
+	{
+		struct json_object *arr = json_object_new_array();
+
+		for (i = 0; i < n; i++)
+			json_object_array_add(arr, json_object_new_string(s->sc[i].name));
+		json_object_object_add(sub, "per_seed", arr);
+	}
+	json_object_object_add(env, "scenario", sub);
+	sub = json_object_new_object();
+	json_object_object_add(sub, "base", json_object_new_int64(s->base_seed));
+	{
+		struct json_object *tr = json_object_new_array();
+
+		for (i = 0; i < s->n_train; i++)
+			json_object_array_add(tr, json_object_new_int64((int64_t) s->seed[i]));
+		json_object_object_add(sub, "train", tr);
+		if (with_holdout)
+		{
+			struct json_object *ho = json_object_new_array();
+
+			/* Held-out seeds are 64-bit: written as text so JSON readers keep them exact. */
+			for (i = s->n_train; i < n; i++)
+			{
+				char		buf[24];
+
+				snprintf(buf, sizeof(buf), "%" PRIu64, s->seed[i]);
+				json_object_array_add(ho, json_object_new_string(buf));
+			}
+			json_object_object_add(sub, "holdout", ho);
+		}
+	}
+	json_object_object_add(env, "seeds", sub);
+	json_object_object_add(env, "metrics", metrics_json(s->metrics, s->n_train));
+	if (with_holdout)
+		json_object_object_add(env, "holdout_metrics", metrics_json(s->metrics + s->n_train, s->n_hold));
+	json_object_object_add(env, "score", num(out->score));
+	json_object_object_add(env, "score_stderr", num(tp.stderr_r));
+	json_object_object_add(env, "score_parts", parts_json(&tp));
+	if (with_holdout)
+	{
+		json_object_object_add(env, "holdout_score", num(out->holdout_score));
+		json_object_object_add(env, "holdout_score_stderr", num(hp.stderr_r));
+		json_object_object_add(env, "holdout_score_parts", parts_json(&hp));
+	}
+	if (s->per_seed)
+	{
+		struct json_object *rows = json_object_new_array();
+
+		for (i = 0; i < n; i++)
+		{
+			struct json_object *row = json_object_new_object();
+
+			if (i < s->n_train)
+				json_object_object_add(row, "seed", json_object_new_int64((int64_t) s->seed[i]));
+			else
+			{
+				char		buf[24];
+
+				snprintf(buf, sizeof(buf), "%" PRIu64, s->seed[i]);
+				json_object_object_add(row, "seed", json_object_new_string(buf));
+			}
+			json_object_object_add(row, "set", json_object_new_string(i < s->n_train ? "train" : "holdout"));
+			json_object_object_add(row, "scenario", json_object_new_string(s->sc[i].name));
+			add_num(row, "p0", s->metrics[i].p0);
+			json_object_object_add(row, "outcome", json_object_new_int(s->metrics[i].outcome));
+			add_num(row, "p_end", s->metrics[i].p_end);
+			add_num(row, "return", s->metrics[i].net_pnl / s->metrics[i].start_cash);
+			json_object_object_add(row, "metrics", metrics_json(&s->metrics[i], 1));
+			json_object_array_add(rows, row);
+		}
+		json_object_object_add(env, "per_seed", rows);
+	}
+	write_summary(s, &tp, summary, sizeof(summary));
+	json_object_object_add(env, "summary", json_object_new_string(summary));
+
+	out->envelope_json = PtStrdup(json_object_to_json_string_ext(env, JSON_C_TO_STRING_PLAIN));
+	out->summary = PtStrdup(summary);
+	json_object_put(env);
+	if (out->envelope_json == NULL || out->summary == NULL)
+	{
+		ClobResultClear(out);
+		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory writing the backtest report");
+	}
+	return PT_OK;
+}
+
+/* Plain sentences about a trial: training worlds only, never the held-out set. */
 static void
-write_summary(const ClobSession *s, const ClobScoreParts *tp, const ClobScoreParts *hp,
-			  char *buf, size_t len)
+write_summary(const ClobSession *s, const ClobScoreParts *tp, char *buf, size_t len)
 {
 	const ClobSeedMetrics *m = s->metrics;
 	int			n = s->n_train;
@@ -539,7 +768,6 @@ write_summary(const ClobSession *s, const ClobScoreParts *tp, const ClobScorePar
 	double		cash = m[0].start_cash;
 	int			kills = 0;
 	int			i;
-	size_t		used;
 
 	for (i = 0; i < n; i++)
 	{
@@ -567,15 +795,9 @@ write_summary(const ClobSession *s, const ClobScoreParts *tp, const ClobScorePar
 			 "The maker filled %.1f times per seed and had both sides quoted %.0f%% of the time; "
 			 "its 60 s markout was %.4f pUSD per share and adverse selection cost %.2f pUSD. "
 			 "Mean max drawdown was %.2f pUSD and the kill switch tripped on %d of %d seeds. "
-			 "Score %.4f",
+			 "Score %.4f (standard error across seeds %.4f).",
 			 n, s->scenario, pnl, 100.0 * pnl / cash, cash, edge, inv, fills, 100.0 * up,
-			 mk60, adv, dd, kills, n, tp->score);
-	used = strlen(buf);
-	if (s->n_hold > 0 && used < len)
-		snprintf(buf + used, len - used, "; held-out score %.4f over %d seeds.", hp->score,
-				 s->n_hold);
-	else if (used < len)
-		snprintf(buf + used, len - used, ".");
+			 mk60, adv, dd, kills, n, tp->score, tp->stderr_r);
 }
 
 /* Run one trial from a parameter set given as JSON object text. */
@@ -590,118 +812,34 @@ ClobSessionRun(ClobSession *s, const char *params_json, const PtStop *stop, Clob
 	rc = ClobParamsParse(params_json, values, err);
 	if (rc != PT_OK)
 		return rc;
-	return ClobSessionRunValues(s, values, stop, out, err);
+	return run_trial(s, values, s->holdout_asked, stop, out, err);
 }
 
-/* Run one trial from checked values, one per tunable parameter in table order. */
+/* Run one trial from checked values: training worlds only. */
 int
 ClobSessionRunValues(ClobSession *s, const double *values, const PtStop *stop, ClobResult *out,
 					 PtError *err)
 {
+	return run_trial(s, values, false, stop, out, err);
+}
+
+/* Score the held-out worlds for a point: no envelope, nothing a strategy reads. */
+int
+ClobSessionRunHoldout(ClobSession *s, const double *values, const PtStop *stop, double *score,
+					  double *stderr_out, PtError *err)
+{
 	ClobMmParams mm;
-	ClobScoreParts tp;
 	ClobScoreParts hp;
-	struct json_object *env;
-	struct json_object *sub;
-	char		summary[SUMMARY_MAX];
-	int			n = s->n_train + s->n_hold;
-	int			i;
 	int			rc;
 
-	memset(out, 0, sizeof(*out));
+	if (s->n_hold <= 0)
+		return PtErrorSet(err, PT_ERR_INVALID_PARAMETER, "the backtest session has no held-out seeds");
 	ClobMmParamsFromValues(values, &mm);
-
-	for (i = 0; i < n; i++)
-	{
-		if (!s->have[i])
-		{
-			rc = ClobWorldGenerate(&s->sc[i], s->seed[i], &s->tape[i], err);
-			if (rc != PT_OK)
-				return rc;
-			s->have[i] = true;
-		}
-		if (PtStopRequested(stop))
-			return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
-		rc = ClobSimRun(s->sim, &s->tape[i], &mm, &s->policy, stop, &s->metrics[i], err);
-		if (rc != PT_OK)
-			return rc;
-	}
-
-	out->score = ClobScore(s->metrics, s->n_train, &tp);
-	out->has_holdout = s->n_hold > 0;
-	if (out->has_holdout)
-		out->holdout_score = ClobScore(s->metrics + s->n_train, s->n_hold, &hp);
-	else
-		memset(&hp, 0, sizeof(hp));
-
-	env = json_object_new_object();
-	json_object_object_add(env, "envelope_version", json_object_new_int(ENVELOPE_VERSION));
-	json_object_object_add(env, "engine", json_object_new_string("clob_v2_synth"));
-	json_object_object_add(env, "synthetic", json_object_new_boolean(true));
-	json_object_object_add(env, "disclaimer", json_object_new_string(DISCLAIMER));
-	json_object_object_add(env, "params", params_to_json(values));
-	json_object_object_add(env, "policy", json_tokener_parse(s->policy_json));
-	sub = json_object_new_object();
-	json_object_object_add(sub, "name", json_object_new_string(s->scenario));
-	json_object_object_add(sub, "overrides", json_tokener_parse(s->overrides_json));
-	{
-		struct json_object *arr = json_object_new_array();
-
-		for (i = 0; i < n; i++)
-			json_object_array_add(arr, json_object_new_string(s->sc[i].name));
-		json_object_object_add(sub, "per_seed", arr);
-	}
-	json_object_object_add(env, "scenario", sub);
-	sub = json_object_new_object();
-	json_object_object_add(sub, "base", json_object_new_int64(s->base_seed));
-	{
-		struct json_object *tr = json_object_new_array();
-		struct json_object *ho = json_object_new_array();
-
-		for (i = 0; i < n; i++)
-			json_object_array_add(i < s->n_train ? tr : ho, json_object_new_int64((int64_t) s->seed[i]));
-		json_object_object_add(sub, "train", tr);
-		json_object_object_add(sub, "holdout", ho);
-	}
-	json_object_object_add(env, "seeds", sub);
-	json_object_object_add(env, "metrics", metrics_json(s->metrics, s->n_train));
-	if (s->n_hold > 0)
-		json_object_object_add(env, "holdout_metrics", metrics_json(s->metrics + s->n_train, s->n_hold));
-	json_object_object_add(env, "score", num(out->score));
-	json_object_object_add(env, "score_parts", parts_json(&tp));
-	json_object_object_add(env, "holdout_score", out->has_holdout ? num(out->holdout_score) : NULL);
-	if (out->has_holdout)
-		json_object_object_add(env, "holdout_score_parts", parts_json(&hp));
-	if (s->per_seed)
-	{
-		struct json_object *rows = json_object_new_array();
-
-		for (i = 0; i < n; i++)
-		{
-			struct json_object *row = json_object_new_object();
-
-			json_object_object_add(row, "seed", json_object_new_int64((int64_t) s->seed[i]));
-			json_object_object_add(row, "set", json_object_new_string(i < s->n_train ? "train" : "holdout"));
-			json_object_object_add(row, "scenario", json_object_new_string(s->sc[i].name));
-			add_num(row, "p0", s->metrics[i].p0);
-			json_object_object_add(row, "outcome", json_object_new_int(s->metrics[i].outcome));
-			add_num(row, "p_end", s->metrics[i].p_end);
-			add_num(row, "return", s->metrics[i].net_pnl / s->metrics[i].start_cash);
-			json_object_object_add(row, "metrics", metrics_json(&s->metrics[i], 1));
-			json_object_array_add(rows, row);
-		}
-		json_object_object_add(env, "per_seed", rows);
-	}
-	write_summary(s, &tp, &hp, summary, sizeof(summary));
-	json_object_object_add(env, "summary", json_object_new_string(summary));
-
-	out->envelope_json = PtStrdup(json_object_to_json_string_ext(env, JSON_C_TO_STRING_PLAIN));
-	out->summary = PtStrdup(summary);
-	json_object_put(env);
-	if (out->envelope_json == NULL || out->summary == NULL)
-	{
-		ClobResultClear(out);
-		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory writing the backtest report");
-	}
+	rc = play_worlds(s, s->n_train, s->n_hold, &mm, stop, err);
+	if (rc != PT_OK)
+		return rc;
+	*score = ClobScore(s->metrics + s->n_train, s->n_hold, &hp);
+	if (stderr_out != NULL)
+		*stderr_out = hp.stderr_r;
 	return PT_OK;
 }

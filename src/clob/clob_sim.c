@@ -29,13 +29,20 @@
 #define EXT_SCAN_LEVELS 64			/* levels searched for the book without our orders */
 #define AT_CAP_FRAC 0.95
 #define FLATTEN_TICKS 5
+#define FEED_RING 1024				/* market data messages in flight (merged when full) */
+#define REPORT_RING 1024			/* fill and release reports in flight */
+#define MAX_MARKOUT_US (300 * US)	/* the longest markout horizon */
+#define FACTS_EVERY_S 10			/* sampling period of the market's spread and depth */
+#define SPREAD_HIST 64				/* spread histogram bins, ticks (last bin: wider) */
+#define CLOB_ADVERSE_HORIZON_US (60 * US)	/* fixed horizon of adverse_selection_cost */
 
 enum
 {
 	REC_FREE = 0,
 	REC_INFLIGHT,
 	REC_LIVE,
-	REC_CANCELLING
+	REC_CANCELLING,
+	REC_DONE					/* gone from the exchange; the strategy learns it at the release */
 };
 
 enum
@@ -56,7 +63,8 @@ typedef struct MmRec
 	int32_t		book_idx;
 	int32_t		price;
 	int64_t		size;
-	int64_t		rem;
+	int64_t		rem;			/* exchange: size still resting or to fill */
+	int64_t		rem_known;		/* strategy: size not yet reported filled */
 	uint32_t	gen;
 	int32_t		next_free;
 	int32_t		act_pos;		/* index in the active list */
@@ -75,6 +83,30 @@ typedef struct OpQueue
 	int			head;
 	int			n;
 } OpQueue;
+
+/* Market data as of an exchange time, delivered lat_feed later. */
+typedef struct FeedMsg
+{
+	int64_t		t;				/* exchange time of the newest state merged in */
+	int32_t		bid;			/* best prices and sizes without the strategy's orders */
+	int32_t		ask;
+	int64_t		bsz;
+	int64_t		asz;
+	int32_t		full_mid;		/* mid of the whole book */
+	int32_t		n_prints;
+	double		buy_sz;			/* prints merged into this message, micro-shares */
+	double		sell_sz;
+} FeedMsg;
+
+/* What the strategy learns lat_response after the exchange did it. */
+typedef struct ReportMsg
+{
+	int64_t		t;				/* delivery time */
+	int32_t		rec;
+	uint8_t		release;		/* true: the order is gone; else a fill */
+	int64_t		signed_size;	/* fill: micro-shares, + bought */
+	int64_t		cash;			/* fill: micro-pUSD change of cash */
+} ReportMsg;
 
 typedef struct FillRec
 {
@@ -112,11 +144,14 @@ struct ClobSim
 	int64_t		lat_response;
 	int64_t		timer_us;
 	int64_t		min_size;
+	double		noise_elast;	/* scenario noise_elasticity */
+	double		noise_slip_units;	/* noise_slip_ticks in price units */
 
 	MmRec		rec[CLOB_MM_RECORDS];
 	int32_t		free_rec;
 	int32_t		quote[2][CLOB_MAX_LAYERS];
 	int32_t		resting[CLOB_MM_RECORDS];	/* records with an order in the book */
+	int64_t		mm_at[2][CLOB_PRICE_SCALE + 1];	/* the strategy's resting size by side and price */
 	int32_t		n_resting;
 	int32_t		active[CLOB_MM_RECORDS];	/* records not free */
 	int32_t		n_active;
@@ -128,6 +163,15 @@ struct ClobSim
 
 	int64_t		cash;			/* micro-pUSD, YES-space accounting */
 	int64_t		q;				/* micro-shares of YES, negative = short (NO) */
+	int64_t		kcash;			/* cash as the strategy knows it (reports delivered) */
+	int64_t		kq;				/* inventory as the strategy knows it */
+	int32_t		view_mid;		/* whole-book mid as the strategy last saw it */
+	FeedMsg		feed[FEED_RING];
+	int32_t		feed_head;
+	int32_t		feed_n;
+	ReportMsg	report[REPORT_RING];
+	int32_t		rep_head;
+	int32_t		rep_n;
 	int64_t		start_cash;
 	double		edge;			/* micro-pUSD */
 	int64_t		fees;
@@ -168,6 +212,8 @@ struct ClobSim
 	int64_t		token_t;
 	int64_t		exit_next_t;
 	bool		fill_flag;
+	int			print_side;		/* the last tape event's print */
+	int64_t		print_size;
 	int32_t		top_bid;
 	int32_t		top_ask;
 
@@ -185,9 +231,13 @@ struct ClobSim
 	int64_t		atcap_s;
 	double		inv_sum;
 	double		inv_max;
+	int32_t		spread_hist[SPREAD_HIST];	/* seconds by external spread in ticks */
+	double		depth_sum;
+	int32_t		depth_n;
 };
 
 static void on_fill(void *arg, const ClobFill *fill);
+static void report_apply(ClobSim *s, const ReportMsg *r);
 
 /* Kill reason names. */
 const char *
@@ -347,6 +397,7 @@ resting_drop(ClobSim *s, int32_t r)
 	for (i = 0; i < s->n_resting; i++)
 		if (s->resting[i] == r)
 		{
+			s->mm_at[s->rec[r].side][s->rec[r].price] -= s->rec[r].rem;
 			s->resting[i] = s->resting[--s->n_resting];
 			return;
 		}
@@ -457,17 +508,7 @@ cancel_all(ClobSim *s)
 static int64_t
 mm_size_at(const ClobSim *s, int side, int32_t price)
 {
-	int64_t		total = 0;
-	int			i;
-
-	for (i = 0; i < s->n_resting; i++)
-	{
-		const MmRec *x = &s->rec[s->resting[i]];
-
-		if (x->side == side && x->price == price)
-			total += x->rem;
-	}
-	return total;
+	return s->mm_at[side][price];
 }
 
 /* Best price on a side without the strategy's own orders; size through *sz. */
@@ -542,7 +583,9 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 {
 	const ClobPolicy *pol = s->pol;
 	ClobSeedMetrics *m = s->m;
-	double		mark = s->full_mid;
+	double		mark = s->view_mid;
+	double		open_notional[2] = {0, 0};
+	double		reserved = 0;
 	int32_t		r;
 	int			i;
 
@@ -581,24 +624,24 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 		}
 	}
 
+	/* Open orders as the strategy knows them: notional by side, collateral reserved. */
+	for (i = 0; i < s->n_active; i++)
+	{
+		const MmRec *x = &s->rec[s->active[i]];
+
+		open_notional[x->side] += order_notional(x->side, x->price, x->rem_known);
+		reserved += order_collateral(x->side, x->price, x->rem_known, s->kq);
+	}
+
 	/* Exposure guard: orders that add risk must fit under both caps. */
 	if (!reducing)
 	{
-		double		pos = s->q >= 0 ? (double) s->q / CLOB_SHARE * mark / CLOB_PRICE_SCALE
-			: (double) -s->q / CLOB_SHARE * (1.0 - mark / CLOB_PRICE_SCALE);
-		double		open_all = 0;
-		double		open_side = 0;
+		double		pos = s->kq >= 0 ? (double) s->kq / CLOB_SHARE * mark / CLOB_PRICE_SCALE
+			: (double) -s->kq / CLOB_SHARE * (1.0 - mark / CLOB_PRICE_SCALE);
+		double		open_all = open_notional[0] + open_notional[1];
+		double		open_side = open_notional[side];
 		double		room;
 		double		per_share = order_notional(side, price, CLOB_SHARE);
-
-		for (i = 0; i < s->n_active; i++)
-		{
-			const MmRec *x = &s->rec[s->active[i]];
-
-			open_all += order_notional(x->side, x->price, x->rem);
-			if (x->side == side)
-				open_side += order_notional(x->side, x->price, x->rem);
-		}
 		room = pol->per_market_cap_pusd - pos - open_side;
 		if (pol->max_notional_pusd - pos - open_all < room)
 			room = pol->max_notional_pusd - pos - open_all;
@@ -627,18 +670,27 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 
 	/* Balance: cash less NO collateral, less what open orders reserve. */
 	{
-		double		avail = (double) s->cash - (double) (s->q < 0 ? -s->q : 0);
+		double		avail = (double) s->kcash - (double) (s->kq < 0 ? -s->kq : 0) - reserved;
 
-		for (i = 0; i < s->n_active; i++)
+		if (avail < order_collateral(side, price, size, s->kq))
 		{
-			const MmRec *x = &s->rec[s->active[i]];
+			/* Size down to the cash left; refuse what cannot fit at the minimum size. */
+			int64_t		covered = side == CLOB_BUY ? (s->kq < 0 ? -s->kq : 0) : (s->kq > 0 ? s->kq : 0);
+			double		per_share = (double) (side == CLOB_BUY ? price : CLOB_PRICE_SCALE - price)
+				/ CLOB_PRICE_SCALE;
+			int64_t		fit = covered;
 
-			avail -= order_collateral(x->side, x->price, x->rem, s->q);
-		}
-		if (avail < order_collateral(side, price, size, s->q))
-		{
-			m->rejects[CLOB_REJ_BALANCE]++;
-			return -1;
+			if (avail > 0)
+				fit += (int64_t) (avail / per_share);
+			if (fit > size)
+				fit = size;
+			fit -= fit % CLOB_SIZE_QUANTUM;
+			if (fit < s->min_size || avail < order_collateral(side, price, fit, s->kq))
+			{
+				m->rejects[CLOB_REJ_BALANCE]++;
+				return -1;
+			}
+			size = fit;
 		}
 	}
 
@@ -661,6 +713,7 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 	s->rec[r].price = price;
 	s->rec[r].size = size;
 	s->rec[r].rem = size;
+	s->rec[r].rem_known = size;
 	s->rec[r].type = type;
 	s->rec[r].post_only = post_only;
 	m->orders++;
@@ -680,22 +733,19 @@ decay(double v, double dt, double tau)
 	return dt <= 0 ? v : v * exp(-dt / tau);
 }
 
-/* Observe the book without our orders: volatility, jumps. */
+/* Observe the book without our orders as the feed delivered it: fair value, jumps. */
 static void
-observe_book(ClobSim *s)
+observe_book(ClobSim *s, const FeedMsg *f)
 {
-	int64_t		bsz;
-	int64_t		asz;
-	int32_t		bid = ext_best(s, CLOB_BUY, &bsz);
-	int32_t		ask = ext_best(s, CLOB_SELL, &asz);
 	double		mid;
 
-	s->ext_bid = bid;
-	s->ext_ask = ask;
-	if (bid < 0 || ask < 0)
+	s->ext_bid = f->bid;
+	s->ext_ask = f->ask;
+	s->view_mid = f->full_mid;
+	if (f->bid < 0 || f->ask < 0)
 		return;
-	mid = 0.5 * (bid + ask);
-	s->fv = ((double) bid * asz + (double) ask * bsz) / (double) (asz + bsz);
+	mid = 0.5 * (f->bid + f->ask);
+	s->fv = ((double) f->bid * f->asz + (double) f->ask * f->bsz) / (double) (f->asz + f->bsz);
 	s->have_fv = true;
 	if (s->have_mid && mid != s->ext_mid)
 	{
@@ -713,34 +763,39 @@ observe_book(ClobSim *s)
 	s->have_mid = true;
 }
 
-/* Observe a public print (a taker order's total). */
+/* Observe public prints (taker volume by side, micro-shares) as the feed delivered them. */
 static void
-observe_print(ClobSim *s, int side, int64_t size)
+observe_prints(ClobSim *s, const FeedMsg *f)
 {
 	double		d = decay(1.0, (double) (s->now - s->flow_t) / US, s->tau_f);
-	double		v = (double) size / CLOB_SHARE;
+	double		buy = f->buy_sz / CLOB_SHARE;
+	double		sell = f->sell_sz / CLOB_SHARE;
 
-	s->ff = s->ff * d + (side == CLOB_BUY ? v : -v);
-	s->fa = s->fa * d + v;
-	s->fn = s->fn * d + 1.0;
+	s->ff = s->ff * d + buy - sell;
+	s->fa = s->fa * d + buy + sell;
+	s->fn = s->fn * d + f->n_prints;
 	s->flow_t = s->now;
 }
 
-/* Market data reached the strategy's feed handler. */
+/* Market data published lat_feed ago reaches the strategy's feed handler. */
 static void
-feed_event(ClobSim *s, bool printed)
+feed_deliver(ClobSim *s)
 {
-	int32_t		old_bid = s->ext_bid;
-	int32_t		old_ask = s->ext_ask;
+	while (s->feed_n > 0 && s->feed[s->feed_head].t + s->lat_feed <= s->now)
+	{
+		const FeedMsg *f = &s->feed[s->feed_head];
+		int32_t		old_bid = s->ext_bid;
+		int32_t		old_ask = s->ext_ask;
 
-	if (s->now >= s->feed_gap_lo && s->now < s->feed_gap_hi)
-		return;
-	if (s->book.best_bid >= 0 && s->book.best_ask <= CLOB_PRICE_SCALE)
-		s->full_mid = (s->book.best_bid + s->book.best_ask) / 2;
-	observe_book(s);
-	/* React to prints and to moves of the book without our own orders. */
-	if (s->react_t == NEVER && (printed || s->ext_bid != old_bid || s->ext_ask != old_ask))
-		s->react_t = s->now + s->lat_feed;
+		s->feed_head = (s->feed_head + 1) % FEED_RING;
+		s->feed_n--;
+		if (f->n_prints > 0)
+			observe_prints(s, f);
+		observe_book(s, f);
+		/* React to prints and to moves of the book without our own orders. */
+		if (s->react_t == NEVER && (f->n_prints > 0 || s->ext_bid != old_bid || s->ext_ask != old_ask))
+			s->react_t = s->now;
+	}
 }
 
 /* ---- kill switch ---- */
@@ -767,17 +822,17 @@ kill_trip(ClobSim *s, ClobKillReason reason)
 				m->kill_cancelled++;
 	}
 	cancel_all(s);
-	if (s->pol->flatten_on_trip && s->q != 0 && s->book.phase == CLOB_PHASE_OPEN)
+	if (s->pol->flatten_on_trip && s->kq != 0 && s->book.phase == CLOB_PHASE_OPEN)
 	{
-		int			side = s->q > 0 ? CLOB_SELL : CLOB_BUY;
-		int64_t		size = s->q > 0 ? s->q : -s->q;
+		int			side = s->kq > 0 ? CLOB_SELL : CLOB_BUY;
+		int64_t		size = s->kq > 0 ? s->kq : -s->kq;
 		int32_t		limit;
 
 		size -= size % CLOB_SIZE_QUANTUM;
 		if (side == CLOB_SELL)
-			limit = ClobPriceFloor(s->full_mid - FLATTEN_TICKS * CLOB_TICK_COARSE);
+			limit = ClobPriceFloor(s->view_mid - FLATTEN_TICKS * CLOB_TICK_COARSE);
 		else
-			limit = ClobPriceCeil(s->full_mid + FLATTEN_TICKS * CLOB_TICK_COARSE);
+			limit = ClobPriceCeil(s->view_mid + FLATTEN_TICKS * CLOB_TICK_COARSE);
 		if (size >= s->min_size)
 			(void) send_order(s, side, limit, size, CLOB_FAK, false, -1, true);
 	}
@@ -787,7 +842,7 @@ kill_trip(ClobSim *s, ClobKillReason reason)
 static bool
 kill_check(ClobSim *s)
 {
-	double		eq = equity_at(s, s->full_mid);
+	double		eq = (double) s->kcash + (double) s->kq * s->view_mid / CLOB_PRICE_SCALE;
 
 	if (s->killed)
 	{
@@ -829,7 +884,7 @@ reconcile_side(ClobSim *s, int side, const int32_t *price, const int64_t *size, 
 				replace = true;
 			else if (diff > 0 && (timer || diff >= mm->reprice_ticks * tick))
 				replace = true;
-			else if (fabs((double) (x->rem - size[k])) > mm->resize_frac * (double) size[k])
+			else if (fabs((double) (x->rem_known - size[k])) > mm->resize_frac * (double) size[k])
 				replace = true;
 			else
 				replace = false;
@@ -882,7 +937,8 @@ mm_act(ClobSim *s, bool timer)
 		post_only = true;
 	if (pol->halt_on_closed && s->book.phase == CLOB_PHASE_CLOSED)
 		mask |= HALT_CLOSED;
-	if (pol->halt_on_stale && s->now - s->last_feed_t > (int64_t) (pol->halt_on_stale_s * US))
+	/* Stale: no market data for halt_on_stale_s as the feed delivers it (lat_feed late). */
+	if (pol->halt_on_stale && s->now - s->lat_feed - s->last_feed_t > (int64_t) (pol->halt_on_stale_s * US))
 		mask |= HALT_STALE;
 	if (mask != 0 && s->halt_mask == 0)
 		s->m->halts_seen++;
@@ -930,7 +986,7 @@ mm_act(ClobSim *s, bool timer)
 		fv += imb > 0 ? lean : -lean;
 	}
 	/* Inventory as notional at risk: YES held costs p a share, NO held 1 - p. */
-	u = (double) s->q / CLOB_SHARE * (s->q >= 0 ? fv : CLOB_PRICE_SCALE - fv) / CLOB_PRICE_SCALE
+	u = (double) s->kq / CLOB_SHARE * (s->kq >= 0 ? fv : CLOB_PRICE_SCALE - fv) / CLOB_PRICE_SCALE
 		/ mm->q_max_pusd;
 	r = fv - mm->gamma_skew * (sigma > tickd ? sigma : tickd) *
 		(u > SKEW_U_MAX ? SKEW_U_MAX : u < -SKEW_U_MAX ? -SKEW_U_MAX : u);
@@ -970,10 +1026,10 @@ mm_act(ClobSim *s, bool timer)
 	/* Inventory: shrink the side that adds risk past the soft cap; reduce-only. */
 	{
 		double		au = fabs(u);
-		int			grow = s->q >= 0 ? CLOB_BUY : CLOB_SELL;
+		int			grow = s->kq >= 0 ? CLOB_BUY : CLOB_SELL;
 		int64_t	   *gs = grow == CLOB_BUY ? bid_sz : ask_sz;
 		int64_t	   *rs = grow == CLOB_BUY ? ask_sz : bid_sz;
-		int64_t		absq = s->q >= 0 ? s->q : -s->q;
+		int64_t		absq = s->kq >= 0 ? s->kq : -s->kq;
 
 		if (reduce_only)
 		{
@@ -982,21 +1038,38 @@ mm_act(ClobSim *s, bool timer)
 				gs[k] = 0;
 				rs[k] = 0;
 			}
-			if (s->q != 0)
+			if (s->kq != 0)
 			{
 				int64_t		cap = grow == CLOB_BUY ? base_ask : base_bid;
 
 				rs[0] = absq < cap ? absq : cap;
 			}
 		}
-		else if (au > mm->q_soft_frac)
+		else
 		{
-			double		f = mm->q_soft_frac >= 1.0 ? 0.0 : (1.0 - au) / (1.0 - mm->q_soft_frac);
+			/* Size to the inventory headroom: the adding side's layers share what is left to the cap. */
+			double		per_share = (grow == CLOB_BUY ? fv : CLOB_PRICE_SCALE - fv) / CLOB_PRICE_SCALE;
+			double		room = (1.0 - au) * mm->q_max_pusd / per_share * CLOB_SHARE;
+			double		room_other = (absq + mm->q_max_pusd / (1.0 - per_share) * CLOB_SHARE);
 
-			if (f < 0)
-				f = 0;
+			if (au > mm->q_soft_frac)
+			{
+				double		f = mm->q_soft_frac >= 1.0 ? 0.0 : (1.0 - au) / (1.0 - mm->q_soft_frac);
+
+				if (f < 0)
+					f = 0;
+				for (k = 0; k < mm->layers; k++)
+					gs[k] = (int64_t) (gs[k] * f);
+			}
 			for (k = 0; k < mm->layers; k++)
-				gs[k] = (int64_t) (gs[k] * f);
+			{
+				if ((double) gs[k] > room)
+					gs[k] = room > 0 ? (int64_t) room : 0;
+				room -= (double) gs[k];
+				if ((double) rs[k] > room_other)
+					rs[k] = room_other > 0 ? (int64_t) room_other : 0;
+				room_other -= (double) rs[k];
+			}
 		}
 		for (k = 0; k < mm->layers; k++)
 		{
@@ -1012,8 +1085,8 @@ mm_act(ClobSim *s, bool timer)
 		if (mm->allow_taker_exit && !reduce_only && au > mm->q_soft_frac &&
 			s->now >= s->exit_next_t && s->book.phase == CLOB_PHASE_OPEN)
 		{
-			int			side = s->q > 0 ? CLOB_SELL : CLOB_BUY;
-			double		per_share = (s->q > 0 ? fv : CLOB_PRICE_SCALE - fv) / CLOB_PRICE_SCALE;
+			int			side = s->kq > 0 ? CLOB_SELL : CLOB_BUY;
+			double		per_share = (s->kq > 0 ? fv : CLOB_PRICE_SCALE - fv) / CLOB_PRICE_SCALE;
 			int64_t		sz = (int64_t) ((au - mm->q_soft_frac) * mm->q_max_pusd / per_share
 										* CLOB_SHARE);
 			int32_t		limit = side == CLOB_SELL
@@ -1031,6 +1104,105 @@ mm_act(ClobSim *s, bool timer)
 
 	reconcile_side(s, CLOB_BUY, bid_px, bid_sz, timer, post_only, tick);
 	reconcile_side(s, CLOB_SELL, ask_px, ask_sz, timer, post_only, tick);
+}
+
+/* ---- what reaches the strategy late: reports and market data ---- */
+
+/*
+ * Queue a report for the strategy, delivered lat_response from now: a fill
+ * (inventory and cash as it knows them change then) or the release of an
+ * order the exchange is done with.  A full queue delivers at once.
+ */
+static void
+report_push(ClobSim *s, int32_t rec, bool release, int64_t signed_size, int64_t cash)
+{
+	ReportMsg  *r;
+
+	if (s->rep_n == REPORT_RING)
+	{
+		r = &s->report[s->rep_head];
+		s->rep_head = (s->rep_head + 1) % REPORT_RING;
+		s->rep_n--;
+		report_apply(s, r);
+	}
+	r = &s->report[(s->rep_head + s->rep_n) % REPORT_RING];
+	r->t = s->now + s->lat_response;
+	r->rec = rec;
+	r->release = release;
+	r->signed_size = signed_size;
+	r->cash = cash;
+	s->rep_n++;
+}
+
+/* The exchange is done with an order (filled, cancelled, rejected): the strategy hears later. */
+static void
+exch_done(ClobSim *s, int32_t r)
+{
+	MmRec	   *x = &s->rec[r];
+
+	if (x->book_idx >= 0)
+		resting_drop(s, r);
+	x->book_idx = -1;
+	x->state = REC_DONE;
+	report_push(s, r, true, 0, 0);
+}
+
+/* A report reaches the strategy. */
+static void
+report_apply(ClobSim *s, const ReportMsg *r)
+{
+	if (r->release)
+	{
+		if (s->rec[r->rec].state == REC_DONE)
+			rec_free(s, r->rec);
+		return;
+	}
+	s->kq += r->signed_size;
+	s->kcash += r->cash;
+	s->rec[r->rec].rem_known -= r->signed_size >= 0 ? r->signed_size : -r->signed_size;
+	s->fill_flag = true;
+}
+
+/*
+ * Publish the market as it is now to the strategy's feed, delivered
+ * lat_feed later: the book without its orders, the whole-book mid and the
+ * print (taker side and size) if there was one.  Nothing is published in a
+ * feed outage.  Messages merge when the ring is full.
+ */
+static void
+feed_publish(ClobSim *s, int print_side, int64_t print_size)
+{
+	FeedMsg    *f;
+	int64_t		bsz;
+	int64_t		asz;
+
+	if (s->now >= s->feed_gap_lo && s->now < s->feed_gap_hi)
+		return;
+	if (s->feed_n == FEED_RING)
+		f = &s->feed[(s->feed_head + s->feed_n - 1) % FEED_RING];
+	else
+	{
+		f = &s->feed[(s->feed_head + s->feed_n) % FEED_RING];
+		s->feed_n++;
+		f->n_prints = 0;
+		f->buy_sz = 0;
+		f->sell_sz = 0;
+	}
+	f->t = s->now;
+	f->bid = ext_best(s, CLOB_BUY, &bsz);
+	f->ask = ext_best(s, CLOB_SELL, &asz);
+	f->bsz = bsz;
+	f->asz = asz;
+	f->full_mid = s->book.best_bid >= 0 && s->book.best_ask <= CLOB_PRICE_SCALE
+		? (s->book.best_bid + s->book.best_ask) / 2 : s->full_mid;
+	if (print_size > 0)
+	{
+		f->n_prints++;
+		if (print_side == CLOB_BUY)
+			f->buy_sz += (double) print_size;
+		else
+			f->sell_sz += (double) print_size;
+	}
 }
 
 /* ---- fills ---- */
@@ -1052,12 +1224,14 @@ record_fill(ClobSim *s, int64_t signed_size, int32_t price, bool maker)
 
 /* Account one fill of the strategy, as maker or taker. */
 static void
-account_fill(ClobSim *s, int side, int32_t price, int64_t size, bool maker)
+account_fill(ClobSim *s, int32_t rec, int side, int32_t price, int64_t size, bool maker)
 {
 	int64_t		notional = (int64_t) price * size / CLOB_PRICE_SCALE;
 	int64_t		signed_size = side == CLOB_BUY ? size : -size;
 	int64_t		fee = ClobTakerFee(size, price, s->sc->fee_rate, s->sc->fee_exp);
 	double		truth = ClobTapeTruth(s->tape, s->now) * CLOB_PRICE_SCALE;
+
+	int64_t		cash0 = s->cash;
 
 	s->cash += side == CLOB_BUY ? -notional : notional;
 	s->q += signed_size;
@@ -1080,7 +1254,7 @@ account_fill(ClobSim *s, int side, int32_t price, int64_t size, bool maker)
 		s->m->fills_taker++;
 	}
 	record_fill(s, signed_size, price, maker);
-	s->fill_flag = true;
+	report_push(s, rec, false, signed_size, s->cash - cash0);
 }
 
 /* The book's fill callback. */
@@ -1092,15 +1266,29 @@ on_fill(void *arg, const ClobFill *fill)
 	if (fill->maker->owner == CLOB_OWNER_MM)
 	{
 		int32_t		r = fill->maker->ref;
+		double		truth = ClobTapeTruth(s->tape, s->now) * CLOB_PRICE_SCALE;
+		double		e = (double) (fill->maker->side == CLOB_BUY ? fill->size : -fill->size)
+			* (truth - fill->price) / CLOB_PRICE_SCALE / CLOB_PUSD;
 
-		account_fill(s, fill->maker->side, fill->price, fill->size, true);
+		if (fill->taker_owner == CLOB_OWNER_INFORMED)
+		{
+			s->m->edge_vs_informed += e;
+			s->m->shares_vs_informed += (double) fill->size / CLOB_SHARE;
+		}
+		else if (fill->taker_owner == CLOB_OWNER_NOISE)
+		{
+			s->m->edge_vs_noise += e;
+			s->m->shares_vs_noise += (double) fill->size / CLOB_SHARE;
+		}
+		account_fill(s, r, fill->maker->side, fill->price, fill->size, true);
 		s->rec[r].rem -= fill->size;
+		s->mm_at[fill->maker->side][fill->price] -= fill->size;
 		if (fill->maker_done)
-			rec_free(s, r);
+			exch_done(s, r);
 	}
 	if (fill->taker_owner == CLOB_OWNER_MM)
 	{
-		account_fill(s, fill->taker_side, fill->price, fill->size, false);
+		account_fill(s, fill->taker_ref, fill->taker_side, fill->price, fill->size, false);
 		s->rec[fill->taker_ref].rem -= fill->size;
 	}
 }
@@ -1115,11 +1303,11 @@ arrive_submit(ClobSim *s, MmOp op)
 	ClobOrderReq req;
 	ClobSubmitResult res;
 
-	if (x->gen != op.gen || x->state == REC_FREE)
+	if (x->gen != op.gen || x->state == REC_FREE || x->state == REC_DONE)
 		return;
 	if (x->cancel_on_arrival)
 	{
-		rec_free(s, op.rec);
+		exch_done(s, op.rec);
 		return;
 	}
 	req.side = x->side;
@@ -1132,18 +1320,24 @@ arrive_submit(ClobSim *s, MmOp op)
 	req.owner = CLOB_OWNER_MM;
 	req.ref = op.rec;
 	ClobBookSubmit(&s->book, &req, s->now, &res);
-	if (res.filled > 0)
-		observe_print(s, x->side, res.filled);
 	if (res.reject != CLOB_OK)
 		s->m->rejects[res.reject]++;
 	if (res.resting >= 0)
 	{
 		x->book_idx = res.resting;
-		x->state = REC_LIVE;
+		if (x->state == REC_INFLIGHT)
+			x->state = REC_LIVE;
 		s->resting[s->n_resting++] = op.rec;
+		s->mm_at[x->side][x->price] += x->rem;
 	}
-	else if (x->state != REC_FREE)
-		rec_free(s, op.rec);
+	else if (x->state != REC_DONE)
+		exch_done(s, op.rec);
+	if (res.filled > 0 || s->book.best_bid != s->top_bid || s->book.best_ask != s->top_ask)
+	{
+		s->top_bid = s->book.best_bid;
+		s->top_ask = s->book.best_ask;
+		feed_publish(s, x->side, res.filled);
+	}
 }
 
 /* A strategy cancel reaches the book. */
@@ -1157,7 +1351,7 @@ arrive_cancel(ClobSim *s, MmOp op)
 		return;
 	r = ClobBookCancel(&s->book, x->book_idx);
 	if (r == CLOB_OK)
-		rec_free(s, op.rec);
+		exch_done(s, op.rec);
 	else
 	{
 		s->m->rejects[r]++;
@@ -1183,11 +1377,11 @@ phase_change(ClobSim *s)
 		{
 			int32_t		r = s->active[i];
 
-			if (s->rec[r].state == REC_LIVE || s->rec[r].state == REC_CANCELLING)
+			/* Orders still in flight arrive later and are rejected: the market is closed. */
+			if ((s->rec[r].state == REC_LIVE || s->rec[r].state == REC_CANCELLING) && s->rec[r].book_idx >= 0)
 			{
-				if (s->rec[r].book_idx >= 0)
-					ClobBookRemove(&s->book, s->rec[r].book_idx);
-				rec_free(s, r);
+				ClobBookRemove(&s->book, s->rec[r].book_idx);
+				exch_done(s, r);
 			}
 		}
 	}
@@ -1235,7 +1429,7 @@ sample_second(ClobSim *s)
 		if (f->maker)
 		{
 			double		at_fill = s->mid_s[f->t / US];
-			double		move = (s->full_mid - at_fill) / ClobTickAt(s->full_mid);
+			double		move = (s->view_mid - at_fill) / ClobTickAt(s->view_mid);
 
 			s->tox_as = (1.0 - TOX_WEIGHT) * s->tox_as +
 				TOX_WEIGHT * (f->signed_size > 0 ? -move : move);
@@ -1253,6 +1447,23 @@ sample_second(ClobSim *s)
 
 	if (inv >= AT_CAP_FRAC * s->mm->q_max_pusd)
 		s->atcap_s++;
+	/* The market's spread and depth, every FACTS_EVERY_S seconds (they describe the world, not the trial). */
+	if (s->n_sec % FACTS_EVERY_S == 0)
+	{
+		int64_t		bsz;
+		int64_t		asz;
+		int32_t		xb = ext_best(s, CLOB_BUY, &bsz);
+		int32_t		xa = ext_best(s, CLOB_SELL, &asz);
+
+		if (xb >= 0 && xa >= 0)
+		{
+			int32_t		ticks = (xa - xb) / ClobTickAt(xb);
+
+			s->spread_hist[ticks < SPREAD_HIST ? ticks : SPREAD_HIST - 1]++;
+			s->depth_sum += (double) (bsz + asz) / CLOB_SHARE;
+			s->depth_n++;
+		}
+	}
 	for (i = 0; i < s->n_resting; i++)
 	{
 		if (s->rec[s->resting[i]].side == CLOB_BUY)
@@ -1266,6 +1477,77 @@ sample_second(ClobSim *s)
 		s->m->killed_s += 1.0;
 	s->n_sec++;
 	s->next_sample += US;
+}
+
+/*
+ * A noise taker's size given the price it would get: its limit sits
+ * noise_slip_ticks beyond the consensus; for each tick the best price on its
+ * side lies beyond the tick next to the consensus it trades
+ * exp(-noise_elasticity) less (demand that responds to price).  Sizes stay
+ * on the 0.01-share grid; below the minimum size it does not trade.
+ */
+static int64_t
+noise_size(const ClobSim *s, const ClobEvent *e, int64_t size)
+{
+	bool		buy_yes = (e->token == CLOB_YES) == (e->side == CLOB_BUY);
+	int32_t		limit = e->token == CLOB_YES ? e->price : CLOB_PRICE_SCALE - e->price;
+	int32_t		best = buy_yes ? s->book.best_ask : s->book.best_bid;
+	double		ref;
+	double		beyond;
+
+	if (best < 0 || best > CLOB_PRICE_SCALE)
+		return size;
+	ref = buy_yes ? limit - s->noise_slip_units : limit + s->noise_slip_units;
+	beyond = (buy_yes ? best - ref : ref - best) / ClobTickAt(best) - 1.0;
+	if (beyond <= 0)
+		return size;
+	size = (int64_t) ((double) size * exp(-s->noise_elast * beyond));
+	size -= size % CLOB_SIZE_QUANTUM;
+	return size >= s->min_size ? size : 0;
+}
+
+/*
+ * True when the rest of the window cannot change this seed's results: the
+ * strategy is flat (as the exchange and as it knows), has no order alive or
+ * in flight and no report pending, can never trade again (switched off past
+ * the end, halted before resolution, or the market closed for good), and its
+ * last fill is older than the longest markout horizon.
+ */
+static bool
+done_early(const ClobSim *s, int64_t end)
+{
+	bool		never_again;
+
+	if (s->q != 0 || s->kq != 0 || s->n_active > 0 || s->subq.n > 0 || s->canq.n > 0 || s->rep_n > 0)
+		return false;
+	if (s->n_fills > 0 && s->fills[s->n_fills - 1].t + MAX_MARKOUT_US > s->now)
+		return false;
+	never_again = (s->killed && s->kill_until >= end) ||
+		(s->res_us - s->now < (int64_t) (s->mm->halt_before_s * US)) ||
+		(s->book.phase == CLOB_PHASE_CLOSED && s->phase_i >= s->n_phase);
+	return never_again;
+}
+
+/*
+ * Fill the per-second samples of the seconds an early stop skips: flat, so
+ * equity stays at the cash; the mid stays where it was; the switch stays off
+ * if it was.
+ */
+static void
+finish_seconds(ClobSim *s, int64_t end)
+{
+	int32_t		last = (int32_t) ((end + US - 1) / US);
+	double		eq = (double) s->cash;
+
+	while (s->n_sec < last)
+	{
+		s->mid_s[s->n_sec] = s->full_mid;
+		s->eq_s[s->n_sec] = eq;
+		if (s->killed && s->next_sample < s->kill_until)
+			s->m->killed_s += 1.0;
+		s->n_sec++;
+		s->next_sample += US;
+	}
 }
 
 /* A tape event reaches the book; true when it printed a trade. */
@@ -1307,7 +1589,14 @@ play_event(ClobSim *s, const ClobEvent *e)
 			req.post_only = false;
 			req.price = e->price;
 			req.owner = CLOB_OWNER_NOISE;
-			break;
+			req.size = (int64_t) e->size_cs * CLOB_SIZE_QUANTUM;
+			if (s->noise_elast > 0)
+				req.size = noise_size(s, e, req.size);
+			if (req.size <= 0)
+				return false;
+			req.expire_us = 0;
+			req.ref = -1;
+			goto submit;
 		case CLOB_EV_INFORMED:
 			if (e->price >= 0 && b->best_ask <= e->price)
 			{
@@ -1332,13 +1621,19 @@ play_event(ClobSim *s, const ClobEvent *e)
 	req.size = (int64_t) e->size_cs * CLOB_SIZE_QUANTUM;
 	req.expire_us = 0;
 	req.ref = -1;
+submit:
 	ClobBookSubmit(b, &req, s->now, &res);
 	if (res.filled > 0)
 	{
 		int			side = req.token == CLOB_NO ? 1 - req.side : req.side;
 
-		if (!(s->now >= s->feed_gap_lo && s->now < s->feed_gap_hi))
-			observe_print(s, side, res.filled);
+		if (req.owner == CLOB_OWNER_INFORMED)
+			s->m->informed_shares += (double) res.filled / CLOB_SHARE;
+		else
+			s->m->noise_shares += (double) res.filled / CLOB_SHARE;
+
+		s->print_side = side;
+		s->print_size = res.filled;
 		return true;
 	}
 	return false;
@@ -1386,6 +1681,8 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	s->book.on_fill = on_fill;
 	s->book.fill_arg = s;
 	s->min_size = s->book.min_size;
+	s->noise_elast = sc->noise_elasticity;
+	s->noise_slip_units = sc->noise_slip_ticks * CLOB_TICK_COARSE;
 	s->n_fills = 0;
 
 	s->tape = tape;
@@ -1415,6 +1712,9 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	if (s->timer_us < 1000)
 		s->timer_us = 1000;
 
+	/* mm_at is zero but where the last run left orders resting (the pool starts zeroed). */
+	for (i = 0; i < s->n_resting; i++)
+		s->mm_at[s->rec[s->resting[i]].side][s->rec[s->resting[i]].price] = 0;
 	memset(s->rec, 0, sizeof(s->rec));
 	for (i = 0; i < CLOB_MM_RECORDS; i++)
 	{
@@ -1437,6 +1737,12 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	s->start_cash = (int64_t) llround(sc->start_cash_pusd * CLOB_PUSD);
 	s->cash = s->start_cash;
 	s->q = 0;
+	s->kcash = s->start_cash;
+	s->kq = 0;
+	s->feed_head = s->feed_n = 0;
+	s->rep_head = s->rep_n = 0;
+	s->print_side = 0;
+	s->print_size = 0;
 	s->edge = 0;
 	s->fees = 0;
 	s->rebates = 0;
@@ -1460,6 +1766,7 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	for (i = 0; i < MID_RING; i++)
 		s->mid_ring[i] = 0;
 	s->full_mid = (int32_t) llround(tape->p0 * CLOB_PRICE_SCALE);
+	s->view_mid = s->full_mid;
 
 	s->react_t = NEVER;
 	s->timer_t = s->timer_us;
@@ -1510,6 +1817,9 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	s->atcap_s = 0;
 	s->inv_sum = 0;
 	s->inv_max = 0;
+	memset(s->spread_hist, 0, sizeof(s->spread_hist));
+	s->depth_sum = 0;
+	s->depth_n = 0;
 	return true;
 }
 
@@ -1526,6 +1836,43 @@ mid_at(const ClobSim *s, int64_t t)
 	return s->mid_s[i];
 }
 
+/*
+ * What the inventory fetches at the end of the window, in micro-pUSD: sell
+ * YES into the bids (or buy it back from the asks for a short) level by level
+ * as a taker, paying the taker fee, in the book without the strategy's own
+ * orders.  Shares beyond the book's depth fetch nothing (a long) or cost
+ * 1 pUSD each (a short).  Negative for a short.
+ */
+static int64_t
+walk_exit_value(const ClobSim *s)
+{
+	const ClobBook *b = &s->book;
+	int			side = s->q > 0 ? CLOB_BUY : CLOB_SELL;	/* the side we hit */
+	int64_t		left = s->q > 0 ? s->q : -s->q;
+	int64_t		value = 0;
+	int32_t		p = side == CLOB_BUY ? b->best_bid : b->best_ask;
+
+	while (left > 0 && p >= 0 && p <= CLOB_PRICE_SCALE)
+	{
+		int64_t		avail = (side == CLOB_BUY ? b->bids[p].size : b->asks[p].size)
+			- (s->n_resting > 0 ? mm_size_at(s, side, p) : 0);
+		int64_t		take = avail < left ? avail : left;
+
+		if (take > 0)
+		{
+			int64_t		notional = (int64_t) p * take / CLOB_PRICE_SCALE;
+			int64_t		fee = ClobTakerFee(take, p, s->sc->fee_rate, s->sc->fee_exp);
+
+			value += side == CLOB_BUY ? notional - fee : -(notional + fee);
+			left -= take;
+		}
+		p = side == CLOB_BUY ? ClobBookNextBid(b, p) : ClobBookNextAsk(b, p);
+	}
+	if (left > 0 && side == CLOB_SELL)
+		value -= left;			/* 1 pUSD a share: left micro-shares = left micro-pUSD */
+	return value;
+}
+
 /* Turn the run's accumulators into metrics. */
 static void
 run_finish(ClobSim *s)
@@ -1537,7 +1884,6 @@ run_finish(ClobSim *s)
 	double		total_shares = 0;
 	double		mk[CLOB_N_MARKOUTS] = {0};
 	double		adverse = 0;
-	int64_t		hz = (int64_t) (s->mm->markout_horizon_s * US);
 	int32_t		i;
 	int			h;
 	int32_t		n_min;
@@ -1545,12 +1891,22 @@ run_finish(ClobSim *s)
 	double		sum2 = 0;
 	double		down2 = 0;
 
-	/* Settle: at the outcome when the window ends at resolution, else at the truth. */
+	/*
+	 * Settle: at the outcome when the window ends at resolution; otherwise
+	 * what the inventory fetches by walking the book as a taker.
+	 */
 	if (s->sc->resolve_in_s <= 0)
+	{
 		settle = tape->outcome ? 1.0 : 0.0;
+		s->cash += (int64_t) llround((double) s->q * settle);
+	}
 	else
-		settle = tape->p_end;
-	s->cash += (int64_t) llround((double) s->q * settle);
+	{
+		int64_t		exit_value = walk_exit_value(s);
+
+		m->exit_cost = ((double) s->q * tape->p_end - (double) exit_value) / CLOB_PUSD;
+		s->cash += exit_value;
+	}
 	m->end_inventory_shares = (double) s->q / CLOB_SHARE;
 	m->start_cash = (double) s->start_cash / CLOB_PUSD;
 	m->net_pnl = (double) (s->cash - s->start_cash) / CLOB_PUSD;
@@ -1573,12 +1929,26 @@ run_finish(ClobSim *s)
 		for (h = 0; h < CLOB_N_MARKOUTS; h++)
 			mk[h] += sz * (mid_at(s, f->t + (int64_t) (horizons[h] * US)) - f->price);
 		if (f->maker)
-			adverse -= sz * (mid_at(s, f->t + hz) - mid_at(s, f->t));
+			adverse -= sz * (mid_at(s, f->t + CLOB_ADVERSE_HORIZON_US) - s->mid_s[f->t / US]);
 	}
 	for (h = 0; h < CLOB_N_MARKOUTS; h++)
 		m->markout[h] = total_shares > 0 ? mk[h] / total_shares / CLOB_PRICE_SCALE : 0;
 	m->adverse_selection_cost = adverse / CLOB_PRICE_SCALE;
 
+	m->top_depth_mean = s->depth_n > 0 ? s->depth_sum / s->depth_n : 0;
+	{
+		int32_t		seen = 0;
+
+		for (h = 0; h < SPREAD_HIST; h++)
+		{
+			seen += s->spread_hist[h];
+			if (2 * seen >= s->depth_n && s->depth_n > 0)
+			{
+				m->spread_ticks_median = h;
+				break;
+			}
+		}
+	}
 	m->quote_uptime = s->n_sec > 0 ? (double) s->uptime_s / s->n_sec : 0;
 	m->inventory_mean = s->n_sec > 0 ? s->inv_sum / s->n_sec : 0;
 	m->inventory_max = s->inv_max;
@@ -1644,10 +2014,16 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 		int64_t		ts = queue_t(&s->subq);
 		int64_t		tc = queue_t(&s->canq);
 		int64_t		tp = s->phase_i < s->n_phase ? s->phase_t[s->phase_i] : NEVER;
+		int64_t		tf = s->feed_n > 0 ? s->feed[s->feed_head].t + s->lat_feed : NEVER;
+		int64_t		tr = s->rep_n > 0 ? s->report[s->rep_head].t : NEVER;
 		int64_t		tx = s->next_sample;
 
 		if (tp < tx)
 			tx = tp;
+		if (tf < tx)
+			tx = tf;
+		if (tr < tx)
+			tx = tr;
 		if (tc < tx)
 			tx = tc;
 		if (ts < tx)
@@ -1661,19 +2037,38 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 		{
 			if (te >= end)
 				break;
-			bool		printed;
 
-			s->now = te;
-			printed = play_event(s, &ev[i]);
-			i++;
-			if (te < s->feed_gap_lo || te >= s->feed_gap_hi)
-				s->last_feed_t = te;
-			if (printed || s->book.best_bid != s->top_bid || s->book.best_ask != s->top_ask)
+			/*
+			 * The tape's run until the next strategy or exchange time: that
+			 * time moves earlier only when a feed or report ring was empty
+			 * and gets its first message, so only then is it recomputed.
+			 */
+			while (i < n && ev[i].t_us <= tx)
 			{
-				s->top_bid = s->book.best_bid;
-				s->top_ask = s->book.best_ask;
-				feed_event(s, printed);
+				bool		printed;
+				bool		feed_was_empty = s->feed_n == 0;
+				bool		rep_was_empty = s->rep_n == 0;
+
+				te = ev[i].t_us;
+				if (te >= end)
+					break;
+				s->now = te;
+				printed = play_event(s, &ev[i]);
+				i++;
+				if (te < s->feed_gap_lo || te >= s->feed_gap_hi)
+					s->last_feed_t = te;
+				if (printed || s->book.best_bid != s->top_bid || s->book.best_ask != s->top_ask)
+				{
+					s->top_bid = s->book.best_bid;
+					s->top_ask = s->book.best_ask;
+					feed_publish(s, s->print_side, printed ? s->print_size : 0);
+				}
+				if ((++count & (CLOB_STOP_EVERY - 1)) == 0 && PtStopRequested(stop))
+					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
+				if ((feed_was_empty && s->feed_n > 0) || (rep_was_empty && s->rep_n > 0))
+					break;
 			}
+			continue;
 		}
 		else
 		{
@@ -1683,6 +2078,12 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			if (tx == s->next_sample)
 			{
 				sample_second(s);
+				if (done_early(s, end))
+				{
+					finish_seconds(s, end);
+					m->stopped_early_s = (double) (end - s->now) / US;
+					break;
+				}
 				continue;
 			}
 			if (tx == tp)
@@ -1691,6 +2092,16 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 				arrive_cancel(s, queue_pop(&s->canq));
 			else if (tx == ts)
 				arrive_submit(s, queue_pop(&s->subq));
+			else if (tx == tr)
+			{
+				ReportMsg	r = s->report[s->rep_head];
+
+				s->rep_head = (s->rep_head + 1) % REPORT_RING;
+				s->rep_n--;
+				report_apply(s, &r);
+			}
+			else if (tx == tf)
+				feed_deliver(s);
 			else if (tx == s->react_t)
 			{
 				s->react_t = NEVER;
@@ -1707,8 +2118,8 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			s->fill_flag = false;
 			if (!s->killed)
 				(void) kill_check(s);
-			if (s->react_t == NEVER || s->react_t > s->now + s->lat_response)
-				s->react_t = s->now + s->lat_response;
+			if (s->react_t == NEVER)
+				s->react_t = s->now;
 		}
 		if ((++count & (CLOB_STOP_EVERY - 1)) == 0 && PtStopRequested(stop))
 			return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");

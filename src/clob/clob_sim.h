@@ -104,7 +104,8 @@ typedef struct ClobSeedMetrics
 	double		fill_rate;		/* maker shares filled / shares quoted */
 	double		quote_uptime;	/* share of seconds with a bid and an ask resting */
 	double		markout[CLOB_N_MARKOUTS];	/* pUSD per share, by horizon */
-	double		adverse_selection_cost; /* pUSD, maker fills, at the markout horizon */
+	double		adverse_selection_cost; /* pUSD, maker fills, mid move over a fixed 60 s */
+	double		exit_cost;		/* pUSD: end inventory at the truth less what walking the book fetched */
 	double		inventory_mean; /* pUSD notional, time average of |q| */
 	double		inventory_max;
 	double		exposure_side_peak; /* position + same-side orders at each send, pUSD */
@@ -126,6 +127,16 @@ typedef struct ClobSeedMetrics
 	bool		invalid;
 	const char *invalid_reason;
 	int64_t		events;			/* events processed (tape, strategy, exchange) */
+	double		stopped_early_s;	/* window seconds skipped: flat and unable to trade again */
+	/* stylized facts of the market (without the strategy's orders) */
+	double		spread_ticks_median;	/* per-second samples of the external spread */
+	double		top_depth_mean; /* shares at the external best bid plus best ask */
+	double		noise_shares;	/* taker shares filled, by kind of taker */
+	double		informed_shares;
+	double		edge_vs_noise;	/* the maker's edge at the fill (pUSD) against noise takers */
+	double		edge_vs_informed;	/* ... and against informed takers */
+	double		shares_vs_noise;
+	double		shares_vs_informed;
 	double		p0;
 	int			outcome;
 	double		p_end;

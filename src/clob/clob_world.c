@@ -26,6 +26,7 @@
 #define US_PER_S 1000000.0
 #define BG_MAX_OFFSET 50				/* ticks a background order may sit behind the consensus */
 #define BG_CANCEL_STAGGER_S 0.001		/* cancels of one re-centring, staggered by offset */
+#define BG_REQUOTE_S 0.05				/* a background maker re-quotes this long after a cancel */
 
 static const ClobSettingInfo settings[] = {
 	SETTING(window_s, 60, 172800, "Length of the simulated window in seconds."),
@@ -39,7 +40,7 @@ static const ClobSettingInfo settings[] = {
 	SETTING(pub_lag_ms, 0, 600000, "Lag of the public consensus behind the truth in milliseconds."),
 	SETTING(pub_noise_ticks, 0, 20, "Standard deviation of the consensus noise in ticks."),
 	SETTING(bg_rate, 0, 100, "Background maker orders per side per second."),
-	SETTING(bg_geom_rho, 0, 0.95, "Background orders sit 1 + Geom(rho) ticks from the consensus."),
+	SETTING(bg_geom_rho, 0, 0.95, "Background orders sit Geom(rho) ticks (from 0) outside the inside price of the consensus."),
 	SETTING(bg_size_median, 1, 100000, "Median background order size in shares."),
 	SETTING(bg_size_sigma, 0, 3, "Log-normal sigma of background sizes."),
 	SETTING(bg_life_s, 0.1, 86400, "Mean life of a background order before it is cancelled, in seconds."),
@@ -49,6 +50,7 @@ static const ClobSettingInfo settings[] = {
 	SETTING(noise_size_sigma, 0, 3, "Log-normal sigma of noise sizes."),
 	SETTING(noise_slip_ticks, 0, 100, "Noise FAK limit, in ticks beyond the consensus."),
 	SETTING(noise_no_share, 0, 1, "Share of noise takers that trade the NO token."),
+	SETTING(noise_elasticity, 0, 10, "Noise takers shrink their size by exp(-elasticity * ticks) for each tick the best price lies beyond the tick next to the consensus."),
 	SETTING(inf_rate, 0, 100, "Informed takers per second."),
 	SETTING(inf_edge_ticks, 0, 100, "Edge in ticks informed takers demand beyond the fee."),
 	SETTING(inf_size_median, 1, 100000, "Median informed order size in shares."),
@@ -109,7 +111,7 @@ preset_calm(ClobScenario *s)
 	s->jump_rate_h = 0.5;
 	s->jump_a = 0.15;
 	s->pub_lag_ms = 2000;
-	s->pub_noise_ticks = 0.3;
+	s->pub_noise_ticks = 0.8;
 	s->bg_rate = 1.5;
 	s->bg_geom_rho = 0.5;
 	s->bg_size_median = 20;
@@ -121,8 +123,9 @@ preset_calm(ClobScenario *s)
 	s->noise_size_sigma = 1.2;
 	s->noise_slip_ticks = 3;
 	s->noise_no_share = 0.3;
+	s->noise_elasticity = 0.3;
 	s->inf_rate = 0.1;
-	s->inf_edge_ticks = 1.0;
+	s->inf_edge_ticks = 0.3;
 	s->inf_size_median = 80;
 	s->inf_size_sigma = 0.7;
 	s->inf_burst = 3;
@@ -164,10 +167,10 @@ ClobScenarioPreset(const char *name, ClobScenario *s)
 		s->jump_rate_h = 30;
 		s->jump_a = 0.12;
 		s->inf_rate = 0.3;
-		s->inf_edge_ticks = 0.3;
+		s->inf_edge_ticks = 0.2;
 		s->inf_size_median = 150;
 		s->pub_lag_ms = 8000;
-		s->pub_noise_ticks = 0.5;
+		s->pub_noise_ticks = 1.0;
 	}
 	else if (strcmp(name, "thin") == 0)
 	{
@@ -420,43 +423,58 @@ ClobWorldGenerate(const ClobScenario *s, uint64_t seed, ClobTape *tape, PtError 
 										+ noise * CLOB_TICK_COARSE);
 	}
 
-	/* Background makers: adds, and a cancel at the end of each order's life. */
+	/*
+	 * Background makers: each arrival is a maker that quotes `offset` ticks
+	 * outside the inside price of its view of the consensus (offset 0 joins
+	 * or sets the best price: the bid at the tick below the consensus, the
+	 * ask at the tick above), for an exponential life.  When the consensus
+	 * crosses its order or runs more than bg_requote_ticks away, it cancels
+	 * and re-quotes at the same offset from the new consensus after
+	 * BG_REQUOTE_S, joining the back of that level's queue.
+	 */
 	PtRngSeed(&rng, PtRngDerive(seed, 3));
 	for (side = 0; side < 2 && s->bg_rate > 0; side++)
 	{
-		double		t = draw_exp(&rng, 1.0 / s->bg_rate);
+		double		t_arr = draw_exp(&rng, 1.0 / s->bg_rate);
 
-		while (t < W)
+		while (t_arr < W)
 		{
-			int32_t		g = (int32_t) (t / dt);
-			double		m = m_grid[g];
-			int32_t		offset = 1;
-			int32_t		price;
-			int32_t		tick;
-			double		life = draw_exp(&rng, s->bg_life_s);
-			double		t_end = t + life;
-			double		far;
-			int32_t		j;
-			int64_t		t_us = (int64_t) llround(t * US_PER_S);
+			int32_t		offset = 0;
+			double		t = t_arr;
+			double		life_end = t_arr + draw_exp(&rng, s->bg_life_s);
+			int32_t		size_cs = draw_size(&rng, s->bg_size_median, s->bg_size_sigma, min_cs);
 
 			while (offset < BG_MAX_OFFSET && PtRngUniform(&rng) < s->bg_geom_rho)
 				offset++;
-			if (side == CLOB_BUY)
+			/* One maker's chain of orders: quote, re-quote on a move, until its life ends. */
+			while (t < W && t < life_end)
 			{
-				price = ClobPriceFloor((int32_t) floor(m));
-				price -= offset * ClobTickAt(price);
-			}
-			else
-			{
-				price = ClobPriceCeil((int32_t) ceil(m));
-				price += offset * ClobTickAt(price);
-			}
-			tick = ClobTickAt(price);
-			far = (offset + s->bg_requote_ticks) * tick;
-			e.size_cs = draw_size(&rng, s->bg_size_median, s->bg_size_sigma, min_cs);
-			if (ClobPriceCheck(price) == CLOB_OK)
-			{
-				/* The order is re-centred when the consensus crosses it or runs away. */
+				int32_t		g = (int32_t) (t / dt);
+				double		m = m_grid[g];
+				int32_t		price;
+				int32_t		tick;
+				double		t_end = life_end;
+				double		far;
+				bool		moved = false;
+				int32_t		j;
+				int64_t		t_us = (int64_t) llround(t * US_PER_S);
+
+				if (side == CLOB_BUY)
+				{
+					price = ClobPriceCeil((int32_t) ceil(m)) - ClobTickAt(ClobPriceFloor((int32_t) floor(m)));
+					price = ClobPriceFloor(price);
+					price -= offset * ClobTickAt(price);
+				}
+				else
+				{
+					price = ClobPriceFloor((int32_t) floor(m)) + ClobTickAt(ClobPriceCeil((int32_t) ceil(m)));
+					price = ClobPriceCeil(price);
+					price += offset * ClobTickAt(price);
+				}
+				if (ClobPriceCheck(price) != CLOB_OK)
+					break;
+				tick = ClobTickAt(price);
+				far = (offset + 1 + s->bg_requote_ticks) * tick;
 				for (j = g + 1; j <= tape->n_grid && j * dt < t_end; j++)
 				{
 					double		mj = m_grid[j];
@@ -465,6 +483,7 @@ ClobWorldGenerate(const ClobScenario *s, uint64_t seed, ClobTape *tape, PtError 
 						: (mj >= price || price - mj > far))
 					{
 						t_end = j * dt + BG_CANCEL_STAGGER_S * (1 + offset);
+						moved = true;
 						break;
 					}
 				}
@@ -474,6 +493,7 @@ ClobWorldGenerate(const ClobScenario *s, uint64_t seed, ClobTape *tape, PtError 
 				e.token = CLOB_YES;
 				e.flags = 0;
 				e.price = price;
+				e.size_cs = size_cs;
 				e.aux = tape->n_adds;
 				if (!push_event(&buf, &e))
 					goto oom;
@@ -489,8 +509,11 @@ ClobWorldGenerate(const ClobScenario *s, uint64_t seed, ClobTape *tape, PtError 
 						goto oom;
 				}
 				tape->n_adds++;
+				if (!moved)
+					break;
+				t = t_end + BG_REQUOTE_S;
 			}
-			t += draw_exp(&rng, 1.0 / s->bg_rate);
+			t_arr += draw_exp(&rng, 1.0 / s->bg_rate);
 		}
 	}
 

@@ -36,7 +36,7 @@ typedef struct ClobScenario
 	double		pub_lag_ms;		/* lag of the public consensus behind the truth */
 	double		pub_noise_ticks;	/* noise of the public consensus */
 	double		bg_rate;		/* background adds per side per second */
-	double		bg_geom_rho;	/* ticks behind the consensus: 1 + Geom(rho) */
+	double		bg_geom_rho;	/* ticks outside the inside price: Geom(rho) from 0 */
 	double		bg_size_median; /* shares */
 	double		bg_size_sigma;	/* log-normal sigma */
 	double		bg_life_s;		/* mean life before a background cancel */
@@ -46,6 +46,7 @@ typedef struct ClobScenario
 	double		noise_size_sigma;
 	double		noise_slip_ticks;	/* FAK limit beyond the consensus */
 	double		noise_no_share; /* share of noise takers trading the NO token */
+	double		noise_elasticity;	/* size shrinks exp(-e * ticks) with the price they get */
 	double		inf_rate;		/* informed takers per second */
 	double		inf_edge_ticks; /* edge they demand beyond the fee */
 	double		inf_size_median;

@@ -264,6 +264,8 @@ clob_init(const PtObjectiveInit *init, PtError *err)
 	PtFree(bt);
 	if (co->session == NULL)
 		goto fail;
+	/* Fresh held-out worlds per run, reproducible from its seed. */
+	ClobSessionSetRunSeed(co->session, init->seed);
 	return co;
 
 fail:
@@ -271,17 +273,12 @@ fail:
 	return NULL;
 }
 
-/* Run one trial of point x. */
-static int
-clob_evaluate(void *state, const double *x, PtEvaluation *out, const PtStop *stop,
-			  PtError *err)
+/* The backtest's values (table order) of point x: defaults where x is unset. */
+static void
+point_values(const ClobObjective *co, const double *x, double *values)
 {
-	ClobObjective *co = state;
-	double		values[CLOB_N_PARAMS];
 	int			n_info;
 	const ClobParamInfo *info = ClobTunableParams(&n_info);
-	ClobResult	res;
-	int			rc;
 	int			i;
 
 	for (i = 0; i < n_info && i < CLOB_N_PARAMS; i++)
@@ -297,21 +294,45 @@ clob_evaluate(void *state, const double *x, PtEvaluation *out, const PtStop *sto
 		else
 			values[d->index] = fmin(fmax(x[i], d->low), d->high);
 	}
+}
+
+/* Run one trial of point x on the training worlds. */
+static int
+clob_evaluate(void *state, const double *x, PtEvaluation *out, const PtStop *stop,
+			  PtError *err)
+{
+	ClobObjective *co = state;
+	double		values[CLOB_N_PARAMS];
+	ClobResult	res;
+	int			rc;
+
+	point_values(co, x, values);
 	rc = ClobSessionRunValues(co->session, values, stop, &res, err);
 	if (rc != PT_OK)
 		return rc;
 	out->score = res.score;
-	out->has_holdout = res.has_holdout;
-	out->holdout_score = res.holdout_score;
 	out->report_json = res.envelope_json;
 	out->summary = res.summary;
 	return PT_OK;
+}
+
+/* Score point x on the held-out worlds (the incumbent best); nothing else comes back. */
+static int
+clob_evaluate_holdout(void *state, const double *x, double *score, const PtStop *stop,
+					  PtError *err)
+{
+	ClobObjective *co = state;
+	double		values[CLOB_N_PARAMS];
+	double		stderr_score;
+
+	point_values(co, x, values);
+	return ClobSessionRunHoldout(co->session, values, stop, score, &stderr_score, err);
 }
 
 const PtObjectiveOps PtClobObjective = {
 	.name = "clob_v2",
 	.init = clob_init,
 	.evaluate = clob_evaluate,
-	.evaluate_holdout = NULL,	/* the held-out entry point comes with ClobSessionRunHoldout */
+	.evaluate_holdout = clob_evaluate_holdout,
 	.free = clob_free,
 };

@@ -12,6 +12,7 @@
 #define PTOPT_OBJECTIVE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "pt_error.h"
 #include "pt_stop.h"
@@ -22,8 +23,6 @@
 typedef struct PtEvaluation
 {
 	double		score;			/* higher is better */
-	bool		has_holdout;
-	double		holdout_score;
 	char	   *report_json;	/* PtMalloc'd JSON object text, or NULL */
 	char	   *summary;		/* PtMalloc'd plain sentences, or NULL */
 } PtEvaluation;
@@ -44,6 +43,7 @@ typedef struct PtObjectiveInit
 	int			n_search;
 	const struct json_object *options;	/* the run options, parsed once; may be NULL */
 	const char *policy_json;	/* the policy snapshot, or NULL for the defaults */
+	uint64_t	seed;			/* the run seed: held-out worlds derive from it */
 } PtObjectiveInit;
 
 typedef struct PtObjectiveOps

@@ -271,7 +271,8 @@ PtRunPlanStrategyInit(const PtRunPlan *plan)
 PtObjectiveInit
 PtRunPlanObjectiveInit(const PtRunPlan *plan, const char *policy_json)
 {
-	PtObjectiveInit init = {plan->eval_space, plan->space->n_params, plan->options, policy_json};
+	PtObjectiveInit init = {plan->eval_space, plan->space->n_params, plan->options, policy_json,
+	plan->seed};
 
 	return init;
 }

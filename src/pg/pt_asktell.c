@@ -367,6 +367,8 @@ ptopt_tell(PG_FUNCTION_ARGS)
 	nulls[4] = r.report_json ? ' ' : 'n';
 	rc = SPI_execute_with_args("UPDATE ptopt.trajectory"
 							   "   SET status = $3, score = $4, report = $5,"
+							   "       holdout_score = CASE WHEN jsonb_typeof($5 -> 'holdout_score') = 'number'"
+							   "                            THEN ($5 ->> 'holdout_score')::float8 END,"
 							   "       elapsed_ms = extract(epoch FROM clock_timestamp() - created_at) * 1000"
 							   " WHERE run_id = $1 AND iter = $2",
 							   5, types, values, nulls, false, 0);

@@ -12,6 +12,8 @@
 
 #include "clob.h"
 #include "gates.h"
+#include "pt_alloc_pg.h"
+#include "pt_backtest_cache.h"
 #include "pt_glue.h"
 #include "pt_policy.h"
 #include "space.h"
@@ -147,42 +149,61 @@ ptopt_default_space(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(PtTextToJsonb(buf.data));
 }
 
-/* One backtest with these parameters and options; returns the ReportEnvelope. */
+/*
+ * One backtest with these parameters and options; returns the ReportEnvelope.
+ * The session, and the worlds it generates, are kept for the next call with
+ * the same options and policy (pt_backtest_cache.c).
+ */
 Datum
 ptopt_backtest(PG_FUNCTION_ARGS)
 {
-	char	   *params = PtJsonbToText(PG_GETARG_JSONB_P(0));
-	char	   *options = PtJsonbToText(PG_GETARG_JSONB_P(1));
+	char	   *params;
+	char	   *options;
 	char	   *policy;
 	ClobSession *volatile session = NULL;
 	ClobResult	result = {0};
 	PtError		err;
 	int			rc;
 	char	   *volatile envelope = NULL;
+	MemoryContext old_target;
 
+	PtRequireArgs(fcinfo, 0);
+	params = PtJsonbToText(PG_GETARG_JSONB_P(0));
+	options = PtJsonbToText(PG_GETARG_JSONB_P(1));
 	if (PtGateCheckJson(params, NULL, "params", &err) != PT_OK ||
 		PtGateCheckJson(options, NULL, "options", &err) != PT_OK ||
 		ClobCheckParams(params, &err) != PT_OK)
 		PtRaise(&err);
 	policy = PtPolicySnapshot(CurrentMemoryContext);
-
+	/* A cached session and the worlds it generates on first use outlive this call. */
+	old_target = PtAllocTarget(PtBacktestCacheContext());
 	PG_TRY();
 	{
-		session = ClobSessionCreate(options, policy, &err);
-		if (session == NULL)
-			PtRaise(&err);
+		session = PtBacktestSession(options, policy);
 		rc = ClobSessionRun(session, params, PtPgStop(), &result, &err);
 		if (rc != PT_OK)
+		{
+			/* A cancelled or failed run leaves no half-made world behind: start afresh next time. */
+			ClobResultClear(&result);
+			PtBacktestSessionDrop(session);
+			session = NULL;
 			PtRaise(&err);
+		}
 		if (result.envelope_json == NULL)
 			elog(ERROR, "the backtest returned no envelope");
 		envelope = pstrdup(result.envelope_json);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		ClobResultClear(&result);
-		ClobSessionFree(session);
+		if (session != NULL)
+			PtBacktestSessionDrop(session);
+		PtAllocTarget(old_target);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	ClobResultClear(&result);
+	PtAllocTarget(old_target);
+	PtBacktestCacheTrim();
 	PG_RETURN_DATUM(PtTextToJsonb(envelope));
 }

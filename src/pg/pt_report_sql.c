@@ -42,13 +42,9 @@ PG_FUNCTION_INFO_V1(ptopt_importance);
 	"       r.tokens_in, r.tokens_out, r.space::text, (r.options->'fixed')::text" \
 	"  FROM ptopt.runs r WHERE r.run_id = $1"
 
-/*
- * The iterations.  The held-out score of an iteration is NULL until the
- * trajectory has a holdout_score column: then replace "NULL::float8" by
- * "t.holdout_score" (one line; the report already draws and tabulates it).
- */
+/* The iterations; holdout_score is set on the iterations that were a new best. */
 #define ITER_QUERY \
-	"SELECT t.iter, t.score, NULL::float8 AS holdout_score, t.source, t.status, t.reasoning, t.elapsed_ms," \
+	"SELECT t.iter, t.score, t.holdout_score, t.source, t.status, t.reasoning, t.elapsed_ms," \
 	"       t.params::text," \
 	"       (SELECT array_agg(t.params ->> u.k ORDER BY u.o) FROM unnest($2::text[]) WITH ORDINALITY u(k, o))" \
 	"  FROM ptopt.trajectory t WHERE t.run_id = $1 ORDER BY t.iter"

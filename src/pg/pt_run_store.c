@@ -112,8 +112,7 @@ PtStoreSyncRun(int64 run_id, const char *status, const char *error, double elaps
 	rc = SPI_execute_with_args("UPDATE ptopt.runs r"
 							   " SET iterations = s.n, tokens_in = s.tin, tokens_out = s.tout,"
 							   "     best_score = b.score, best_iter = b.iter, best_params = b.params,"
-							   "     holdout_score = CASE WHEN jsonb_typeof(b.report -> 'holdout_score') = 'number'"
-							   "                          THEN (b.report ->> 'holdout_score')::float8 END,"
+							   "     holdout_score = b.holdout_score,"
 							   "     elapsed = pg_catalog.make_interval(secs => $4),"
 							   "     status = coalesce($2, r.status),"
 							   "     error = CASE WHEN $2 IS NULL THEN r.error ELSE $3 END,"
@@ -122,7 +121,7 @@ PtStoreSyncRun(int64 run_id, const char *status, const char *error, double elaps
 							   " FROM (SELECT count(*)::integer AS n, coalesce(sum(t.tokens_in), 0)::bigint AS tin,"
 							   "              coalesce(sum(t.tokens_out), 0)::bigint AS tout"
 							   "         FROM ptopt.trajectory t WHERE t.run_id = $1 AND t.status <> 'pending') s"
-							   " LEFT JOIN LATERAL (SELECT t.score, t.iter, t.params, t.report"
+							   " LEFT JOIN LATERAL (SELECT t.score, t.iter, t.params, t.holdout_score"
 							   "                      FROM ptopt.trajectory t"
 							   "                     WHERE t.run_id = $1 AND t.status = 'ok'"
 							   "                     ORDER BY CASE WHEN $5 THEN -t.score ELSE t.score END DESC NULLS LAST,"
@@ -131,6 +130,23 @@ PtStoreSyncRun(int64 run_id, const char *status, const char *error, double elaps
 							   5, types, values, nulls, false, 0);
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "could not update ptopt.runs: %s", SPI_result_code_string(rc));
+}
+
+/* Store the held-out score of an iteration (a new best of its run). */
+void
+PtStoreSetHoldout(int64 run_id, int iter, double holdout)
+{
+	Oid			types[3] = {INT8OID, INT4OID, FLOAT8OID};
+	Datum		values[3];
+	int			rc;
+
+	values[0] = Int64GetDatum(run_id);
+	values[1] = Int32GetDatum(iter);
+	values[2] = Float8GetDatum(holdout);
+	rc = SPI_execute_with_args("UPDATE ptopt.trajectory SET holdout_score = $3 WHERE run_id = $1 AND iter = $2",
+							   3, types, values, NULL, false, 0);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "could not update ptopt.trajectory: %s", SPI_result_code_string(rc));
 }
 
 /* Mark failed, with the reason, every running run whose worker is gone (crash, restart, exit). */

@@ -84,6 +84,9 @@ extern void PtStoreInsertIteration(const PtIterationRow *row);
 extern void PtStoreSyncRun(int64 run_id, const char *status, const char *error,
 						   double elapsed_s, bool minimize);
 
+/* Store the held-out score of an iteration (a new best of its run). */
+extern void PtStoreSetHoldout(int64 run_id, int iter, double holdout);
+
 /* Mark failed, with the reason, every running run whose worker is gone. */
 extern void PtStoreSweepOrphans(void);
 

@@ -209,6 +209,30 @@ write_trial(PtRunState *st, Trial *t)
 	}
 }
 
+/*
+ * A new best: score its point on the held-out worlds and store that beside
+ * it, in its own column, which no strategy reads.  An objective without
+ * held-out worlds (or a backtest with none) has nothing to store.
+ */
+static void
+score_holdout(PtRunState *st, Trial *t)
+{
+	double		holdout;
+	PtError		err;
+	int			rc;
+
+	/* A clustered run (scale branch) opens no objective here: its nodes have no held-out call yet. */
+	if (st->objective == NULL || !PtObjectiveHasHoldout(st->objective))
+		return;
+	PtRunBeginStep();
+	rc = PtObjectiveEvaluateHoldout(st->objective, t->point, &holdout, PtPgStop(), &err);
+	if (rc == PT_ERR_CANCELLED)
+		PtRaise(&err);
+	if (rc == PT_OK)
+		PtStoreSetHoldout(st->run_id, t->iter, holdout);
+	PtRunCommitStep();
+}
+
 /* Add a written (or already stored) trial to the history, tell the strategy, report progress. */
 static void
 remember_trial(PtRunState *st, Trial *t)
@@ -230,6 +254,8 @@ remember_trial(PtRunState *st, Trial *t)
 	}
 	if (PtHistoryAppend(st->history, &trial, &err) != PT_OK)
 		PtRaise(&err);
+	if (t->stored == NULL && st->history->best == st->history->n - 1)
+		score_holdout(st, t);
 	PtEvaluationClear(&t->eval);
 	PtFree(t->proposal.reasoning);
 	t->proposal.reasoning = NULL;
