@@ -6,7 +6,7 @@ MODULE_big = ptopt
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/core/*.c src/clob/*.c src/pg/*.c)))
 DATA = $(EXTENSION)--$(EXTVERSION).sql
 # Regression tests, in order: setup defines the helpers the others use.
-REGRESS = setup gates space random objective warmstart privileges backtest tpe plot runs report study parallel llm
+REGRESS = setup gates space random objective warmstart privileges backtest tpe plot runs report study parallel llm asktell
 REGRESS_OPTS = --load-extension=ptopt
 
 PG_CONFIG ?= pg_config

@@ -120,7 +120,7 @@ CREATE TABLE ptopt.trajectory (
     reasoning   text,
     source      text NOT NULL
                 CHECK (source IN ('random', 'tpe', 'llm', 'llm_fallback', 'warm_start')),
-    status      text NOT NULL CHECK (status IN ('ok', 'refused', 'failed')),
+    status      text NOT NULL CHECK (status IN ('ok', 'refused', 'failed', 'pending')),
     elapsed_ms  double precision NOT NULL DEFAULT 0,
     propose_ms  double precision NOT NULL DEFAULT 0,
     tokens_in   integer NOT NULL DEFAULT 0,
@@ -132,6 +132,8 @@ COMMENT ON TABLE ptopt.trajectory IS 'one row per iteration: params, score, repo
 CREATE INDEX trajectory_score_idx ON ptopt.trajectory (run_id, score DESC NULLS LAST);
 CREATE INDEX trajectory_status_idx ON ptopt.trajectory (status, source);
 CREATE INDEX trajectory_params_idx ON ptopt.trajectory USING gin (params jsonb_path_ops);
+-- Iterations handed out by ptopt_ask and not yet told (ptopt_expire looks for old ones).
+CREATE INDEX trajectory_pending_idx ON ptopt.trajectory (run_id, created_at) WHERE status = 'pending';
 
 CREATE TRIGGER runs_gate_guard
     BEFORE INSERT OR UPDATE ON ptopt.runs
@@ -163,6 +165,7 @@ AS $$
                    ELSE format('the ptopt worker (PID %s) stopped before the run ended: it was killed, or the server reset every backend after a crash', r.worker_pid)
                END
          WHERE r.status = 'running'
+           AND r.objective <> 'external'   -- evaluated outside: no worker (ptopt_ask, ptopt_tell)
            AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
                             WHERE a.pid = r.worker_pid AND a.backend_type = 'ptopt worker'
                               AND a.datname = current_database())
@@ -170,7 +173,7 @@ AS $$
     SELECT count(*)::integer FROM swept
 $$;
 COMMENT ON FUNCTION ptopt.sweep_orphans() IS
-    'marks failed, with the reason, the runs whose worker is gone (server crash or restart, worker exit)';
+    'marks failed, with the reason, the runs whose worker is gone (server crash or restart, worker exit); external runs have no worker and are left alone';
 
 ------------------------------------------------------------------------------
 -- Row-level security and grants: a role sees and writes its own runs only
@@ -477,3 +480,77 @@ COMMENT ON FUNCTION ptopt_llm_ping() IS
     'sends one small request to the configured LLM endpoint and says how it went (members of ptopt_llm_user)';
 REVOKE ALL ON FUNCTION ptopt_llm_ping() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ptopt_llm_ping() TO ptopt_llm_user;
+
+------------------------------------------------------------------------------
+-- Evaluation outside the database: ask and tell
+------------------------------------------------------------------------------
+
+CREATE FUNCTION ptopt_ask(run_id bigint, n integer DEFAULT 1)
+RETURNS TABLE (iter integer, params jsonb)
+AS 'MODULE_PATHNAME', 'ptopt_ask'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION ptopt_ask(bigint, integer) IS
+    'hands out the next n iterations (pending until told) of a run whose objective is external';
+
+CREATE FUNCTION ptopt_tell(run_id bigint, iter integer, result jsonb)
+RETURNS void
+AS 'MODULE_PATHNAME', 'ptopt_tell'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION ptopt_tell(bigint, integer, jsonb) IS
+    'records the score (a number) or the ReportEnvelope (an object with a numeric score) of an asked iteration';
+
+CREATE FUNCTION ptopt_expire(run_id bigint, older_than interval DEFAULT '1 hour')
+RETURNS integer
+AS 'MODULE_PATHNAME', 'ptopt_expire'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION ptopt_expire(bigint, interval) IS
+    'marks failed the iterations of an external run asked longer ago than older_than and never told; returns how many';
+
+------------------------------------------------------------------------------
+-- Evaluation on other nodes: PL/Proxy clusters
+------------------------------------------------------------------------------
+
+-- One evaluation, as a run would make it: what every node of a cluster runs.
+CREATE FUNCTION ptopt_evaluate(space jsonb, params jsonb, options jsonb DEFAULT '{}')
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'ptopt_evaluate'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION ptopt_evaluate(jsonb, jsonb, jsonb) IS
+    'scores one parameter set with the objective of options (built-in or a SQL function); returns {"score": ...} or the ReportEnvelope';
+
+-- The cluster name a proxy call runs on (PL/Proxy takes a dynamic name from a function).
+CREATE FUNCTION ptopt.cluster_name(cluster text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT $1';
+
+-- Creates ptopt.cluster_evaluate, the PL/Proxy function a run with options.cluster calls.
+-- PL/Proxy is an untrusted language: a superuser runs this once per database, after
+-- CREATE EXTENSION plproxy.
+CREATE FUNCTION ptopt_cluster_enable() RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $fn$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'plproxy') THEN
+        RAISE EXCEPTION 'PL/Proxy is not installed in this database'
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_available_extensions
+                                              WHERE name = 'plproxy')
+                                THEN 'The plproxy extension is available but was not created here.'
+                                ELSE 'The plproxy extension is not available on this server.' END,
+                  HINT = 'Install the Debian package postgresql-15-plproxy, then run CREATE EXTENSION plproxy.';
+    END IF;
+    EXECUTE $sql$
+        CREATE OR REPLACE FUNCTION ptopt.cluster_evaluate(cluster text, part integer, space jsonb,
+                                                          params jsonb, options jsonb)
+        RETURNS jsonb LANGUAGE plproxy AS $$
+            CLUSTER ptopt.cluster_name(cluster);
+            RUN ON part;
+            SELECT ptopt_evaluate(space, params, options);
+        $$ $sql$;
+    COMMENT ON FUNCTION ptopt.cluster_evaluate(text, integer, jsonb, jsonb, jsonb) IS
+        'one evaluation on partition part of a PL/Proxy cluster (created by ptopt_cluster_enable)';
+    GRANT EXECUTE ON FUNCTION ptopt.cluster_evaluate(text, integer, jsonb, jsonb, jsonb) TO PUBLIC;
+END
+$fn$;
+REVOKE ALL ON FUNCTION ptopt_cluster_enable() FROM PUBLIC;
+COMMENT ON FUNCTION ptopt_cluster_enable() IS
+    'creates ptopt.cluster_evaluate, the PL/Proxy function behind options.cluster (superuser, after CREATE EXTENSION plproxy)';

@@ -7,6 +7,7 @@ packages=(
 	libcurl4-openssl-dev libjson-c-dev pkg-config gcc make    # build
 	libipc-run-perl                                           # TAP tests (PostgreSQL::Test::Cluster)
 	chromium nodejs                                           # browser test of the HTML reports
+	postgresql-15-plproxy                                     # options.cluster and t/011_plproxy.pl (optional at run time)
 )
 
 missing=()

@@ -19,7 +19,7 @@
 /* The keys a run's options object may carry. */
 static const char *const run_option_keys[] = {
 	"label", "objective", "fixed", "warm_start", "tpe", "backtest", "llm", "direction",
-	"time_limit", "workers", NULL
+	"time_limit", "workers", "warm_start_from", "cluster", NULL
 };
 
 /* True when key is one of run_option_keys. */

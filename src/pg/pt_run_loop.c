@@ -31,12 +31,15 @@
 #include "llm_strategy.h"
 #include "pt_alloc.h"
 #include "pt_alloc_pg.h"
+#include "pt_cluster.h"
 #include "pt_glue.h"
 #include "pt_objective_sql.h"
 #include "pt_llm.h"
 #include "pt_policy.h"
 #include "pt_run_state.h"
+#include "pt_run_scale.h"
 #include "pt_run_store.h"
+#include "pt_warm_start.h"
 #include "pt_trial_pool.h"
 #include "run_plan.h"
 #include "strategy.h"
@@ -131,7 +134,15 @@ build_run(RunState *st, const char *space, const char *strategy, const char *opt
 	st->history = PtHistoryCreate(st->plan->space, &err);
 	if (st->history == NULL)
 		PtRaise(&err);
-	st->objective = PtObjectiveOpen(objective, st->plan, policy);
+	/* options.cluster (scale branch): the nodes evaluate (pt_cluster.c); the objective may exist only there. */
+	{
+		char	   *cluster = PtOptionsString(options, "cluster");
+
+		if (cluster != NULL)
+			st->cluster = PtClusterOpen(cluster, space, options);
+		else
+			st->objective = PtObjectiveOpen(objective, st->plan, policy);
+	}
 	st->time_limit_s = st->plan->time_limit ? PtIntervalSeconds(st->plan->time_limit, "options.time_limit") : 0;
 	if (st->plan->workers > 1)
 	{
@@ -164,6 +175,30 @@ llm_model(RunState *st)
 	return st->llm.model;
 }
 
+/* Append one warm_start_from iteration (pt_warm_start.c) to the history, in the run context. */
+static void
+warm_trial(void *arg, const PtStoredIteration *it)
+{
+	RunState   *st = (RunState *) arg;
+	PtTrial		trial = {0};
+	PtError		err;
+	MemoryContext old = MemoryContextSwitchTo(st->run_cxt);
+
+	trial.x = palloc0(sizeof(double) * (st->plan->space->n_params + 1));
+	if (PtSpacePointFromJson(st->plan->space, it->params_json, "a warm_start_from iteration",
+							 PT_POINT_IGNORE_UNKNOWN, trial.x, &err) != PT_OK)
+		PtRaise(&err);
+	trial.iter = it->iter;
+	trial.status = it->status;
+	trial.score = PtRunStrategyScore(st, it->score);
+	trial.source = it->source;
+	trial.summary = (char *) it->summary;
+	if (PtHistoryAppend(st->history, &trial, &err) != PT_OK)
+		PtRaise(&err);
+	PtStrategyObserve(st->strategy, st->history, &st->history->trials[st->history->n - 1]);
+	MemoryContextSwitchTo(old);
+}
+
 /* Insert the run row of a new run and build what it needs (the trial workers before the row). */
 static void
 setup_new_run(RunState *st)
@@ -174,7 +209,7 @@ setup_new_run(RunState *st)
 	const char *options = PtRunSharedText(shared, PT_TEXT_OPTIONS);
 	const char *objective = PtRunSharedText(shared, PT_TEXT_OBJECTIVE);
 	char	   *policy;
-	PtRunRow	row;
+	PtRunRow	row = {0};
 
 	st->budget = shared->fixed->budget;
 	st->seed = shared->fixed->seed;
@@ -191,6 +226,8 @@ setup_new_run(RunState *st)
 	row.budget = st->budget;
 	row.llm_model = llm_model(st);
 	st->run_id = PtStoreInsertRun(&row);
+	/* options.warm_start_from (scale branch): earlier runs' ok iterations join the history first. */
+	PtWarmStartLoad(st->run_id, warm_trial, st);
 }
 
 /* The stored iterations of a resumed run, as read back, before the history is built. */
@@ -290,6 +327,7 @@ setup_resumed_run(RunState *st)
 	r.st = st;
 	/* The stored trials outlive this transaction: restore_trial keeps them in the run context. */
 	PtStoreLoadTrajectory(st->run_id, restore_trial, &r);
+	PtWarmStartLoad(st->run_id, warm_trial, st);	/* before the run's own iterations */
 	resume_point(st, &r);
 }
 

@@ -17,7 +17,9 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "pt_asktell.h"
 #include "pt_glue.h"
+#include "pt_run_scale.h"
 #include "pt_run_shared.h"
 #include "pt_run_store.h"
 
@@ -119,6 +121,8 @@ ptopt_cancel(PG_FUNCTION_ARGS)
 		pid = PtStoreRunWorkerPid(run_id);
 		if (pid != 0)
 			signalled = DatumGetBool(DirectFunctionCall1(pg_cancel_backend, Int32GetDatum(pid)));
+		else if (PtStoreRunIsExternal(run_id))
+			signalled = PtExternalRunCancel(run_id);	/* no worker: close the row here */
 	}
 	SPI_finish();
 	PG_RETURN_BOOL(signalled);

@@ -20,10 +20,12 @@
 #include "utils/jsonb.h"
 #include "utils/syscache.h"
 
+#include "pt_asktell.h"
 #include "pt_glue.h"
 #include "pt_llm.h"
 #include "pt_objective_sql.h"
 #include "pt_run_launch.h"
+#include "pt_run_scale.h"
 #include "pt_run_store.h"
 #include "run_plan.h"
 
@@ -103,7 +105,7 @@ validate(const char *space, const char *strategy, int32 budget, int64 seed, cons
 	PG_TRY();
 	{
 		check_strategy_settings(plan);
-		objective = PtObjectiveResolve(plan);
+		objective = PtRunResolveObjective(plan);
 		if (plan->time_limit != NULL)
 			(void) PtIntervalSeconds(plan->time_limit, "options.time_limit");
 	}
@@ -112,8 +114,22 @@ validate(const char *space, const char *strategy, int32 budget, int64 seed, cons
 		PtRunPlanFree(plan);
 	}
 	PG_END_TRY();
-	check_role_can_login();
+	PtRunCheckScaleOptions(space, options, objective);
+	if (strcmp(objective, PT_EXTERNAL_OBJECTIVE) != 0)
+		check_role_can_login();
 	return objective;
+}
+
+/* Refuse an external run where a worker would have to evaluate it. */
+static void
+refuse_external(const PtRunRequest *req, const char *function)
+{
+	if (strcmp(req->objective, PT_EXTERNAL_OBJECTIVE) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s cannot run a search whose objective is external", function),
+				 errdetail("No worker evaluates an external run: clients do, through ptopt_ask and ptopt_tell."),
+				 errhint("Start it with ptopt_start, then ask for iterations with ptopt_ask and record their results with ptopt_tell.")));
 }
 
 /* Read and check the arguments (space, strategy, budget, seed, options) of a new search. */
@@ -160,6 +176,12 @@ resume_request(FunctionCallInfo fcinfo, bool background)
 				 errmsg("run %lld does not exist", (long long) run_id),
 				 errdetail("Runs of other roles are not visible.")));
 	budget = PtStoreRunBudget(run_id);
+	if (PtStoreRunIsExternal(run_id))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("run %lld is evaluated outside the database and cannot be resumed", (long long) run_id),
+				 errhint("Start a new external run with options.warm_start_from = %lld to go on from its iterations.",
+						 (long long) run_id)));
 	if (strcmp(status, "running") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -240,6 +262,7 @@ ptopt_run(PG_FUNCTION_ARGS)
 
 	refuse_snapshot_isolation("ptopt_run");
 	req = new_request(fcinfo, false);
+	refuse_external(&req, "ptopt_run");
 	PG_RETURN_DATUM(run_and_wait(fcinfo, &req));
 }
 
@@ -249,6 +272,11 @@ ptopt_start(PG_FUNCTION_ARGS)
 {
 	PtRunRequest req = new_request(fcinfo, true);
 
+	/* An external run has no worker: its row is written here, in the caller's transaction. */
+	if (strcmp(req.objective, PT_EXTERNAL_OBJECTIVE) == 0)
+		PG_RETURN_INT64(PtExternalRunCreate(req.space, req.strategy, req.options,
+											PtOptionsString(req.options, "label"),
+											req.seed, req.budget));
 	PG_RETURN_INT64(run_in_background(&req));
 }
 

@@ -32,7 +32,8 @@ typedef struct PtRunState
 	int64		run_id;
 	PtRunPlan  *plan;
 	PtStrategy *strategy;
-	PtObjective *objective;
+	PtObjective *objective;		/* NULL when a cluster evaluates */
+	struct PtCluster *cluster;	/* options.cluster (pt_cluster.c), or NULL */
 	PtHistory  *history;
 	PtTrialPool *pool;			/* the trial workers (options.workers > 1), or NULL */
 	PtLlmSettings llm;			/* the ptopt.llm_* settings the strategy was created with */

@@ -35,9 +35,10 @@ jsonb_or_null(const char *s, char *null_flag)
 int64
 PtStoreInsertRun(const PtRunRow *row)
 {
-	Oid			types[9] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, INT8OID, INT4OID, TEXTOID};
-	Datum		values[9];
-	char		nulls[10] = "         ";
+	Oid			types[10] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, INT8OID, INT4OID,
+	TEXTOID, BOOLOID};
+	Datum		values[10];
+	char		nulls[11] = "          ";
 	bool		isnull;
 	int			rc;
 
@@ -50,11 +51,13 @@ PtStoreInsertRun(const PtRunRow *row)
 	values[6] = Int64GetDatum(row->seed);
 	values[7] = Int32GetDatum(row->budget);
 	values[8] = text_or_null(row->llm_model, &nulls[8]);
+	values[9] = BoolGetDatum(row->no_worker);
 	rc = SPI_execute_with_args("INSERT INTO ptopt.runs"
 							   " (label, strategy, objective, space, options, policy, seed, budget, llm_model, worker_pid)"
-							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, pg_catalog.pg_backend_pid())"
+							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+							   "         CASE WHEN NOT $10 THEN pg_catalog.pg_backend_pid() END)"
 							   " RETURNING run_id",
-							   9, types, values, nulls, false, 1);
+							   10, types, values, nulls, false, 1);
 	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "could not insert into ptopt.runs: %s", SPI_result_code_string(rc));
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -118,7 +121,7 @@ PtStoreSyncRun(int64 run_id, const char *status, const char *error, double elaps
 							   "     worker_pid = CASE WHEN $2 IS NULL THEN r.worker_pid END"
 							   " FROM (SELECT count(*)::integer AS n, coalesce(sum(t.tokens_in), 0)::bigint AS tin,"
 							   "              coalesce(sum(t.tokens_out), 0)::bigint AS tout"
-							   "         FROM ptopt.trajectory t WHERE t.run_id = $1) s"
+							   "         FROM ptopt.trajectory t WHERE t.run_id = $1 AND t.status <> 'pending') s"
 							   " LEFT JOIN LATERAL (SELECT t.score, t.iter, t.params, t.holdout_score"
 							   "                      FROM ptopt.trajectory t"
 							   "                     WHERE t.run_id = $1 AND t.status = 'ok'"
@@ -261,12 +264,15 @@ PtStoreLoadTrajectory(int64 run_id, void (*fn) (void *arg, const PtStoredIterati
 			PtStoredIteration it;
 			bool		isnull;
 			Datum		d;
+			char	   *status;
 
 			it.iter = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
 			it.params_json = SPI_getvalue(tup, desc, 2);
 			d = SPI_getbinval(tup, desc, 3, &isnull);
 			it.score = isnull ? 0 : DatumGetFloat8(d);
-			it.status = status_of(SPI_getvalue(tup, desc, 4));
+			status = SPI_getvalue(tup, desc, 4);
+			it.pending = strcmp(status, "pending") == 0;
+			it.status = it.pending ? PT_TRIAL_FAILED : status_of(status);
 			it.source = source_of(SPI_getvalue(tup, desc, 5));
 			it.summary = SPI_getvalue(tup, desc, 6);
 			it.reasoning = SPI_getvalue(tup, desc, 7);

@@ -24,6 +24,7 @@ typedef struct PtRunRow
 	int64		seed;
 	int			budget;
 	const char *llm_model;		/* the model an LLM run asks, or NULL */
+	bool		no_worker;		/* an external run: worker_pid stays NULL */
 } PtRunRow;
 
 typedef struct PtIterationRow
@@ -66,6 +67,7 @@ typedef struct PtStoredIteration
 	PtSource	source;
 	const char *summary;		/* or NULL */
 	const char *reasoning;		/* or NULL */
+	bool		pending;		/* asked by ptopt_ask, not told yet (status is then FAILED) */
 } PtStoredIteration;
 
 /* Insert a run row with status running; returns its run_id. */

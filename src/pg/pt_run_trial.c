@@ -21,6 +21,7 @@
 #include "utils/json.h"
 
 #include "pt_alloc.h"
+#include "pt_cluster.h"
 #include "pt_glue.h"
 #include "pt_run_state.h"
 #include "pt_run_store.h"
@@ -167,7 +168,10 @@ evaluate_here(PtRunState *st, Trial *t)
 	instr_time	start;
 
 	INSTR_TIME_SET_CURRENT(start);
-	t->rc = PtObjectiveEvaluate(st->objective, t->point, &t->eval, PtPgStop(), &t->err);
+	if (st->cluster != NULL)	/* options.cluster: one call to the node of this iteration */
+		t->rc = PtClusterEvaluateOne(st->cluster, t->iter, t->params, &t->eval, &t->err);
+	else
+		t->rc = PtObjectiveEvaluate(st->objective, t->point, &t->eval, PtPgStop(), &t->err);
 	if (t->rc == PT_ERR_CANCELLED)
 		PtRaise(&t->err);
 	{
@@ -236,7 +240,8 @@ score_holdout(PtRunState *st, Trial *t)
 	PtError		err;
 	int			rc;
 
-	if (!PtObjectiveHasHoldout(st->objective))
+	/* A clustered run (scale branch) opens no objective here: its nodes have no held-out call yet. */
+	if (st->objective == NULL || !PtObjectiveHasHoldout(st->objective))
 		return;
 	PtRunBeginStep();
 	rc = PtObjectiveEvaluateHoldout(st->objective, t->point, &holdout, PtPgStop(), &err);
