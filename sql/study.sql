@@ -41,3 +41,9 @@ SELECT extract(epoch FROM r.elapsed) >= 0.6 AS reached_limit,
 SELECT try($$SELECT ptopt_validate('{"x": {"low": 0, "high": 1}}', 'random', 5, 0, '{"objective": "quadratic", "time_limit": "soon"}')$$);
 SELECT try($$SELECT ptopt_validate('{"x": {"low": 0, "high": 1}}', 'random', 5, 0, '{"objective": "quadratic", "time_limit": "-5 minutes"}')$$);
 SELECT try($$SELECT ptopt_validate('{"x": {"low": 0, "high": 1}}', 'random', 5, 0, '{"time_limit": 60}')$$);
+
+-- ptopt_explain follows the direction: the minimised run's best is its lowest score.
+SELECT ptopt_explain(run_id) LIKE format('%% is iteration %s with score %%', best_iter) AS names_the_best,
+       best_score = (SELECT min(score) FROM ptopt.trajectory t WHERE t.run_id = r.run_id) AS which_is_the_lowest,
+       ptopt_explain(run_id) LIKE '%By fANOVA importance%' AS says_what_matters
+  FROM ptopt.runs r WHERE label = 'min';

@@ -24,6 +24,7 @@
 #include "pt_alloc.h"
 #include "pt_glue.h"
 #include "pt_llm.h"
+#include "pt_report_sql.h"
 
 PG_FUNCTION_INFO_V1(ptopt_explain);
 
@@ -31,11 +32,16 @@ PG_FUNCTION_INFO_V1(ptopt_explain);
 #define EXPLAIN_TERMS 6				/* sentences: half on parameters, half on report and score terms */
 #define EXPLAIN_RIVALS 5			/* iterations after the best sent to the model */
 
+/* +1, or -1 for a minimised run: "better" is sign * score, higher. */
+#define RUN_SIGN "(SELECT CASE WHEN options->>'direction' = 'minimize' THEN -1 ELSE 1 END" \
+	" FROM ptopt.runs WHERE run_id = $1)"
+
 /* Which numbers differ most between the best group and the rest (training terms only). */
 static const char *const separation_sql =
 	"WITH t AS (SELECT iter, score, params, report FROM ptopt.trajectory"
 	"            WHERE run_id = $1 AND status = 'ok' AND score IS NOT NULL AND score = score),"
-	" r AS (SELECT t.*, row_number() OVER (ORDER BY score DESC, iter) AS rk, count(*) OVER () AS n FROM t),"
+	" r AS (SELECT t.*, row_number() OVER (ORDER BY " RUN_SIGN " * score DESC, iter) AS rk,"
+	"              count(*) OVER () AS n FROM t),"
 	" g AS (SELECT r.*, rk <= greatest(1, ceil(n * $2::float8)) AS top FROM r),"
 	" v AS (SELECT 'parameter' AS kind, p.key, g.top,"
 	"              CASE jsonb_typeof(p.value) WHEN 'number' THEN p.value::text::float8"
@@ -70,6 +76,24 @@ num(double v)
 	return psprintf("%.4g", v);
 }
 
+/* A sentence on the fANOVA importance of the most important parameters, when it can be had. */
+static void
+append_importance(StringInfo b, int64 run_id)
+{
+	char	  **names;
+	double	   *importance;
+	PtError		err;
+	int			n = PtRunImportance(run_id, &names, &importance, &err);
+	int			i;
+
+	if (n <= 0)
+		return;
+	appendStringInfoString(b, " By fANOVA importance (Optuna's default evaluator) the score depends most on");
+	for (i = 0; i < n && i < EXPLAIN_TERMS / 2; i++)
+		appendStringInfo(b, "%s %s (%s)", i == 0 ? "" : ",", quote_identifier(names[i]), num(importance[i]));
+	appendStringInfoString(b, ".");
+}
+
 /* The sentences from the data; *best_iter receives the best iteration (0 when none). */
 static char *
 explain_from_data(int64 run_id, const char *strategy, int *best_iter, double *best_score)
@@ -87,8 +111,8 @@ explain_from_data(int64 run_id, const char *strategy, int *best_iter, double *be
 	if (SPI_execute_with_args("SELECT count(*) FILTER (WHERE status = 'ok' AND score IS NOT NULL AND score = score),"
 							  " count(*),"
 							  " (SELECT iter FROM ptopt.trajectory WHERE run_id = $1 AND status = 'ok'"
-							  "   AND score IS NOT NULL AND score = score ORDER BY score DESC, iter LIMIT 1),"
-							  " max(score) FILTER (WHERE status = 'ok' AND score = score),"
+							  "   AND score IS NOT NULL AND score = score ORDER BY " RUN_SIGN " * score DESC, iter LIMIT 1),"
+							  " (SELECT best_score FROM ptopt.runs WHERE run_id = $1),"
 							  " percentile_cont(0.5) WITHIN GROUP (ORDER BY score) FILTER (WHERE status = 'ok' AND score = score)"
 							  " FROM ptopt.trajectory WHERE run_id = $1",
 							  1, types, values, NULL, true, 0) != SPI_OK_SELECT)
@@ -145,6 +169,7 @@ explain_from_data(int64 run_id, const char *strategy, int *best_iter, double *be
 						 strcmp(kind, "score term") == 0 ? "Score term" : "Report term",
 						 quote_identifier(key), num(top), num(rest), num(effect));
 	}
+	append_importance(&b, run_id);
 	return b.data;
 }
 
@@ -161,7 +186,7 @@ explain_prompt(int64 run_id, int best_iter, const char *data_text, PtBuf *user)
 	PtBufAppend(user, "EXPLAIN why the best iteration of this search scored best.\n\n");
 	if (SPI_execute_with_args("SELECT iter, score, params::text, (report->'score_parts')::text, report->>'summary'"
 							  "  FROM ptopt.trajectory WHERE run_id = $1 AND status = 'ok' AND score = score"
-							  " ORDER BY score DESC, iter LIMIT $2",
+							  " ORDER BY " RUN_SIGN " * score DESC, iter LIMIT $2",
 							  2, types, values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "ptopt_explain: reading the best iterations failed");
 	for (i = 0; i < SPI_processed; i++)

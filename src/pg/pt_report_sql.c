@@ -21,6 +21,7 @@
 #include "importance.h"
 #include "pt_alloc.h"
 #include "pt_glue.h"
+#include "pt_report_sql.h"
 #include "report.h"
 #include "space.h"
 
@@ -305,23 +306,27 @@ ptopt_report_run(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(result);
 }
 
-/* ptopt_importance(run_id): one row per parameter, most important first. */
-Datum
-ptopt_importance(PG_FUNCTION_ARGS)
+/*
+ * The fANOVA importance of each searched parameter of a run, most important
+ * first (ties in space order), in the caller's memory context; returns the
+ * number of parameters, or -1 with err set when the run's iterations do not
+ * allow it (too few, scores that do not vary).  Raises when the run is not
+ * visible.
+ */
+int
+PtRunImportance(int64 run_id, char ***names_out, double **importance_out, PtError *err_out)
 {
-	int64		run_id = PG_GETARG_INT64(0);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	RunData		d;
 	PtError		err;
 	double	   *volatile importance = NULL;
 	volatile int rc = PT_OK;
 	int			np;
 	char	  **names;
+	double	   *sorted;
 	int		   *order;
 	int			i;
 	int			j;
 
-	InitMaterializedSRF(fcinfo, 0);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	memset(&d, 0, sizeof(d));
@@ -346,9 +351,13 @@ ptopt_importance(PG_FUNCTION_ARGS)
 		memcpy(names[i], d.run.param_names[i], len);
 	}
 	SPI_finish();
-	if (rc != PT_OK)
+	if (rc == PT_ERR_CANCELLED)
 		PtRaise(&err);
-	/* Most important first; ties in space order. */
+	if (rc != PT_OK)
+	{
+		*err_out = err;
+		return -1;
+	}
 	order = palloc(sizeof(int) * (np + 1));
 	for (i = 0; i < np; i++)
 	{
@@ -356,13 +365,40 @@ ptopt_importance(PG_FUNCTION_ARGS)
 			order[j] = order[j - 1];
 		order[j] = i;
 	}
+	*names_out = palloc(sizeof(char *) * (np + 1));
+	sorted = palloc(sizeof(double) * (np + 1));
+	for (i = 0; i < np; i++)
+	{
+		(*names_out)[i] = names[order[i]];
+		sorted[i] = importance[order[i]];
+	}
+	*importance_out = sorted;
+	return np;
+}
+
+/* ptopt_importance(run_id): one row per parameter, most important first. */
+Datum
+ptopt_importance(PG_FUNCTION_ARGS)
+{
+	int64		run_id = PG_GETARG_INT64(0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	  **names;
+	double	   *importance;
+	PtError		err;
+	int			np;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	np = PtRunImportance(run_id, &names, &importance, &err);
+	if (np < 0)
+		PtRaise(&err);
 	for (i = 0; i < np; i++)
 	{
 		Datum		values[2];
 		bool		nulls[2] = {false, false};
 
-		values[0] = CStringGetTextDatum(names[order[i]]);
-		values[1] = Float8GetDatum(importance[order[i]]);
+		values[0] = CStringGetTextDatum(names[i]);
+		values[1] = Float8GetDatum(importance[i]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
