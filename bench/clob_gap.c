@@ -62,7 +62,7 @@ search(const char *strategy, const PtSpace *space, uint64_t seed, int budget, co
 	PtError		err;
 	ClobSession *s = ClobSessionCreate(options, NULL, &err);
 	PtHistory  *h = PtHistoryCreate(space, &err);
-	PtStrategy *st = PtStrategyCreate(strategy, space, seed, "{}", &err);
+	PtStrategy *st = PtStrategyCreateFromText(strategy, space, seed, "{}", &err);
 	double	   *x = calloc((size_t) space->n_params, sizeof(double));
 	double		values[CLOB_N_PARAMS];
 	double		best_values[CLOB_N_PARAMS];
@@ -78,18 +78,18 @@ search(const char *strategy, const PtSpace *space, uint64_t seed, int budget, co
 	ClobSessionSetRunSeed(s, seed);
 	for (it = 1; it <= budget; it++)
 	{
-		PtProposal	prop = {x, PT_SOURCE_RANDOM, NULL, 0, 0};
+		PtProposal	prop = {.x = x, .source = PT_SOURCE_RANDOM};
 		PtTrial		t;
 		ClobResult	res;
 		char	   *json;
 
-		if (PtStrategyPropose(st, h, &prop, NULL, &err) != PT_OK)
+		if (PtStrategyPropose(st, h, it, &prop, NULL, &err) != PT_OK)
 		{
 			fprintf(stderr, "clob_gap: %s\n", err.message);
 			exit(1);
 		}
 		PtFree(prop.reasoning);
-		json = PtSpacePointToJson(space, x, NULL, &err);
+		json = PtSpacePointToJson(space, x, &err);
 		if (json == NULL || ClobParamsParse(json, values, &err) != PT_OK ||
 			ClobSessionRunValues(s, values, NULL, &res, &err) != PT_OK)
 		{
