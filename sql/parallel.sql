@@ -7,28 +7,18 @@ CREATE FUNCTION jittery(p jsonb) RETURNS float8 LANGUAGE sql AS $$
     SELECT pg_sleep(CASE WHEN (p->>'x')::float8 > 0 THEN 0.02 ELSE 0 END);
     SELECT -((p->>'x')::float8 - 1) ^ 2 - ((p->>'y')::float8 + 2) ^ 2 - CASE p->>'m' WHEN 'b' THEN 0 ELSE 3 END
 $$;
--- Every iteration's params, score and source agree between two labelled runs.
-CREATE FUNCTION same_points(a text, b text) RETURNS text LANGUAGE sql AS $$
-    SELECT format('%s iterations, %s differ', count(*),
-                  count(*) FILTER (WHERE ta.params IS DISTINCT FROM tb.params
-                                      OR ta.score IS DISTINCT FROM tb.score
-                                      OR ta.source IS DISTINCT FROM tb.source))
-      FROM ptopt.trajectory ta JOIN ptopt.runs ra ON ra.run_id = ta.run_id AND ra.label = a
-      FULL JOIN (SELECT t.* FROM ptopt.trajectory t JOIN ptopt.runs r ON r.run_id = t.run_id AND r.label = b) tb
-        ON tb.iter = ta.iter
-$$;
 
 -- Random search draws the same points whatever the number of workers.
 SELECT w, (SELECT status || ' ' || iterations
              FROM ptopt_run(:'space', 'random', 24, 3,
                             jsonb_build_object('objective', 'jittery', 'workers', w, 'label', 'random w' || w)))
   FROM unnest(ARRAY[1, 2, 4]) w;
-SELECT same_points('random w1', 'random w2') AS w1_w2, same_points('random w1', 'random w4') AS w1_w4;
+SELECT same_trajectory('random w1', 'random w2') AS w1_w2, same_trajectory('random w1', 'random w4') AS w1_w4;
 
 -- TPE with 4 workers (constant liar) gives the same trajectory on two runs with the same seed.
 SELECT status, iterations FROM ptopt_run(:'space', 'tpe', 32, 9, '{"objective": "jittery", "workers": 4, "label": "tpe w4 a"}');
 SELECT status, iterations FROM ptopt_run(:'space', 'tpe', 32, 9, '{"objective": "jittery", "workers": 4, "label": "tpe w4 b"}');
-SELECT same_points('tpe w4 a', 'tpe w4 b');
+SELECT same_trajectory('tpe w4 a', 'tpe w4 b');
 -- The liar changes proposals: within a batch TPE does not propose one point four times.
 SELECT count(DISTINCT params) = count(*) AS distinct_points
   FROM ptopt.trajectory t JOIN ptopt.runs r USING (run_id) WHERE r.label = 'tpe w4 a' AND t.iter > 10;
@@ -45,7 +35,7 @@ DELETE FROM ptopt.trajectory t USING ptopt.runs r
  WHERE r.run_id = t.run_id AND r.label = 'tpe w4 cut' AND t.iter IN (14, 16, 17, 18, 19, 20, 25, 30);
 UPDATE ptopt.runs SET status = 'cancelled' WHERE label = 'tpe w4 cut';
 SELECT status, iterations FROM ptopt_resume((SELECT run_id FROM ptopt.runs WHERE label = 'tpe w4 cut'));
-SELECT same_points('tpe w4 a', 'tpe w4 cut');
+SELECT same_trajectory('tpe w4 a', 'tpe w4 cut');
 
 -- Not enough background worker slots: a clear error before anything starts, no run row.
 SELECT regexp_replace(try($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 8, 0, '{"objective": "quadratic", "workers": 40, "label": "too many"}')$$),

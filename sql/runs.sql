@@ -36,16 +36,6 @@ CREATE FUNCTION cut_run(label text, keep integer) RETURNS void LANGUAGE sql AS $
      WHERE r.run_id = t.run_id AND r.label = cut_run.label AND t.iter > keep;
     UPDATE ptopt.runs SET status = 'cancelled', iterations = keep WHERE label = cut_run.label;
 $$;
--- The same trajectory: every iteration's params and score agree.
-CREATE FUNCTION same_trajectory(a text, b text) RETURNS text LANGUAGE sql AS $$
-    SELECT format('%s iterations, %s differ', count(*),
-                  count(*) FILTER (WHERE ta.params IS DISTINCT FROM tb.params
-                                      OR ta.score IS DISTINCT FROM tb.score
-                                      OR ta.source IS DISTINCT FROM tb.source))
-      FROM ptopt.trajectory ta JOIN ptopt.runs ra ON ra.run_id = ta.run_id AND ra.label = a
-      FULL JOIN (SELECT t.* FROM ptopt.trajectory t JOIN ptopt.runs r ON r.run_id = t.run_id AND r.label = b) tb
-        ON tb.iter = ta.iter
-$$;
 
 SELECT status FROM ptopt_run(:'space', 'random', 30, 11, '{"objective": "quadratic", "label": "random whole"}');
 SELECT status FROM ptopt_run(:'space', 'random', 30, 11, '{"objective": "quadratic", "label": "random cut"}');

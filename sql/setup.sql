@@ -15,6 +15,18 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
+-- same_trajectory(a, b): how many iterations two labelled runs share, and how many differ in
+-- params, score or source (resume and parallel runs must equal uninterrupted, serial ones).
+CREATE FUNCTION same_trajectory(a text, b text) RETURNS text LANGUAGE sql AS $$
+    SELECT format('%s iterations, %s differ', count(*),
+                  count(*) FILTER (WHERE ta.params IS DISTINCT FROM tb.params
+                                      OR ta.score IS DISTINCT FROM tb.score
+                                      OR ta.source IS DISTINCT FROM tb.source))
+      FROM ptopt.trajectory ta JOIN ptopt.runs ra ON ra.run_id = ta.run_id AND ra.label = a
+      FULL JOIN (SELECT t.* FROM ptopt.trajectory t JOIN ptopt.runs r ON r.run_id = t.run_id AND r.label = b) tb
+        ON tb.iter = ta.iter
+$$;
+
 -- The extension's objects.
 SELECT e.extname, e.extversion FROM pg_extension e WHERE e.extname = 'ptopt';
 SELECT c.relname, c.relkind, c.relrowsecurity
