@@ -393,8 +393,7 @@ COMMENT ON FUNCTION ptopt_compare(jsonb, text[], integer, integer, jsonb) IS
     'runs each strategy repeats times on the same objective and seeds; one row per strategy';
 
 ------------------------------------------------------------------------------
--- Reports, parameter importance and the progress view (branch "report").
--- Appended as one block; keep it together when merging.
+-- Reports, parameter importance and the progress view.
 ------------------------------------------------------------------------------
 
 CREATE FUNCTION ptopt_importance(run_id bigint)

@@ -12,9 +12,6 @@ use Test::More;
 use PtoptNode;
 use Time::HiRes qw(time sleep);
 
-# Set to 1 once the run loop stores PtProposal.refused as status 'refused' (the lead's merge).
-my $loop_stores_refused = 1;
-
 my $secret = 'sk-tap-SECRET-4242424242';
 my $dir = PostgreSQL::Test::Utils::tempdir();
 my $stub_py = File::Spec->rel2abs(dirname(__FILE__) . '/../test/llm_stub/llm_stub.py');
@@ -144,12 +141,8 @@ for my $provider ('openai', 'anthropic')
 	}
 	is(q_run("$p gated", q{count(*) FILTER (WHERE t.params::text ILIKE '%killswitch%')}), '0',
 		"$p: a gated key never reaches a stored point");
-  SKIP:
-	{
-		skip 'the run loop does not store PtProposal.refused yet', 1 unless $loop_stores_refused;
-		is(q_run("$p gated", q{string_agg(DISTINCT t.status, ',') || ' ' || count(t.score)}), 'refused 0',
-			"$p: gated proposals are refused iterations with no score");
-	}
+	is(q_run("$p gated", q{string_agg(DISTINCT t.status, ',') || ' ' || count(t.score)}), 'refused 0',
+		"$p: gated proposals are refused iterations with no score");
 	is(q_run("$p 500", q{string_agg(DISTINCT t.source, ',')}), 'llm_fallback',
 		"$p: a failing model gives llm_fallback iterations");
 

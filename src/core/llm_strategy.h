@@ -58,11 +58,4 @@ extern int	LlmStrategyPropose(void *state, const PtHistory *history, int iter, P
 /* Release the state. */
 extern void LlmStrategyFree(void *state);
 
-/*
- * Until the core branch passes PtStrategyInit through the vtable: the glue
- * points this at a function returning the current ptopt.llm_* settings, and
- * the vtable entries (llm_strategy_ops.c) read it.  NULL: none configured.
- */
-
-
 #endif							/* PTOPT_LLM_STRATEGY_H */
