@@ -450,7 +450,7 @@ LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION ptopt_world(text, bigint) IS
     'the synthetic market of a backtest scenario and seed: one row per exogenous event (exchange and local time, kind, side, price, size, order id, truth)';
 
--- LLM strategies (branch llm): the role that may reach the network, the
+-- LLM strategies: the role that may reach the network, the
 -- functions that do, and ptopt_explain.
 ------------------------------------------------------------------------------
 
