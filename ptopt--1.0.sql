@@ -218,7 +218,7 @@ AS 'MODULE_PATHNAME', 'ptopt_backtest'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION ptopt_backtest(jsonb, jsonb) IS 'one clob_v2 backtest, the same the optimizer runs; returns the ReportEnvelope';
 
--- The defaults shipped with 1.0 (BACKTEST.md); later changes carry a review reference.
+-- The defaults shipped with 1.0 (ptopt_params()); later changes carry a review reference.
 INSERT INTO ptopt.policy (key, value, review_ref)
 SELECT p.name, p."default", 'ptopt 1.0 defaults'
   FROM ptopt_params() p

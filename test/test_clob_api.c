@@ -129,7 +129,7 @@ test_tables(void)
 	CHECK(ok, "14 gated settings, each in a gate family, defaults are JSON");
 }
 
-/* The score of BACKTEST.md section 7 on hand-made metrics. */
+/* The score (docs/backtest.md, "The score") on hand-made metrics. */
 static void
 test_score(void)
 {
@@ -272,7 +272,7 @@ test_envelope_and_determinism(void)
 			all = false;
 			printf("# missing %s\n", keys[i]);
 		}
-	CHECK(all, "every metric of BACKTEST.md section 6 is in the envelope");
+	CHECK(all, "every metric of the envelope (src/clob/README.md) is in it");
 	v = path(env, "engine");
 	CHECK(v && strcmp(json_object_get_string(v), "clob_v2_synth") == 0, "engine clob_v2_synth");
 	v = path(env, "synthetic");

@@ -1,6 +1,6 @@
 /*
  * test_clob_honest.c — the properties that keep the backtest honest
- * (issue 9, BACKTEST.md section 7): doing nothing scores exactly 0, the
+ * (issue 9, docs/backtest.md "The score"): doing nothing scores exactly 0, the
  * score does not depend on a metric horizon the strategy chooses, orders
  * are sized to the headroom left, and the held-out worlds are fresh, in the
  * training mix, disjoint from training and absent from what a run reports.

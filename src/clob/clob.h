@@ -4,7 +4,8 @@
  * PostgreSQL-free.  A session holds the scenario, the seeds and the policy
  * snapshot, and caches each seed's exogenous event tape the first time it is
  * needed, so every trial of a run replays the same world (common random
- * numbers).  See ../../../shared/BACKTEST.md (the spec) and BENCHMARKS.md.
+ * numbers).  See docs/backtest.md (the model and
+ * its score), src/clob/README.md and BENCHMARKS.md.
  */
 #ifndef PTOPT_CLOB_H
 #define PTOPT_CLOB_H
@@ -22,7 +23,7 @@ typedef enum ClobParamKind
 	CLOB_PARAM_BOOL
 } ClobParamKind;
 
-/* One tunable parameter of the market maker (BACKTEST.md section 4). */
+/* One tunable parameter of the market maker (src/clob/README.md, "The replay"). */
 typedef struct ClobParamInfo
 {
 	const char *name;			/* "mm.half_spread_min_ticks" */

@@ -2,7 +2,7 @@
  * clob_internal.h — parameter, policy and score helpers shared inside src/clob.
  *
  * Internal (tests use them): decoding a parameter set into values, a policy
- * snapshot into a ClobPolicy, and the score of BACKTEST.md section 7.
+ * snapshot into a ClobPolicy, and the score of docs/backtest.md ("The score").
  */
 #ifndef PTOPT_CLOB_INTERNAL_H
 #define PTOPT_CLOB_INTERNAL_H
@@ -68,7 +68,7 @@ extern bool ClobSessionWorld(const ClobSession *session, int i, uint64_t *seed,
 /* Bytes held by the session's cached tapes and how many tapes are cached. */
 extern size_t ClobSessionTapeBytes(const ClobSession *session, int *n_tapes);
 
-/* The score of BACKTEST.md section 7 over n seeds' metrics. */
+/* The score (docs/backtest.md, "The score") over n seeds' metrics. */
 extern double ClobScore(const ClobSeedMetrics *m, int n, ClobScoreParts *parts);
 
 #endif							/* PTOPT_CLOB_INTERNAL_H */

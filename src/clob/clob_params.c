@@ -370,7 +370,7 @@ done:
 }
 
 /*
- * The score of BACKTEST.md section 7 (docs/backtest.md gives the reasons):
+ * The score (docs/backtest.md, "The score", gives the reasons):
  *     score = mean(r) - CLOB_RISK_LAMBDA * std(r) - CLOB_KILL_CHARGE * trips
  * with r_s = net_pnl_s / start_cash_s per world, std the population standard
  * deviation across worlds and trips the kill-switch trips per world.  Doing

@@ -4,7 +4,7 @@
  * A session fixes the scenario, the seeds and the policy; each seed's world
  * is generated the first time a trial needs it and kept, so every trial of a
  * run replays the same worlds.  A trial plays the training worlds and writes
- * the envelope of BACKTEST.md section 6 (ClobSessionRunValues, the run's
+ * the envelope of src/clob/README.md, "Accounting and metrics" (ClobSessionRunValues, the run's
  * path); held-out worlds, in the training mix with seeds derived from the
  * run seed, are scored apart (ClobSessionRunHoldout) or, for a direct call
  * whose options name holdout_seeds, added to the envelope (ClobSessionRun).

@@ -5,7 +5,7 @@
  * in-flight submits and cancels (entry and cancel latency), its reactions
  * to market data (feed latency) and fills (response latency), its re-quote
  * timer, the exchange's phases and a one-second sampler for the metrics.
- * The strategy (BACKTEST.md section 4) sees the book without its own orders,
+ * The strategy (src/clob/README.md, "The replay") sees the book without its own orders,
  * the public prints, and its own fills; it never sees the truth.
  */
 #include <math.h>

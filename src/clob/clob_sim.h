@@ -24,7 +24,7 @@
 #define CLOB_N_MARKOUTS 4			/* 1, 10, 60, 300 s */
 #define CLOB_STOP_EVERY 4096		/* events between stop polls */
 
-/* The tunable parameters, decoded (BACKTEST.md section 4). */
+/* The tunable parameters, decoded (src/clob/README.md, "The replay"). */
 typedef struct ClobMmParams
 {
 	int			half_spread_min_ticks;

@@ -1,5 +1,5 @@
 /*
- * llm_prompt.h — the prompt of the LLM strategies (LLM.md "The prompt").
+ * llm_prompt.h — the prompt of the LLM strategies (docs/architecture.md, "LLM strategies").
  *
  * System: what the backtest is, what the score rewards, the hard-gate rule.
  * User: the space, one JSON object per parameter (with its description);

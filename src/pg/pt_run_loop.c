@@ -1,5 +1,5 @@
 /*
- * pt_run_loop.c — the run loop, executed in the worker (DESIGN.md section 3).
+ * pt_run_loop.c — the run loop, executed in the worker (docs/architecture.md, "The run loop").
  *
  * One code path for every strategy: set up a new run or take over a stored
  * one, run its iterations (pt_run_trial.c: serially, or in batches on trial
