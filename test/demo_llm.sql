@@ -1,5 +1,5 @@
 -- The llm strategy in the demo: against the configured endpoint, or the stand-in.
-\echo '== The llm strategy, model':' :model 'at' :endpoint
+\echo '== The llm strategy, model' :model 'at' :endpoint
 \echo :label
 ALTER SYSTEM SET ptopt.llm_endpoint = :'endpoint';
 ALTER SYSTEM SET ptopt.llm_model = :'model';
@@ -9,7 +9,7 @@ SELECT pg_reload_conf();
 SELECT pg_sleep(0.2);
 SET ptopt.progress_notices = off;
 SELECT run_id, strategy, iterations, round(best_score::numeric, 5) AS best_score, status
-  FROM ptopt_run('{"mm.c_vol": {"low": 0, "high": 3}, "mm.layers": {"type": "int", "low": 1, "high": 4}}',
+  FROM ptopt_run('{"mm.c_vol": {"low": 0, "high": 2}, "mm.layers": {"type": "int", "low": 1, "high": 4}}',
                  'llm', 6, 1, '{"label": "demo llm"}');
 SELECT t.iter, round(t.score::numeric, 5) AS score, t.source, t.tokens_in, t.tokens_out, left(t.reasoning, 110) AS reasoning
   FROM ptopt.trajectory t JOIN ptopt.runs r USING (run_id)
