@@ -170,7 +170,7 @@ for my $provider ('openai', 'anthropic')
 my $explained = $node->safe_psql('postgres', q{
 	SET ROLE llm_member;
 	SELECT ptopt_explain(run_id) FROM ptopt.runs WHERE label = 'anthropic normal'});
-like($explained, qr/^Model stub \(its words\):\nStand-in explanation.*From the data: In this llm search/s,
+like($explained, qr/^The LLM endpoint.s answer \(model name "stub"\):\nStand-in explanation.*From the data: In this llm search/s,
 	'ptopt_explain: the model\'s answer, then the data');
 is($node->safe_psql('postgres', q{SELECT explanation LIKE 'Model stub%' FROM ptopt.runs WHERE label = 'anthropic normal'}),
 	't', 'ptopt_explain stored the answer in runs.explanation');

@@ -1,5 +1,5 @@
 -- The llm strategy in the demo: against the configured endpoint, or the stand-in.
-\echo '== The llm strategy, model' :model 'at' :endpoint
+\echo '== The llm strategy against' :endpoint '(model name' :model ')'
 \echo :label
 ALTER SYSTEM SET ptopt.llm_endpoint = :'endpoint';
 ALTER SYSTEM SET ptopt.llm_model = :'model';

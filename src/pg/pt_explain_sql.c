@@ -294,7 +294,8 @@ ptopt_explain(PG_FUNCTION_ARGS)
 	if (best_iter > 0 && PtLlmConfigured() && PtLlmUserAllowed())
 		answer = explain_with_model(run_id, best_iter, data_text, &model);
 	if (answer != NULL)
-		result = psprintf("Model %s (its words):\n%s\n\nFrom the data: %s", model, answer, data_text);
+		result = psprintf("The LLM endpoint's answer (model name \"%s\"):\n%s\n\nFrom the data: %s",
+						  model, answer, data_text);
 	else
 		result = data_text;
 	values[1] = CStringGetTextDatum(result);
