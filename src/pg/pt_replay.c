@@ -19,7 +19,7 @@
 #include "run_plan.h"
 #include "strategy.h"
 
-/* A stored row, kept until the lie (the worst ok score) is known. */
+/* A stored row, kept until every row is read. */
 typedef struct ReplayRow
 {
 	int			iter;
@@ -39,8 +39,6 @@ struct PtReplay
 	PtHistory  *history;
 	double	   *x;
 	double	   *point;
-	bool		have_ok;		/* some trial scored: pending points are ok trials at the lie */
-	double		lie;			/* the worst ok score */
 	ReplayRow  *rows;
 	int			n_rows;
 	int			cap_rows;
@@ -80,16 +78,15 @@ keep_row(void *arg, const PtStoredIteration *it)
 	row->pending = it->pending;
 	row->summary = it->summary ? pstrdup(it->summary) : NULL;
 	row->reasoning = it->reasoning ? pstrdup(it->reasoning) : NULL;
-	if (!it->pending && it->status == PT_TRIAL_OK)
-	{
-		r->lie = r->have_ok ? Min(r->lie, row->score) : row->score;
-		r->have_ok = true;
-	}
 	r->n_rows++;
 	MemoryContextSwitchTo(old);
 }
 
-/* Append a trial to the history (a pending one as the lie) and tell the strategy. */
+/*
+ * Append a trial to the history and tell the strategy; a pending one is in
+ * flight, so it joins as the constant liar does in a parallel batch (an ok
+ * trial at score -inf, as Optuna's constant_liar treats a running trial).
+ */
 static void
 append_trial(PtReplay *r, int iter, const double *x, PtTrialStatus status, double score,
 			 PtSource source, bool pending, char *summary, char *reasoning)
@@ -99,8 +96,8 @@ append_trial(PtReplay *r, int iter, const double *x, PtTrialStatus status, doubl
 
 	trial.iter = iter;
 	trial.x = (double *) x;
-	trial.status = pending ? (r->have_ok ? PT_TRIAL_OK : PT_TRIAL_FAILED) : status;
-	trial.score = pending ? (r->have_ok ? r->lie : 0) : score;
+	trial.status = pending ? PT_TRIAL_OK : status;
+	trial.score = pending ? -INFINITY : score;
 	trial.source = source;
 	trial.summary = summary;
 	trial.reasoning = reasoning;
