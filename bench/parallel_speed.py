@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""Wall-clock speed of parallel trials (options.workers), all cases in one run.
+
+    /usr/bin/python3 bench/parallel_speed.py [reps]      # default 5; needs python3-psycopg2
+
+Re-runs itself inside a throwaway cluster (pg_virtualenv -t -p PORT -o
+max_worker_processes=40, the installed ptopt; PTOPT_BENCH_PORT, default 5488).
+Cases, each repeated `reps` times with the worker counts interleaved:
+  clob:      ptopt_run(SPACE, 'tpe', 200, seed) with the default objective clob_v2 and the
+             default backtest options, workers 1 and 2 (seed = repetition, same seed for both)
+  quadratic: ptopt_run(2 floats, 'random', 2000, 1, objective quadratic), workers 1, 2, 4
+  sleep:     an SQL objective that sleeps 5 ms (no CPU), random, 320 trials, workers 1..16:
+             wall per batch minus 5 ms is the pool's overhead per batch
+Prints markdown tables and writes bench/out/parallel_speed.json.
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ENV = "PTOPT_BENCH_IN_CLUSTER"
+SPACE = {
+    "mm.half_spread_min_ticks": {"type": "int", "low": 1, "high": 5},
+    "mm.c_vol": {"type": "float", "low": 0, "high": 2},
+    "mm.gamma_skew": {"type": "float", "low": 0, "high": 2},
+    "mm.base_size_pusd": {"type": "float", "low": 5, "high": 500, "log": True},
+    "mm.layers": {"type": "int", "low": 1, "high": 5},
+}
+QUAD = {"x": {"type": "float", "low": -5, "high": 5}, "y": {"type": "float", "low": -5, "high": 5}}
+SLEEP_MS = 5.0
+
+
+def in_cluster():
+    if os.environ.get(ENV) == "1":
+        return
+    port = os.environ.get("PTOPT_BENCH_PORT", "5488")
+    cmd = ["pg_virtualenv", "-t", "-p", port, "-o", "max_worker_processes=40",
+           "env", f"{ENV}=1", sys.executable, os.path.abspath(__file__)] + sys.argv[1:]
+    print("# " + " ".join(cmd), file=sys.stderr, flush=True)
+    sys.exit(subprocess.run(cmd).returncode)
+
+
+in_cluster()
+import psycopg2  # noqa: E402
+
+db = psycopg2.connect("")
+db.autocommit = True
+cur = db.cursor()
+cur.execute("CREATE EXTENSION IF NOT EXISTS ptopt")
+cur.execute("SET ptopt.progress_notices = off")
+cur.execute("CREATE OR REPLACE FUNCTION sleep5(p jsonb) RETURNS float8 LANGUAGE sql AS "
+            f"$$ SELECT pg_sleep({SLEEP_MS / 1000.0}); SELECT (p->>'x')::float8 $$")
+
+
+def run(space, strategy, budget, seed, options):
+    """One ptopt_run: wall seconds (client side) and its trajectory's timings."""
+    load = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    cur.execute("SELECT run_id, status, iterations FROM ptopt_run(%s::jsonb, %s, %s, %s, %s::jsonb)",
+                (json.dumps(space), strategy, budget, seed, json.dumps(options)))
+    wall = time.perf_counter() - t0
+    run_id, status, iters = cur.fetchone()
+    if status != "done" or iters != budget:
+        raise RuntimeError(f"run {run_id}: {status} {iters}")
+    cur.execute("SELECT coalesce(propose_ms, 0), elapsed_ms FROM ptopt.trajectory WHERE run_id = %s "
+                "ORDER BY iter", (run_id,))
+    rows = cur.fetchall()
+    return {"run_id": run_id, "wall_s": wall, "load1": load,
+            "propose_ms": [r[0] for r in rows], "elapsed_ms": [r[1] for r in rows]}
+
+
+def main():
+    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    out = {"reps": reps, "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+           "clob": {1: [], 2: []}, "quadratic": {1: [], 2: [], 4: []},
+           "sleep": {1: [], 2: [], 4: [], 8: [], 16: []}}
+    for rep in range(reps):
+        for w in (1, 2):
+            r = run(SPACE, "tpe", 200, rep, {"workers": w, "label": f"clob w{w} r{rep}"})
+            out["clob"][w].append(r)
+            print(f"# clob tpe seed {rep} workers {w}: {r['wall_s']:.2f} s (load {r['load1']:.2f})",
+                  file=sys.stderr, flush=True)
+        for w in (1, 2, 4):
+            r = run(QUAD, "random", 2000, 1, {"objective": "quadratic", "workers": w})
+            out["quadratic"][w].append(r)
+            print(f"# quadratic workers {w}: {r['wall_s']:.3f} s", file=sys.stderr, flush=True)
+        for w in (1, 2, 4, 8, 16):
+            r = run({"x": {"type": "float", "low": 0, "high": 1}}, "random", 320, 1,
+                    {"objective": "sleep5", "workers": w})
+            out["sleep"][w].append(r)
+            print(f"# sleep workers {w}: {r['wall_s']:.3f} s", file=sys.stderr, flush=True)
+    out["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    med = statistics.median
+    md = [f"Run {out['started']} – {out['finished']}, {reps} repetitions, cases interleaved; "
+          f"load average (1 min) at run starts: median "
+          f"{med([r['load1'] for c in ('clob', 'quadratic', 'sleep') for w in out[c] for r in out[c][w]]):.2f}, "
+          f"max {max(r['load1'] for c in ('clob', 'quadratic', 'sleep') for w in out[c] for r in out[c][w]):.2f}.", ""]
+    md += ["| CLOB TPE, 200 trials | wall s (median) | all runs | speed-up (median of w1 / median) | "
+           "eval ms per trial (median) | propose ms per trial (mean) |", "|---|---:|---|---:|---:|---:|"]
+    w1 = med([r["wall_s"] for r in out["clob"][1]])
+    for w in (1, 2):
+        rs = out["clob"][w]
+        walls = [r["wall_s"] for r in rs]
+        ev = med([e - p for r in rs for e, p in zip(r["elapsed_ms"], r["propose_ms"])])
+        pr = statistics.mean([p for r in rs for p in r["propose_ms"]])
+        md.append(f"| workers {w} | {med(walls):.2f} | {' / '.join(f'{x:.2f}' for x in walls)} | "
+                  f"{w1 / med(walls):.2f}x | {ev:.1f} | {pr:.2f} |")
+    ratios = [a["wall_s"] / b["wall_s"] for a, b in zip(out["clob"][1], out["clob"][2])]
+    md += ["", f"Per-seed speed-up (same seed, w1 / w2): {' / '.join(f'{x:.2f}' for x in ratios)}; "
+           f"median {med(ratios):.2f}x.", ""]
+    md += ["| quadratic, random, 2000 trials | ms per trial (median) | ms per batch | all runs (ms per trial) |",
+           "|---|---:|---:|---|"]
+    for w in (1, 2, 4):
+        per = [r["wall_s"] * 1000 / 2000 for r in out["quadratic"][w]]
+        md.append(f"| workers {w} | {med(per):.3f} | {med(per) * w:.3f} | {' / '.join(f'{x:.3f}' for x in per)} |")
+    md += ["", f"| {SLEEP_MS:g} ms sleep objective, random, 320 trials | wall s (median) | ms per batch | "
+           f"overhead per batch (ms per batch − {SLEEP_MS:g}) | speed-up over workers 1 |",
+           "|---|---:|---:|---:|---:|"]
+    s1 = med([r["wall_s"] for r in out["sleep"][1]])
+    for w in (1, 2, 4, 8, 16):
+        wall = med([r["wall_s"] for r in out["sleep"][w]])
+        per_batch = wall * 1000 / (320 / w)
+        md.append(f"| workers {w} | {wall:.3f} | {per_batch:.2f} | {per_batch - SLEEP_MS:.2f} | {s1 / wall:.2f}x |")
+    text = "\n".join(md)
+    print(text)
+    os.makedirs(os.path.join(HERE, "out"), exist_ok=True)
+    with open(os.path.join(HERE, "out", "parallel_speed.json"), "w") as f:
+        json.dump(out, f)
+    with open(os.path.join(HERE, "out", "parallel_speed.md"), "w") as f:
+        f.write(text + "\n")
+
+
+main()
