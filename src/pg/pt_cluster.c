@@ -329,11 +329,12 @@ batch_row(PtCluster *c, int row, PtClusterResult *r, MemoryContext cxt)
 	if (sqlstate != NULL)
 	{
 		/* The node caught its objective's error: the trial failed with it. */
+		char	   *message = row_text(row, 7, cxt);
 		char	   *detail = row_text(row, 8, cxt);
 		char	   *hint = row_text(row, 9, cxt);
 
 		r->ok = false;
-		PtErrorSet(&r->err, PT_ERR_INVALID_PARAMETER, "%s", row_text(row, 7, cxt) ? row_text(row, 7, cxt) : "");
+		PtErrorSet(&r->err, PT_ERR_INVALID_PARAMETER, "%s", message ? message : "");
 		if (detail != NULL)
 			PtErrorDetail(&r->err, "%s", detail);
 		if (hint != NULL)
@@ -461,9 +462,10 @@ PtClusterEvaluateBatch(PtCluster *cluster, int n, const int *iters, const char *
 		CurrentResourceOwner = owner;
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED || edata->elevel > ERROR)
 			ReThrowError(edata);
-		ereport(DEBUG1,
-				(errmsg_internal("ptopt: batch call on cluster \"%s\" failed, evaluating its %d trials one by one: %s",
-								 cluster->name, n, edata->message)));
+		ereport(LOG,
+				(errmsg("ptopt: a batch call on cluster \"%s\" failed, evaluating its %d trials one at a time",
+						cluster->name, n),
+				 errdetail("The call failed with: %s", edata->message ? edata->message : "no message")));
 		FreeErrorData(edata);
 		failed = true;
 	}
