@@ -147,6 +147,40 @@ cmp_ok($coord->safe_psql('postgres', q{
 	$coord->safe_psql('postgres', q{SELECT extract(epoch FROM elapsed) FROM ptopt.runs WHERE label = 'spread'}),
 	'the batched run took less time than the serial one');
 
+# An objective's error in a batch fails that trial only, with the node's SQLSTATE, message and
+# hint, and is caught on the node: nothing is evaluated twice (the sequence counts the calls).
+for my $n (@nodes)
+{
+	$n->safe_psql('postgres', q{
+		CREATE SEQUENCE calls;
+		CREATE FUNCTION picky(p jsonb) RETURNS float8 LANGUAGE plpgsql AS $$
+		BEGIN
+			PERFORM nextval('calls');
+			IF (p->>'x')::float8 > 0.5 THEN
+				RAISE EXCEPTION 'x is too big' USING ERRCODE = 'numeric_value_out_of_range', HINT = 'Keep x small.';
+			END IF;
+			RETURN (p->>'x')::float8;
+		END $$;
+	});
+}
+is($coord->safe_psql('postgres', q{
+	SET ptopt.progress_notices = off;
+	SELECT status, iterations FROM ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 12, 3,
+	       '{"objective": "picky", "cluster": "trials", "workers": 3, "label": "picky"}')}),
+	'done|12', 'a batched run whose objective fails on some points is done');
+is($coord->safe_psql('postgres', q{
+	SELECT count(*) FILTER (WHERE (t.params->>'x')::float8 > 0.5) =
+	         count(*) FILTER (WHERE t.status = 'failed' AND t.report->'error'->>'sqlstate' = '22003'
+	                            AND t.report->'error'->>'message' = 'x is too big'
+	                            AND t.report->'error'->>'hint' = 'Keep x small.'),
+	       count(*) FILTER (WHERE t.status = 'ok') = count(*) FILTER (WHERE (t.params->>'x')::float8 <= 0.5),
+	       count(*) FILTER (WHERE t.status = 'failed') > 0
+	  FROM ptopt.trajectory t JOIN ptopt.runs r USING (run_id) WHERE r.label = 'picky'}),
+	't|t|t', 'the points above 0.5 failed with the node\'s error, the others scored');
+my $calls = 0;
+$calls += $_->safe_psql('postgres', "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM calls") for @nodes;
+is($calls, 12, 'each trial was evaluated once: the batch call did not fail as a whole');
+
 # 4. A node stops mid-run with workers = 3: its trials fail with the reason, the others go on.
 $_->safe_psql('postgres', 'TRUNCATE evals') for @nodes;
 $run = $coord->safe_psql('postgres', q{
