@@ -183,6 +183,7 @@ is($calls, 12, 'each trial was evaluated once: the batch call did not fail as a 
 
 # 4. A node stops mid-run with workers = 3: its trials fail with the reason, the others go on.
 $_->safe_psql('postgres', 'TRUNCATE evals') for @nodes;
+my $log_offset = -s $coord->logfile;
 $run = $coord->safe_psql('postgres', q{
 	SELECT ptopt_start('{"x": {"low": 0, "high": 1}}', 'random', 45, 1,
 	                   '{"objective": "counted", "cluster": "trials", "workers": 3, "label": "batched node down"}')});
@@ -210,6 +211,12 @@ my @ok = split /\n/, $coord->safe_psql('postgres', qq{
 	SELECT (params ->> 'x')::float8::text FROM ptopt.trajectory WHERE run_id = $run AND status = 'ok'});
 is(scalar(grep { !$on_nodes{$_} } @ok), 0, 'every ok row was evaluated on a node');
 is(scalar(keys %on_nodes), scalar(@ok), 'nothing lost: each point a node evaluated is an ok row');
+my $evaluations = 0;
+$evaluations += $_->safe_psql('postgres', 'SELECT count(*) FROM evals') for @nodes;
+cmp_ok($evaluations - scalar(@ok), '<=', 2,
+	'the outage cost the healthy nodes one batch evaluated twice at most (' . ($evaluations - scalar(@ok)) . ' here)');
+my $fallbacks = () = substr(slurp_file($coord->logfile), $log_offset) =~ /a batch call on cluster "trials" failed/g;
+cmp_ok($fallbacks, '<=', 2, "the down node was left out of the next batch calls ($fallbacks batch calls failed)");
 is($coord->safe_psql('postgres', qq{
 	SELECT count(*) = 45 AND count(DISTINCT iter) = 45 FROM ptopt.trajectory WHERE run_id = $run}),
 	't', '45 distinct iterations stored, none twice');

@@ -15,7 +15,10 @@
  * node down, a connection lost), the batch is evaluated again trial by trial
  * as above, so the healthy nodes' trials of that batch are evaluated a second
  * time (only the second result is kept) and the failing node's trials fail
- * with its reason.
+ * with its reason.  A node whose every trial failed then is left out of the
+ * next batch calls and asked trial by trial after them, until it answers
+ * again: an outage costs the healthy nodes one batch evaluated twice, not
+ * one per batch.
  */
 #include "postgres.h"
 
@@ -44,6 +47,7 @@ struct PtCluster
 	char	   *options_json;	/* objective, fixed and backtest only: what a node needs */
 	int			n_nodes;
 	int		   *parts;			/* the first partition of each node */
+	bool	   *down;			/* per node: every trial of its last one-by-one call failed */
 };
 
 /* A boolean column of the first result row. */
@@ -194,6 +198,7 @@ PtClusterOpen(const char *name, const char *space_json, const char *options_json
 	c->space_json = MemoryContextStrdup(TopMemoryContext, space_json);
 	c->options_json = node_options(options_json);
 	c->n_nodes = read_nodes(name, &c->parts);
+	c->down = MemoryContextAllocZero(TopMemoryContext, sizeof(bool) * c->n_nodes);
 	return c;
 }
 
@@ -423,24 +428,15 @@ call_batch(PtCluster *c, int n, const int *iters, const char *const *params_json
 	SPI_freetuptable(SPI_tuptable);
 }
 
-/* Evaluate n parameter sets on the cluster at once; trial by trial when the call fails as a whole. */
-void
-PtClusterEvaluateBatch(PtCluster *cluster, int n, const int *iters, const char *const *params_json,
-					   PtClusterResult *results)
+/* One batch call in a subtransaction: true when it answered for every trial, false when it failed as a whole. */
+static bool
+try_batch(PtCluster *cluster, int n, const int *iters, const char *const *params_json,
+		  PtClusterResult *results)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool failed = false;
-	int			i;
+	volatile bool ok = true;
 
-	if (n == 0)
-		return;
-	CHECK_FOR_INTERRUPTS();
-	for (i = 0; i < n; i++)
-	{
-		memset(&results[i], 0, sizeof(results[i]));
-		results[i].node = (int) (((int64) iters[i] - 1) % cluster->n_nodes);
-	}
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
@@ -467,11 +463,86 @@ PtClusterEvaluateBatch(PtCluster *cluster, int n, const int *iters, const char *
 						cluster->name, n),
 				 errdetail("The call failed with: %s", edata->message ? edata->message : "no message")));
 		FreeErrorData(edata);
-		failed = true;
+		ok = false;
 	}
 	PG_END_TRY();
-	if (failed)
-		PtClusterEvaluate(cluster, n, iters, params_json, results);
+	return ok;
+}
+
+/*
+ * Trial by trial (PtClusterEvaluate) the trials idx[0..n-1] of a batch, then
+ * mark down each of their nodes whose every trial failed, and up the others.
+ */
+static void
+evaluate_one_by_one(PtCluster *cluster, int n, const int *idx, const int *iters,
+					const char *const *params_json, PtClusterResult *results)
+{
+	int		   *sub_iters = palloc(sizeof(int) * n);
+	const char **sub_params = palloc(sizeof(char *) * n);
+	PtClusterResult *sub = palloc0(sizeof(PtClusterResult) * n);
+	bool	   *answered = palloc0(sizeof(bool) * cluster->n_nodes);
+	bool	   *asked = palloc0(sizeof(bool) * cluster->n_nodes);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		sub_iters[i] = iters[idx[i]];
+		sub_params[i] = params_json[idx[i]];
+	}
+	PtClusterEvaluate(cluster, n, sub_iters, sub_params, sub);
+	for (i = 0; i < n; i++)
+	{
+		results[idx[i]] = sub[i];
+		asked[sub[i].node] = true;
+		if (sub[i].ok)
+			answered[sub[i].node] = true;
+	}
+	for (i = 0; i < cluster->n_nodes; i++)
+		if (asked[i])
+			cluster->down[i] = !answered[i];
+}
+
+/* Evaluate n parameter sets on the cluster at once; see pt_cluster.h. */
+void
+PtClusterEvaluateBatch(PtCluster *cluster, int n, const int *iters, const char *const *params_json,
+					   PtClusterResult *results)
+{
+	int		   *up_idx = palloc(sizeof(int) * Max(n, 1));
+	int		   *down_idx = palloc(sizeof(int) * Max(n, 1));
+	int		   *up_iters = palloc(sizeof(int) * Max(n, 1));
+	const char **up_params = palloc(sizeof(char *) * Max(n, 1));
+	PtClusterResult *up = palloc0(sizeof(PtClusterResult) * Max(n, 1));
+	int			n_up = 0;
+	int			n_down = 0;
+	int			i;
+
+	CHECK_FOR_INTERRUPTS();
+	for (i = 0; i < n; i++)
+	{
+		memset(&results[i], 0, sizeof(results[i]));
+		results[i].node = (int) (((int64) iters[i] - 1) % cluster->n_nodes);
+		if (cluster->down[results[i].node])
+			down_idx[n_down++] = i;
+		else
+		{
+			up_idx[n_up] = i;
+			up_iters[n_up] = iters[i];
+			up_params[n_up] = params_json[i];
+			up[n_up].node = results[i].node;
+			n_up++;
+		}
+	}
+	if (n_up > 0)
+	{
+		if (try_batch(cluster, n_up, up_iters, up_params, up))
+			for (i = 0; i < n_up; i++)
+				results[up_idx[i]] = up[i];
+		else
+			evaluate_one_by_one(cluster, n_up, up_idx, iters, params_json, results);
+	}
+	/* A node that failed a whole batch is asked trial by trial until it answers again. */
+	if (n_down > 0)
+		evaluate_one_by_one(cluster, n_down, down_idx, iters, params_json, results);
 }
 
 /*

@@ -67,8 +67,10 @@ extern void PtClusterEvaluate(PtCluster *cluster, int n, const int *iters,
  * as a whole (a node down, a connection lost), the batch is evaluated again
  * with PtClusterEvaluate, so each trial ends with the result of exactly one
  * call (the healthy nodes' trials are evaluated twice, the first results
- * dropped).  A cancel is re-thrown.  Expects an SPI connection and a
- * transaction.
+ * dropped).  A node whose every trial failed in that second pass is marked
+ * down: later batches leave it out of the call and send its trials one at a
+ * time after it, until one succeeds.  A cancel is re-thrown.  Expects an SPI
+ * connection and a transaction.
  */
 extern void PtClusterEvaluateBatch(PtCluster *cluster, int n, const int *iters,
 								   const char *const *params_json, PtClusterResult *results);
