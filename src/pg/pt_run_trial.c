@@ -7,9 +7,10 @@
  * constant liar, as Optuna's constant_liar); the trial workers evaluate them
  * at once; each outcome is written as it comes back; then the batch joins the
  * history in iteration order.  A clustered run (options.cluster) has no trial
- * workers: one PL/Proxy call evaluates the batch on the nodes at once.  Proposals depend only on (seed, iteration,
- * history), so the same seed and the same workers give the same trajectory
- * whatever the timing.
+ * workers: one PL/Proxy call evaluates the batch on the nodes at once.
+ * Proposals depend only on (seed, iteration, history), so the same seed and
+ * the same workers give the same trajectory whatever the timing, clustered or
+ * not.
  */
 #include "postgres.h"
 
@@ -312,10 +313,12 @@ static void
 evaluate_on_cluster(PtRunState *st, Trial **todo, int n)
 {
 	int		   *iters = palloc(sizeof(int) * Max(n, 1));
-	const char **params = palloc(sizeof(char *) * Max(n, 1));
+	const char **params = palloc(sizeof(const char *) * Max(n, 1));
 	PtClusterResult *results = palloc0(sizeof(PtClusterResult) * Max(n, 1));
 	int			i;
 
+	if (n == 0)
+		return;
 	for (i = 0; i < n; i++)
 	{
 		iters[i] = todo[i]->iter;
