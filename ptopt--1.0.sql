@@ -517,11 +517,56 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION ptopt_evaluate(jsonb, jsonb, jsonb) IS
     'scores one parameter set with the objective of options (built-in or a SQL function); returns {"score": ...} or the ReportEnvelope';
 
+-- Several evaluations on one node, each in a subtransaction of its own: what a node of a
+-- cluster runs for its share of a batch (options.workers).  An error of the objective is
+-- caught and returned as error {sqlstate, message, detail, hint}, so one trial's error
+-- leaves the others of the batch scored; a cancel is not caught.
+CREATE FUNCTION ptopt_evaluate_batch(space jsonb, iters integer[], params jsonb[],
+                                     options jsonb DEFAULT '{}')
+RETURNS TABLE (iter integer, result jsonb, error jsonb, elapsed_ms float8)
+LANGUAGE plpgsql VOLATILE
+AS $fn$
+DECLARE
+    i integer;
+    started timestamptz;
+    e_state text;
+    e_message text;
+    e_detail text;
+    e_hint text;
+BEGIN
+    IF iters IS NULL OR params IS NULL OR cardinality(iters) <> cardinality(params) THEN
+        RAISE EXCEPTION 'iters and params must be arrays of the same length'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Element i of params is the parameter set of iteration iters[i].';
+    END IF;
+    FOR i IN 1 .. cardinality(iters) LOOP
+        iter := iters[i];
+        started := pg_catalog.clock_timestamp();
+        BEGIN
+            result := ptopt_evaluate(space, params[i], options);
+            error := NULL;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_message = MESSAGE_TEXT,
+                                    e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
+            result := NULL;
+            error := pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                         'sqlstate', e_state, 'message', e_message,
+                         'detail', NULLIF(e_detail, ''), 'hint', NULLIF(e_hint, '')));
+        END;
+        elapsed_ms := EXTRACT(epoch FROM pg_catalog.clock_timestamp() - started) * 1000;
+        RETURN NEXT;
+    END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION ptopt_evaluate_batch(jsonb, integer[], jsonb[], jsonb) IS
+    'scores several parameter sets as ptopt_evaluate does, one row per iteration; an objective''s error is returned in error, not raised';
+
 -- The cluster name a proxy call runs on (PL/Proxy takes a dynamic name from a function).
 CREATE FUNCTION ptopt.cluster_name(cluster text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT $1';
 
--- Creates ptopt.cluster_evaluate, the PL/Proxy function a run with options.cluster calls.
+-- Creates ptopt.cluster_evaluate and ptopt.cluster_evaluate_batch, the PL/Proxy functions a run
+-- with options.cluster calls (one trial at a time, or a batch of options.workers at once).
 -- PL/Proxy is an untrusted language: a superuser runs this once per database, after
 -- CREATE EXTENSION plproxy.
 CREATE FUNCTION ptopt_cluster_enable() RETURNS void
@@ -548,8 +593,23 @@ BEGIN
     COMMENT ON FUNCTION ptopt.cluster_evaluate(text, integer, jsonb, jsonb, jsonb) IS
         'one evaluation on partition part of a PL/Proxy cluster (created by ptopt_cluster_enable)';
     GRANT EXECUTE ON FUNCTION ptopt.cluster_evaluate(text, integer, jsonb, jsonb, jsonb) TO PUBLIC;
+    -- A batch: each partition of parts gets its share of iters and params, all at once.
+    EXECUTE $sql$
+        CREATE OR REPLACE FUNCTION ptopt.cluster_evaluate_batch(cluster text, parts integer[], space jsonb,
+                                                                iters integer[], params jsonb[],
+                                                                options jsonb)
+        RETURNS TABLE (iter integer, result jsonb, error jsonb, elapsed_ms float8)
+        LANGUAGE plproxy AS $$
+            CLUSTER ptopt.cluster_name(cluster);
+            SPLIT parts, iters, params;
+            RUN ON parts;
+            SELECT iter, result, error, elapsed_ms FROM ptopt_evaluate_batch(space, iters, params, options);
+        $$ $sql$;
+    COMMENT ON FUNCTION ptopt.cluster_evaluate_batch(text, integer[], jsonb, integer[], jsonb[], jsonb) IS
+        'a batch of evaluations, element i on partition parts[i] of a PL/Proxy cluster, the partitions at once (created by ptopt_cluster_enable)';
+    GRANT EXECUTE ON FUNCTION ptopt.cluster_evaluate_batch(text, integer[], jsonb, integer[], jsonb[], jsonb) TO PUBLIC;
 END
 $fn$;
 REVOKE ALL ON FUNCTION ptopt_cluster_enable() FROM PUBLIC;
 COMMENT ON FUNCTION ptopt_cluster_enable() IS
-    'creates ptopt.cluster_evaluate, the PL/Proxy function behind options.cluster (superuser, after CREATE EXTENSION plproxy)';
+    'creates ptopt.cluster_evaluate and ptopt.cluster_evaluate_batch, the PL/Proxy functions behind options.cluster (superuser, after CREATE EXTENSION plproxy)';

@@ -74,7 +74,7 @@ SELECT ptopt_start('{"x": {"low": 0, "high": 1}}', 'tpe', 2, 0,
 SELECT count(*) FROM (SELECT ptopt_tell(:low, a.iter, to_jsonb(10 - a.iter)) FROM ptopt_ask(:low, 2) a) t;
 SELECT status, best_iter, best_score FROM ptopt.runs WHERE run_id = :low;
 
--- An external run has no workers; a clustered run has none yet.
+-- An external run has no workers; a clustered run may have them (here refused only for want of PL/Proxy).
 SELECT try($$SELECT ptopt_start('{"x": {"low": 0, "high": 1}}', 'random', 2, 0, '{"objective": "external", "workers": 2}')$$);
 SELECT try($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 2, 0, '{"objective": "quadratic", "cluster": "trials", "workers": 2}')$$);
 
@@ -163,6 +163,14 @@ END $$;
 SELECT ptopt_evaluate('{"x": {"low": 0, "high": 1}}', '{"x": 0.25}', '{"objective": "fails_on_big"}');
 SELECT try($$SELECT ptopt_evaluate('{"x": {"low": 0, "high": 1}}', '{"x": 0.75}', '{"objective": "fails_on_big"}')$$);
 SELECT try($$SELECT ptopt_evaluate('{"x": {"low": 0, "high": 1}}', '{"x": 2}', '{"objective": "fails_on_big"}')$$);
+
+-- ptopt_evaluate_batch: a node's share of a batch; an objective's error fails its row only.
+SELECT iter, result, error, elapsed_ms >= 0 AS timed
+  FROM ptopt_evaluate_batch('{"x": {"low": 0, "high": 1}}', '{4, 7, 10}',
+                            ARRAY['{"x": 0.25}', '{"x": 0.75}', '{"x": 0.5}']::jsonb[],
+                            '{"objective": "fails_on_big"}');
+SELECT count(*) FROM ptopt_evaluate_batch('{"x": {"low": 0, "high": 1}}', '{}', '{}', '{"objective": "fails_on_big"}');
+SELECT try($$SELECT ptopt_evaluate_batch('{"x": {"low": 0, "high": 1}}', '{1, 2}', ARRAY['{"x": 0.25}']::jsonb[], '{"objective": "fails_on_big"}')$$);
 
 -- options.cluster needs PL/Proxy; the error names the package.
 SELECT try($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 2, 0, '{"objective": "quadratic", "cluster": "trials"}')$$);

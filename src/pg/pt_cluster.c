@@ -1,12 +1,24 @@
 /*
  * pt_cluster.c — evaluating trials on the nodes of a PL/Proxy cluster (options.cluster).
  *
- * Every call goes through ptopt.cluster_evaluate(cluster, part, space,
- * params, options), a PL/Proxy function (CLUSTER from the first argument,
- * RUN ON part) that runs ptopt_evaluate on the node of that partition.  A
- * trial is sent once, in a subtransaction of its own: a node's error (its
- * objective failing, a refused connection, a connection lost mid-call) fails
- * that trial with the node's message, and the next trial goes on.
+ * A serial run calls ptopt.cluster_evaluate(cluster, part, space, params,
+ * options), a PL/Proxy function (CLUSTER from the first argument, RUN ON
+ * part) that runs ptopt_evaluate on the node of that partition.  A trial is
+ * sent once, in a subtransaction of its own: a node's error (its objective
+ * failing, a refused connection, a connection lost mid-call) fails that trial
+ * with the node's message, and the next trial goes on.
+ *
+ * A batch (options.workers > 1) is one call of ptopt.cluster_evaluate_batch,
+ * which SPLITs its arrays by partition and sends each node its share at
+ * once; the node runs ptopt_evaluate_batch, which catches each trial's
+ * objective error and returns it as a row.  When the call as a whole fails (a
+ * node down, a connection lost), the batch is evaluated again trial by trial
+ * as above, so the healthy nodes' trials of that batch are evaluated a second
+ * time (only the second result is kept) and the failing node's trials fail
+ * with its reason.  A node whose every trial failed then is left out of the
+ * next batch calls and asked trial by trial after them, until it answers
+ * again: an outage costs the healthy nodes one batch evaluated twice, not
+ * one per batch.
  */
 #include "postgres.h"
 
@@ -14,6 +26,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -24,6 +37,8 @@
 #include "pt_glue.h"
 
 #define PT_CLUSTER_FUNCTION "ptopt.cluster_evaluate(text,integer,jsonb,jsonb,jsonb)"
+#define PT_CLUSTER_BATCH_FUNCTION \
+	"ptopt.cluster_evaluate_batch(text,integer[],jsonb,integer[],jsonb[],jsonb)"
 
 struct PtCluster
 {
@@ -32,6 +47,7 @@ struct PtCluster
 	char	   *options_json;	/* objective, fixed and backtest only: what a node needs */
 	int			n_nodes;
 	int		   *parts;			/* the first partition of each node */
+	bool	   *down;			/* per node: every trial of its last one-by-one call failed */
 };
 
 /* A boolean column of the first result row. */
@@ -55,7 +71,8 @@ check_plproxy(void)
 
 	rc = SPI_execute("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'plproxy'),"
 					 "       EXISTS (SELECT 1 FROM pg_catalog.pg_available_extensions WHERE name = 'plproxy'),"
-					 "       pg_catalog.to_regprocedure('" PT_CLUSTER_FUNCTION "') IS NOT NULL",
+					 "       pg_catalog.to_regprocedure('" PT_CLUSTER_FUNCTION "') IS NOT NULL"
+					 "       AND pg_catalog.to_regprocedure('" PT_CLUSTER_BATCH_FUNCTION "') IS NOT NULL",
 					 true, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not look for PL/Proxy: %s", SPI_result_code_string(rc));
@@ -74,8 +91,8 @@ check_plproxy(void)
 	if (!enabled)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("options.cluster needs the function ptopt.cluster_evaluate, which does not exist"),
-				 errdetail("PL/Proxy is installed, but ptopt_cluster_enable() has not been run in this database."),
+				 errmsg("options.cluster needs the functions ptopt.cluster_evaluate and ptopt.cluster_evaluate_batch, which do not exist"),
+				 errdetail("PL/Proxy is installed, but ptopt_cluster_enable() has not been run in this database since this version of ptopt was installed."),
 				 errhint("Run SELECT ptopt_cluster_enable() as a superuser.")));
 }
 
@@ -181,6 +198,7 @@ PtClusterOpen(const char *name, const char *space_json, const char *options_json
 	c->space_json = MemoryContextStrdup(TopMemoryContext, space_json);
 	c->options_json = node_options(options_json);
 	c->n_nodes = read_nodes(name, &c->parts);
+	c->down = MemoryContextAllocZero(TopMemoryContext, sizeof(bool) * c->n_nodes);
 	return c;
 }
 
@@ -249,9 +267,13 @@ PtClusterEvaluate(PtCluster *cluster, int n, const int *iters, const char *const
 		PtClusterResult *r = &results[i];
 		int			node = (int) (((int64) iters[i] - 1) % cluster->n_nodes);
 
+		instr_time	start;
+		instr_time	done;
+
 		CHECK_FOR_INTERRUPTS();
 		memset(r, 0, sizeof(*r));
 		r->node = node;
+		INSTR_TIME_SET_CURRENT(start);
 		BeginInternalSubTransaction(NULL);
 		MemoryContextSwitchTo(cxt);
 		PG_TRY();
@@ -280,7 +302,247 @@ PtClusterEvaluate(PtCluster *cluster, int n, const int *iters, const char *const
 			FreeErrorData(edata);
 		}
 		PG_END_TRY();
+		INSTR_TIME_SET_CURRENT(done);
+		INSTR_TIME_SUBTRACT(done, start);
+		r->elapsed_ms = INSTR_TIME_GET_MILLISEC(done);
 	}
+}
+
+/* The text of column col of row row of the last SPI result, copied into cxt, or NULL. */
+static char *
+row_text(int row, int col, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	char	   *s = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+
+	MemoryContextSwitchTo(old);
+	return s;
+}
+
+/* Fill r from row row of a ptopt.cluster_evaluate_batch result (see call_batch for the columns). */
+static void
+batch_row(PtCluster *c, int row, PtClusterResult *r, MemoryContext cxt)
+{
+	HeapTuple	tup = SPI_tuptable->vals[row];
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+	bool		isnull;
+	Datum		d;
+	char	   *sqlstate = row_text(row, 6, cxt);
+
+	d = SPI_getbinval(tup, desc, 10, &isnull);
+	r->elapsed_ms = isnull ? 0 : DatumGetFloat8(d);
+	if (sqlstate != NULL)
+	{
+		/* The node caught its objective's error: the trial failed with it. */
+		char	   *message = row_text(row, 7, cxt);
+		char	   *detail = row_text(row, 8, cxt);
+		char	   *hint = row_text(row, 9, cxt);
+
+		r->ok = false;
+		PtErrorSet(&r->err, PT_ERR_INVALID_PARAMETER, "%s", message ? message : "");
+		if (detail != NULL)
+			PtErrorDetail(&r->err, "%s", detail);
+		if (hint != NULL)
+			PtErrorHint(&r->err, "%s", hint);
+		if (strlen(sqlstate) == 5)
+			strlcpy(r->err.sqlstate, sqlstate, sizeof(r->err.sqlstate));
+		return;
+	}
+	d = SPI_getbinval(tup, desc, 3, &isnull);
+	if (isnull)
+	{
+		char	   *returned = row_text(row, 2, cxt);
+
+		r->ok = false;
+		PtErrorSet(&r->err, PT_ERR_INVALID_PARAMETER,
+				   "node of partition %d of cluster \"%s\" returned no numeric score",
+				   c->parts[r->node], c->name);
+		PtErrorDetail(&r->err, "It returned %s.", returned ? returned : "null");
+		strlcpy(r->err.sqlstate, unpack_sql_state(ERRCODE_INVALID_PARAMETER_VALUE), sizeof(r->err.sqlstate));
+		return;
+	}
+	r->ok = true;
+	r->score = DatumGetFloat8(d);
+	r->summary = row_text(row, 4, cxt);
+	/* A bare {"score": s} is a score, not a report (as a local float8 objective). */
+	d = SPI_getbinval(tup, desc, 5, &isnull);
+	r->report_json = (!isnull && DatumGetInt64(d) > 1) ? row_text(row, 2, cxt) : NULL;
+}
+
+/* One call of ptopt.cluster_evaluate_batch; raises whatever a node or a connection raised. */
+static void
+call_batch(PtCluster *c, int n, const int *iters, const char *const *params_json,
+		   PtClusterResult *results, MemoryContext cxt)
+{
+	Oid			types[6] = {TEXTOID, INT4ARRAYOID, JSONBOID, INT4ARRAYOID, JSONBARRAYOID, JSONBOID};
+	Datum		values[6];
+	Datum	   *parts = palloc(sizeof(Datum) * n);
+	Datum	   *iter_d = palloc(sizeof(Datum) * n);
+	Datum	   *params_d = palloc(sizeof(Datum) * n);
+	bool	   *seen = palloc0(sizeof(bool) * n);
+	int			rc;
+	uint64		row;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		parts[i] = Int32GetDatum(c->parts[results[i].node]);
+		iter_d[i] = Int32GetDatum(iters[i]);
+		params_d[i] = PtTextToJsonb(params_json[i]);
+	}
+	values[0] = CStringGetTextDatum(c->name);
+	values[1] = PointerGetDatum(construct_array(parts, n, INT4OID, 4, true, TYPALIGN_INT));
+	values[2] = PtTextToJsonb(c->space_json);
+	values[3] = PointerGetDatum(construct_array(iter_d, n, INT4OID, 4, true, TYPALIGN_INT));
+	values[4] = PointerGetDatum(construct_array(params_d, n, JSONBOID, -1, false, TYPALIGN_INT));
+	values[5] = PtTextToJsonb(c->options_json);
+	rc = SPI_execute_with_args("SELECT b.iter, b.result::text,"
+							   "       CASE WHEN pg_catalog.jsonb_typeof(b.result -> 'score') = 'number'"
+							   "            THEN (b.result ->> 'score')::float8 END,"
+							   "       b.result ->> 'summary',"
+							   "       CASE WHEN pg_catalog.jsonb_typeof(b.result) = 'object'"
+							   "            THEN (SELECT count(*) FROM pg_catalog.jsonb_object_keys(b.result)) END,"
+							   "       b.error ->> 'sqlstate', b.error ->> 'message',"
+							   "       b.error ->> 'detail', b.error ->> 'hint', b.elapsed_ms"
+							   "  FROM ptopt.cluster_evaluate_batch($1, $2, $3, $4, $5, $6) b",
+							   6, types, values, NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not call " PT_CLUSTER_BATCH_FUNCTION ": %s", SPI_result_code_string(rc));
+	for (row = 0; row < SPI_processed; row++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1, &isnull);
+		int			iter = isnull ? 0 : DatumGetInt32(d);
+
+		for (i = 0; i < n; i++)
+			if (iters[i] == iter && !seen[i])
+				break;
+		if (i == n)
+			elog(ERROR, "cluster \"%s\" returned iteration %d, not one of the batch", c->name, iter);
+		seen[i] = true;
+		batch_row(c, (int) row, &results[i], cxt);
+	}
+	for (i = 0; i < n; i++)
+		if (!seen[i])
+			elog(ERROR, "cluster \"%s\" returned no result for iteration %d", c->name, iters[i]);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* One batch call in a subtransaction: true when it answered for every trial, false when it failed as a whole. */
+static bool
+try_batch(PtCluster *cluster, int n, const int *iters, const char *const *params_json,
+		  PtClusterResult *results)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		call_batch(cluster, n, iters, params_json, results, cxt);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED || edata->elevel > ERROR)
+			ReThrowError(edata);
+		ereport(LOG,
+				(errmsg("ptopt: a batch call on cluster \"%s\" failed, evaluating its %d trials one at a time",
+						cluster->name, n),
+				 errdetail("The call failed with: %s", edata->message ? edata->message : "no message")));
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/*
+ * Trial by trial (PtClusterEvaluate) the trials idx[0..n-1] of a batch, then
+ * mark down each of their nodes whose every trial failed, and up the others.
+ */
+static void
+evaluate_one_by_one(PtCluster *cluster, int n, const int *idx, const int *iters,
+					const char *const *params_json, PtClusterResult *results)
+{
+	int		   *sub_iters = palloc(sizeof(int) * n);
+	const char **sub_params = palloc(sizeof(char *) * n);
+	PtClusterResult *sub = palloc0(sizeof(PtClusterResult) * n);
+	bool	   *answered = palloc0(sizeof(bool) * cluster->n_nodes);
+	bool	   *asked = palloc0(sizeof(bool) * cluster->n_nodes);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		sub_iters[i] = iters[idx[i]];
+		sub_params[i] = params_json[idx[i]];
+	}
+	PtClusterEvaluate(cluster, n, sub_iters, sub_params, sub);
+	for (i = 0; i < n; i++)
+	{
+		results[idx[i]] = sub[i];
+		asked[sub[i].node] = true;
+		if (sub[i].ok)
+			answered[sub[i].node] = true;
+	}
+	for (i = 0; i < cluster->n_nodes; i++)
+		if (asked[i])
+			cluster->down[i] = !answered[i];
+}
+
+/* Evaluate n parameter sets on the cluster at once; see pt_cluster.h. */
+void
+PtClusterEvaluateBatch(PtCluster *cluster, int n, const int *iters, const char *const *params_json,
+					   PtClusterResult *results)
+{
+	int		   *up_idx = palloc(sizeof(int) * Max(n, 1));
+	int		   *down_idx = palloc(sizeof(int) * Max(n, 1));
+	int		   *up_iters = palloc(sizeof(int) * Max(n, 1));
+	const char **up_params = palloc(sizeof(char *) * Max(n, 1));
+	PtClusterResult *up = palloc0(sizeof(PtClusterResult) * Max(n, 1));
+	int			n_up = 0;
+	int			n_down = 0;
+	int			i;
+
+	CHECK_FOR_INTERRUPTS();
+	for (i = 0; i < n; i++)
+	{
+		memset(&results[i], 0, sizeof(results[i]));
+		results[i].node = (int) (((int64) iters[i] - 1) % cluster->n_nodes);
+		if (cluster->down[results[i].node])
+			down_idx[n_down++] = i;
+		else
+		{
+			up_idx[n_up] = i;
+			up_iters[n_up] = iters[i];
+			up_params[n_up] = params_json[i];
+			up[n_up].node = results[i].node;
+			n_up++;
+		}
+	}
+	if (n_up > 0)
+	{
+		if (try_batch(cluster, n_up, up_iters, up_params, up))
+			for (i = 0; i < n_up; i++)
+				results[up_idx[i]] = up[i];
+		else
+			evaluate_one_by_one(cluster, n_up, up_idx, iters, params_json, results);
+	}
+	/* A node that failed a whole batch is asked trial by trial until it answers again. */
+	if (n_down > 0)
+		evaluate_one_by_one(cluster, n_down, down_idx, iters, params_json, results);
 }
 
 /*

@@ -24,6 +24,7 @@ typedef struct PtClusterResult
 	char	   *report_json;	/* the node's ReportEnvelope (palloc'd), or NULL for a bare score */
 	char	   *summary;		/* report ->> 'summary' (palloc'd), or NULL */
 	int			node;			/* 0-based index of the node that evaluated it */
+	double		elapsed_ms;		/* the evaluation's wall time (the node's, in a batch) */
 	PtError		err;
 } PtClusterResult;
 
@@ -57,6 +58,22 @@ extern int	PtClusterNodes(const PtCluster *cluster);
  */
 extern void PtClusterEvaluate(PtCluster *cluster, int n, const int *iters,
 							  const char *const *params_json, PtClusterResult *results);
+
+/*
+ * Evaluate n parameter sets at once, trial i on node (iters[i] - 1) mod
+ * nodes: one call of ptopt.cluster_evaluate_batch, which sends each node its
+ * share and lets the nodes evaluate concurrently (each node its share in
+ * order).  An objective's error fails that trial only.  When the call fails
+ * as a whole (a node down, a connection lost), the batch is evaluated again
+ * with PtClusterEvaluate, so each trial ends with the result of exactly one
+ * call (the healthy nodes' trials are evaluated twice, the first results
+ * dropped).  A node whose every trial failed in that second pass is marked
+ * down: later batches leave it out of the call and send its trials one at a
+ * time after it, until one succeeds.  A cancel is re-thrown.  Expects an SPI
+ * connection and a transaction.
+ */
+extern void PtClusterEvaluateBatch(PtCluster *cluster, int n, const int *iters,
+								   const char *const *params_json, PtClusterResult *results);
 
 /*
  * One trial on the cluster, as an objective evaluates one: PT_OK with eval

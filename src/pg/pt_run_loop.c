@@ -144,7 +144,8 @@ build_run(RunState *st, const char *space, const char *strategy, const char *opt
 			st->objective = PtObjectiveOpen(objective, st->plan, policy);
 	}
 	st->time_limit_s = st->plan->time_limit ? PtIntervalSeconds(st->plan->time_limit, "options.time_limit") : 0;
-	if (st->plan->workers > 1)
+	/* A clustered run evaluates its batches on the nodes: no trial workers. */
+	if (st->plan->workers > 1 && st->cluster == NULL)
 	{
 		PtTrialPoolSpec spec;
 
@@ -472,7 +473,7 @@ PtRunExecute(PtRunShared *shared)
 			MemoryContextReset(iter_cxt);
 			old = MemoryContextSwitchTo(iter_cxt);
 			step = Min(st.plan->workers, st.budget - iter + 1);
-			if (st.pool != NULL)
+			if (st.plan->workers > 1)
 				PtRunBatch(&st, iter, step);
 			else
 				PtRunSerialIteration(&st, iter);

@@ -78,12 +78,6 @@ PtRunResolveObjective(const PtRunPlan *plan)
 					 errdetail("Its clients evaluate; each may ask for several iterations at once with ptopt_ask(run_id, n).")));
 		return pstrdup(PT_EXTERNAL_OBJECTIVE);
 	}
-	if (cluster != NULL && plan->workers > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("options.cluster cannot be combined with options.workers yet"),
-				 errdetail("A clustered run sends its trials to the nodes one at a time."),
-				 errhint("Leave options.workers out: the cluster's nodes evaluate the trials.")));
 	/* A SQL objective of a clustered run lives on the nodes; they resolve it. */
 	if (cluster != NULL && PtObjectiveLookup(plan->objective) == NULL)
 		return pstrdup(plan->objective);

@@ -66,9 +66,10 @@ extern void PtRunCommitStep(void);
 extern void PtRunSerialIteration(PtRunState *st, int iter);
 
 /*
- * Run the batch of iterations first..first+n-1 on the trial workers: propose
- * them all (the constant liar in between), evaluate them at once, write each
- * as it comes back, then remember them in iteration order (pt_run_trial.c).
+ * Run the batch of iterations first..first+n-1 on the trial workers (or, in
+ * a clustered run, on the cluster's nodes in one PL/Proxy call): propose them
+ * all (the constant liar in between), evaluate them at once, write each as it
+ * comes back, then remember them in iteration order (pt_run_trial.c).
  */
 extern void PtRunBatch(PtRunState *st, int first, int n);
 

@@ -6,9 +6,11 @@
  * first, each later one seeing the earlier ones in flight as bad (the
  * constant liar, as Optuna's constant_liar); the trial workers evaluate them
  * at once; each outcome is written as it comes back; then the batch joins the
- * history in iteration order.  Proposals depend only on (seed, iteration,
- * history), so the same seed and the same workers give the same trajectory
- * whatever the timing.
+ * history in iteration order.  A clustered run (options.cluster) has no trial
+ * workers: one PL/Proxy call evaluates the batch on the nodes at once.
+ * Proposals depend only on (seed, iteration, history), so the same seed and
+ * the same workers give the same trajectory whatever the timing, clustered or
+ * not.
  */
 #include "postgres.h"
 
@@ -303,11 +305,57 @@ PtRunSerialIteration(PtRunState *st, int iter)
 	remember_trial(st, &t);
 }
 
-/* Run the batch first..first+n-1 on the trial workers. */
+/*
+ * Evaluate the n trials of todo at once on the nodes of the cluster (one
+ * call, each node its share), then write each outcome, in one step.
+ */
+static void
+evaluate_on_cluster(PtRunState *st, Trial **todo, int n)
+{
+	int		   *iters = palloc(sizeof(int) * Max(n, 1));
+	const char **params = palloc(sizeof(const char *) * Max(n, 1));
+	PtClusterResult *results = palloc0(sizeof(PtClusterResult) * Max(n, 1));
+	int			i;
+
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++)
+	{
+		iters[i] = todo[i]->iter;
+		params[i] = todo[i]->params;
+	}
+	PtRunBeginStep();
+	PtClusterEvaluateBatch(st->cluster, n, iters, params, results);
+	for (i = 0; i < n; i++)
+	{
+		Trial	   *t = todo[i];
+		PtClusterResult *r = &results[i];
+
+		memset(&t->eval, 0, sizeof(t->eval));
+		if (r->ok)
+		{
+			t->rc = PT_OK;
+			t->eval.score = r->score;
+			t->eval.report_json = r->report_json ? PtStrdup(r->report_json) : NULL;
+			t->eval.summary = r->summary ? PtStrdup(r->summary) : NULL;
+		}
+		else
+		{
+			t->rc = r->err.code;
+			t->err = r->err;
+		}
+		t->elapsed_ms = t->propose_ms + r->elapsed_ms;
+		write_trial(st, t);
+	}
+	PtRunCommitStep();
+}
+
+/* Run the batch first..first+n-1 on the trial workers, or on the cluster's nodes. */
 void
 PtRunBatch(PtRunState *st, int first, int n)
 {
 	Trial	   *t = palloc0(sizeof(Trial) * n);
+	Trial	  **todo = palloc(sizeof(Trial *) * n);
 	int			base = st->history->n;
 	int			n_eval = st->plan->eval_space->n_params;
 	int			sent = 0;
@@ -342,7 +390,15 @@ PtRunBatch(PtRunState *st, int first, int n)
 			PtRunCommitStep();
 			continue;
 		}
-		PtTrialPoolSend(st->pool, sent++, t[j].iter, t[j].point, n_eval);
+		if (st->cluster != NULL)
+			todo[sent++] = &t[j];
+		else
+			PtTrialPoolSend(st->pool, sent++, t[j].iter, t[j].point, n_eval);
+	}
+	if (st->cluster != NULL)
+	{
+		evaluate_on_cluster(st, todo, sent);
+		sent = 0;
 	}
 	while (sent-- > 0)
 	{
