@@ -172,7 +172,7 @@ my $explained = $node->safe_psql('postgres', q{
 	SELECT ptopt_explain(run_id) FROM ptopt.runs WHERE label = 'anthropic normal'});
 like($explained, qr/^The LLM endpoint.s answer \(model name "stub"\):\nStand-in explanation.*From the data: In this llm search/s,
 	'ptopt_explain: the model\'s answer, then the data');
-is($node->safe_psql('postgres', q{SELECT explanation LIKE 'Model stub%' FROM ptopt.runs WHERE label = 'anthropic normal'}),
+is($node->safe_psql('postgres', q{SELECT explanation LIKE 'The LLM endpoint''s answer (model name "stub")%' FROM ptopt.runs WHERE label = 'anthropic normal'}),
 	't', 'ptopt_explain stored the answer in runs.explanation');
 my $outsider = $node->safe_psql('postgres', q{
 	SET ROLE llm_outsider;
