@@ -482,7 +482,6 @@ PtRunExecute(PtRunShared *shared)
 			if (st.time_limit_s > 0 && PtRunElapsed(&st) >= st.time_limit_s)
 				break;
 		}
-		PtRunFlushHoldouts(&st);
 		check_some_scored(&st);
 		run_finish(&st, "done", NULL);
 		pgstat_report_activity(STATE_IDLE, NULL);

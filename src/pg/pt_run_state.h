@@ -7,7 +7,6 @@
 
 #include "postgres.h"
 
-#include "nodes/pg_list.h"
 #include "portability/instr_time.h"
 
 #include "history.h"
@@ -47,17 +46,9 @@ typedef struct PtRunState
 	instr_time	started;		/* when this worker took the run */
 	double		time_limit_s;	/* options.time_limit in seconds, or 0 for none */
 	instr_time	synced;			/* when the run row was last brought up to date */
-	List	   *holdout_queue;	/* parallel runs: new bests (PtQueuedHoldout) not yet scored held-out */
 	int			last_failure_code;	/* SQLSTATE of the last failed iteration, or 0 */
 	char		last_failure[256];	/* its message */
 } PtRunState;
-
-/* A new best of a parallel run, waiting to be scored on the held-out worlds by a trial worker. */
-typedef struct PtQueuedHoldout
-{
-	int			iter;
-	double	   *point;			/* the evaluation point, in the run context */
-} PtQueuedHoldout;
 
 /* Seconds the run has been running, over every worker that ran it (pt_run_loop.c). */
 extern double PtRunElapsed(PtRunState *st);
@@ -81,8 +72,5 @@ extern void PtRunSerialIteration(PtRunState *st, int iter);
  * comes back, then remember them in iteration order (pt_run_trial.c).
  */
 extern void PtRunBatch(PtRunState *st, int first, int n);
-
-/* Score the queued new bests of a parallel run on the held-out worlds now (the run's end) (pt_run_trial.c). */
-extern void PtRunFlushHoldouts(PtRunState *st);
 
 #endif							/* PTOPT_PT_RUN_STATE_H */

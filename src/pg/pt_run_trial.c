@@ -245,20 +245,6 @@ score_holdout(PtRunState *st, Trial *t)
 	/* A clustered run (scale branch) opens no objective here: its nodes have no held-out call yet. */
 	if (st->objective == NULL || !PtObjectiveHasHoldout(st->objective))
 		return;
-	if (st->pool != NULL)
-	{
-		/* A parallel run hands it to a trial worker beside the next batch (send_holdouts). */
-		MemoryContext old = MemoryContextSwitchTo(st->run_cxt);
-		PtQueuedHoldout *q = palloc(sizeof(PtQueuedHoldout));
-		int			n = st->plan->eval_space->n_params;
-
-		q->iter = t->iter;
-		q->point = palloc(sizeof(double) * (n + 1));
-		memcpy(q->point, t->point, sizeof(double) * n);
-		st->holdout_queue = lappend(st->holdout_queue, q);
-		MemoryContextSwitchTo(old);
-		return;
-	}
 	PtRunBeginStep();
 	rc = PtObjectiveEvaluateHoldout(st->objective, t->point, &holdout, PtPgStop(), &err);
 	if (rc == PT_ERR_CANCELLED)
@@ -364,60 +350,6 @@ evaluate_on_cluster(PtRunState *st, Trial **todo, int n)
 	PtRunCommitStep();
 }
 
-/*
- * Send the queued held-out scorings to the trial workers, after the batch's
- * points (from worker `from` on, round robin); returns how many were sent.
- */
-static int
-send_holdouts(PtRunState *st, int from)
-{
-	int			workers = PtTrialPoolSize(st->pool);
-	int			n_eval = st->plan->eval_space->n_params;
-	int			sent = 0;
-	ListCell   *lc;
-
-	foreach(lc, st->holdout_queue)
-	{
-		PtQueuedHoldout *q = lfirst(lc);
-
-		PtTrialPoolSendHoldout(st->pool, (from + sent++) % workers, q->iter, q->point, n_eval);
-	}
-	list_free_deep(st->holdout_queue);
-	st->holdout_queue = NIL;
-	return sent;
-}
-
-/* Store a held-out score a trial worker sent back (a failed scoring stores nothing). */
-static void
-store_holdout(PtRunState *st, const PtTrialOutcome *out)
-{
-	if (out->rc != PT_OK)
-		return;
-	PtRunBeginStep();
-	PtStoreSetHoldout(st->run_id, out->iter, out->eval.score);
-	PtRunCommitStep();
-}
-
-/* Score the queued new bests now: the run is ending and nothing else is in flight. */
-void
-PtRunFlushHoldouts(PtRunState *st)
-{
-	int			pending;
-
-	if (st->pool == NULL || st->holdout_queue == NIL)
-		return;
-	pending = send_holdouts(st, 0);
-	while (pending-- > 0)
-	{
-		PtTrialOutcome out;
-
-		(void) PtTrialPoolReceive(st->pool, &out);
-		if (!out.holdout)
-			elog(ERROR, "ptopt trial worker returned a trial while only held-out scorings were asked");
-		store_holdout(st, &out);
-	}
-}
-
 /* Run the batch first..first+n-1 on the trial workers, or on the cluster's nodes. */
 void
 PtRunBatch(PtRunState *st, int first, int n)
@@ -468,20 +400,12 @@ PtRunBatch(PtRunState *st, int first, int n)
 		evaluate_on_cluster(st, todo, sent);
 		sent = 0;
 	}
-	else
-		/* The previous batch's new bests are scored held-out beside this batch's points. */
-		sent += send_holdouts(st, sent);
 	while (sent-- > 0)
 	{
 		PtTrialOutcome out;
 		Trial	   *tj;
 
 		(void) PtTrialPoolReceive(st->pool, &out);
-		if (out.holdout)
-		{
-			store_holdout(st, &out);
-			continue;
-		}
 		if (out.iter < first || out.iter >= first + n || t[out.iter - first].stored != NULL ||
 			t[out.iter - first].proposal.refused)
 			elog(ERROR, "ptopt trial worker returned iteration %d, not one of %d..%d",

@@ -162,15 +162,15 @@ PtTrialPoolStart(const PtTrialPoolSpec *spec)
 	return pool;
 }
 
-/* Send worker w a request of kind type ('P' or 'H') for the point of iteration iter. */
-static void
-send_request(PtTrialPool *pool, char type, int w, int iter, const double *point, int n)
+/* Send worker w the point of iteration iter. */
+void
+PtTrialPoolSend(PtTrialPool *pool, int w, int iter, const double *point, int n)
 {
 	StringInfoData msg;
 	shm_mq_result res;
 
 	initStringInfo(&msg);
-	pq_sendbyte(&msg, type);
+	pq_sendbyte(&msg, PT_MSG_POINT);
 	pq_sendint32(&msg, iter);
 	pq_sendint32(&msg, n);
 	pq_sendbytes(&msg, (const char *) point, sizeof(double) * n);
@@ -181,27 +181,6 @@ send_request(PtTrialPool *pool, char type, int w, int iter, const double *point,
 				(errcode(ERRCODE_ADMIN_SHUTDOWN),
 				 errmsg("ptopt trial worker %d stopped before the run ended", w),
 				 errhint("The server log says why.")));
-}
-
-/* Send worker w the point of iteration iter. */
-void
-PtTrialPoolSend(PtTrialPool *pool, int w, int iter, const double *point, int n)
-{
-	send_request(pool, PT_MSG_POINT, w, iter, point, n);
-}
-
-/* Send worker w the point of iteration iter, a new best, to score on the held-out worlds. */
-void
-PtTrialPoolSendHoldout(PtTrialPool *pool, int w, int iter, const double *point, int n)
-{
-	send_request(pool, PT_MSG_HOLDOUT, w, iter, point, n);
-}
-
-/* The number of trial workers. */
-int
-PtTrialPoolSize(const PtTrialPool *pool)
-{
-	return pool->n_workers;
 }
 
 /* A text sent as its length (-1 for none) and its bytes, copied into the current context. */
@@ -259,10 +238,9 @@ handle_message(int w, void *data, Size nbytes, PtTrialOutcome *out)
 	msg.maxlen = (int) nbytes;
 	msg.cursor = 0;
 	type = pq_getmsgbyte(&msg);
-	if (type == PT_MSG_OUTCOME || type == PT_MSG_HOLDOUT_OUTCOME)
+	if (type == PT_MSG_OUTCOME)
 	{
 		read_outcome(&msg, out);
-		out->holdout = (type == PT_MSG_HOLDOUT_OUTCOME);
 		return true;
 	}
 	if (type == 'N' || type == 'E')

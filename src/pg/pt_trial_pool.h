@@ -40,7 +40,6 @@ typedef struct PtTrialOutcome
 	PtEvaluation eval;			/* score, report and summary when rc is PT_OK (palloc'd) */
 	PtError		err;			/* the failure when rc is not PT_OK */
 	double		elapsed_ms;		/* the evaluation in the trial worker */
-	bool		holdout;		/* the held-out score of a new best (PtTrialPoolSendHoldout) */
 } PtTrialOutcome;
 
 typedef struct PtTrialPool PtTrialPool;
@@ -53,12 +52,6 @@ extern PtTrialPool *PtTrialPoolStart(const PtTrialPoolSpec *spec);
 
 /* Send worker w the point of iteration iter (n values of the evaluation space). */
 extern void PtTrialPoolSend(PtTrialPool *pool, int w, int iter, const double *point, int n);
-
-/* Send worker w the point of iteration iter, a new best, to score on the held-out worlds. */
-extern void PtTrialPoolSendHoldout(PtTrialPool *pool, int w, int iter, const double *point, int n);
-
-/* The number of trial workers. */
-extern int	PtTrialPoolSize(const PtTrialPool *pool);
 
 /*
  * Wait until some worker has an outcome; fills out and returns the worker's

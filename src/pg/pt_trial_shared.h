@@ -20,10 +20,8 @@
 #define PT_POOL_KEY_QUEUE(w, out) (3 + 2 * (w) + ((out) ? 1 : 0))
 #define PT_POOL_QUEUE_SIZE 65536		/* bytes of each queue; longer messages stream */
 
-#define PT_MSG_POINT 'P'			/* evaluate a point on the training worlds */
-#define PT_MSG_HOLDOUT 'H'			/* score a point (a new best) on the held-out worlds */
-#define PT_MSG_OUTCOME 'R'			/* the outcome of a 'P' */
-#define PT_MSG_HOLDOUT_OUTCOME 'S'	/* the outcome of an 'H': rc and score only */
+#define PT_MSG_POINT 'P'
+#define PT_MSG_OUTCOME 'R'
 
 /* The texts a trial worker opens the objective from. */
 typedef enum PtPoolText

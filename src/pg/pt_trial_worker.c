@@ -74,16 +74,16 @@ put_text(StringInfo msg, const char *s)
 	pq_sendbytes(msg, s, strlen(s));
 }
 
-/* Send the outcome of one evaluation (or held-out scoring, type 'S') back. */
+/* Send the outcome of one evaluation back. */
 static void
-send_outcome(shm_mq_handle *mqh, char type, int iter, int rc, const PtEvaluation *eval, PtError *err,
+send_outcome(shm_mq_handle *mqh, int iter, int rc, const PtEvaluation *eval, PtError *err,
 			 double elapsed_ms)
 {
 	StringInfoData msg;
 	bool		ok = (rc == PT_OK);
 
 	initStringInfo(&msg);
-	pq_sendbyte(&msg, type);
+	pq_sendbyte(&msg, PT_MSG_OUTCOME);
 	pq_sendint32(&msg, iter);
 	pq_sendint32(&msg, rc);
 	pq_sendbytes(&msg, (const char *) &eval->score, sizeof(double));
@@ -98,12 +98,9 @@ send_outcome(shm_mq_handle *mqh, char type, int iter, int rc, const PtEvaluation
 	pfree(msg.data);
 }
 
-/*
- * Evaluate one requested point in a transaction of its own and send the
- * outcome; holdout: score it on the held-out worlds instead (a new best).
- */
+/* Evaluate one requested point in a transaction of its own and send the outcome. */
 static void
-evaluate_request(PtObjective *objective, shm_mq_handle *out, StringInfo msg, bool holdout)
+evaluate_request(PtObjective *objective, shm_mq_handle *out, StringInfo msg)
 {
 	int			iter = (int) pq_getmsgint(msg, 4);
 	int			n = (int) pq_getmsgint(msg, 4);
@@ -121,10 +118,7 @@ evaluate_request(PtObjective *objective, shm_mq_handle *out, StringInfo msg, boo
 		elog(ERROR, "SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "ptopt trial");
-	if (holdout)
-		rc = PtObjectiveEvaluateHoldout(objective, point, &eval.score, PtPgStop(), &err);
-	else
-		rc = PtObjectiveEvaluate(objective, point, &eval, PtPgStop(), &err);
+	rc = PtObjectiveEvaluate(objective, point, &eval, PtPgStop(), &err);
 	if (rc == PT_ERR_CANCELLED)
 		PtRaise(&err);
 	SPI_finish();
@@ -136,8 +130,7 @@ evaluate_request(PtObjective *objective, shm_mq_handle *out, StringInfo msg, boo
 
 		INSTR_TIME_SET_CURRENT(elapsed);
 		INSTR_TIME_SUBTRACT(elapsed, start);
-		send_outcome(out, holdout ? PT_MSG_HOLDOUT_OUTCOME : PT_MSG_OUTCOME, iter, rc, &eval, &err,
-					 INSTR_TIME_GET_MILLISEC(elapsed));
+		send_outcome(out, iter, rc, &eval, &err, INSTR_TIME_GET_MILLISEC(elapsed));
 	}
 	PtEvaluationClear(&eval);
 	pfree(point);
@@ -204,17 +197,8 @@ ptopt_trial_worker_main(Datum main_arg)
 		msg.len = (int) nbytes;
 		msg.maxlen = (int) nbytes;
 		msg.cursor = 0;
-		switch (pq_getmsgbyte(&msg))
-		{
-			case PT_MSG_POINT:
-				evaluate_request(objective, out, &msg, false);
-				break;
-			case PT_MSG_HOLDOUT:
-				evaluate_request(objective, out, &msg, true);
-				break;
-			default:
-				break;
-		}
+		if (pq_getmsgbyte(&msg) == PT_MSG_POINT)
+			evaluate_request(objective, out, &msg);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(request_cxt);
 	}
