@@ -37,6 +37,21 @@ UPDATE ptopt.runs SET status = 'cancelled' WHERE label = 'tpe w4 cut';
 SELECT status, iterations FROM ptopt_resume((SELECT run_id FROM ptopt.runs WHERE label = 'tpe w4 cut'));
 SELECT same_trajectory('tpe w4 a', 'tpe w4 cut');
 
+-- Held-out scores of each new best: a trial worker scores them beside the next batch, and they
+-- are the serial run's, iteration for iteration (random search: the same points and the same bests).
+SELECT w, (SELECT status FROM ptopt_run('{"mm.c_vol": {"low": 0, "high": 2}, "mm.layers": {"type": "int", "low": 1, "high": 4}}',
+                                         'random', 12, 5,
+                                         jsonb_build_object('workers', w, 'label', 'holdout w' || w,
+                                                            'backtest', '{"train_seeds": 2, "holdout_seeds": 2}'::jsonb)))
+  FROM unnest(ARRAY[1, 3]) w;
+SELECT count(*) FILTER (WHERE a.holdout_score IS NOT NULL) AS scored_bests,
+       count(*) FILTER (WHERE a.holdout_score IS DISTINCT FROM b.holdout_score) AS differ,
+       (SELECT r.holdout_score IS NOT NULL AND r.holdout_score = s.holdout_score
+          FROM ptopt.runs r, ptopt.runs s WHERE r.label = 'holdout w1' AND s.label = 'holdout w3') AS run_holdout_same
+  FROM ptopt.trajectory a JOIN ptopt.runs ra ON ra.run_id = a.run_id AND ra.label = 'holdout w1'
+  JOIN ptopt.trajectory b ON b.iter = a.iter
+  JOIN ptopt.runs rb ON rb.run_id = b.run_id AND rb.label = 'holdout w3';
+
 -- Not enough background worker slots: a clear error before anything starts, no run row.
 SELECT regexp_replace(try($$SELECT ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 8, 0, '{"objective": "quadratic", "workers": 40, "label": "too many"}')$$),
                       'only \d+ are free', 'only N are free');
