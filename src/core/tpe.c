@@ -326,22 +326,19 @@ gather(const TpeState *st, const PtHistory *history, const int *which, int n_row
 }
 
 /*
- * Fit l and g over the parameters cols[0..n_cols-1], draw the candidates
- * from l and write the best (internal values) to best.
+ * Fit l (the good trials) and g (the rest) over the parameters
+ * cols[0..n_cols-1] and draw the n_ei_candidates candidates from l into
+ * st->cand: what suggest and TpeRankCandidates share.
  */
 static int
-suggest(TpeState *st, const PtHistory *history, const int *cols, int n_cols,
-		int n_usable, int n_below, double *best, PtError *err)
+fit_and_draw(TpeState *st, const PtHistory *history, const int *cols, int n_cols,
+			 int n_usable, int n_below, PtError *err)
 {
 	const TpeDim *dims[PT_SPACE_MAX_PARAMS];
 	const int  *g_orders[1];
 	TpeParzenParams pp = {0};
 	TpeParzenParams pp_g;
-	TpeParzen  *l = &st->l;
-	TpeParzen  *g = &st->g;
 	int			n_above = n_usable - n_below;
-	double		best_score = -INFINITY;
-	int			best_c = 0;
 	int			c;
 	int			rc;
 
@@ -363,19 +360,37 @@ suggest(TpeState *st, const PtHistory *history, const int *cols, int n_cols,
 	gather(st, history, st->above, n_above, cols, n_cols, st->obs_above);
 	g_orders[0] = n_cols == 1 && column_order(st, cols[0], n_usable, n_above, st->order) ?
 		st->order : NULL;
-	rc = TpeParzenBuild(l, dims, n_cols, st->obs_below, n_cols, n_below, &pp, NULL, err);
+	rc = TpeParzenBuild(&st->l, dims, n_cols, st->obs_below, n_cols, n_below, &pp, NULL, err);
 	if (rc != PT_OK)
 		return rc;
-	rc = TpeParzenBuild(g, dims, n_cols, st->obs_above, n_cols, n_above, &pp_g,
+	rc = TpeParzenBuild(&st->g, dims, n_cols, st->obs_above, n_cols, n_above, &pp_g,
 						g_orders[0] != NULL ? g_orders : NULL, err);
 	if (rc != PT_OK)
 		return rc;
 	for (c = 0; c < st->opt.n_ei_candidates; c++)
-		TpeParzenSample(l, &st->rng, st->cand + (size_t) c * n_cols);
+		TpeParzenSample(&st->l, &st->rng, st->cand + (size_t) c * n_cols);
+	return PT_OK;
+}
+
+/*
+ * Fit l and g over the parameters cols[0..n_cols-1], draw the candidates
+ * from l and write the best (internal values) to best.
+ */
+static int
+suggest(TpeState *st, const PtHistory *history, const int *cols, int n_cols,
+		int n_usable, int n_below, double *best, PtError *err)
+{
+	double		best_score = -INFINITY;
+	int			best_c = 0;
+	int			c;
+	int			rc = fit_and_draw(st, history, cols, n_cols, n_usable, n_below, err);
+
+	if (rc != PT_OK)
+		return rc;
 	for (c = 0; c < st->opt.n_ei_candidates; c++)
 	{
 		const double *x = st->cand + (size_t) c * n_cols;
-		double		score = TpeParzenLogPdf(l, x) - TpeParzenLogPdf(g, x);
+		double		score = TpeParzenLogPdf(&st->l, x) - TpeParzenLogPdf(&st->g, x);
 
 		/* the first maximum wins, as numpy's argmax */
 		if (c == 0 || score > best_score)
@@ -506,40 +521,11 @@ static int
 score_candidates(TpeState *st, const PtHistory *history, const int *cols, int n_cols,
 				 int n_usable, int n_below, double *score, PtError *err)
 {
-	const TpeDim *dims[PT_SPACE_MAX_PARAMS];
-	const int  *g_orders[1];
-	TpeParzenParams pp = {0};
-	TpeParzenParams pp_g;
-	int			n_above = n_usable - n_below;
 	int			c;
-	int			rc;
+	int			rc = fit_and_draw(st, history, cols, n_cols, n_usable, n_below, err);
 
-	for (c = 0; c < n_cols; c++)
-		dims[c] = &st->dims[cols[c]];
-	pp.prior_weight = st->opt.prior_weight;
-	pp.consider_magic_clip = st->opt.consider_magic_clip;
-	pp.consider_endpoints = st->opt.consider_endpoints;
-	pp.multivariate = st->opt.multivariate;
-	pp_g = pp;
-	pp.weights = st->weights[0][0];
-	pp.log_weights = st->weights[0][1];
-	pp.cum_weights = st->weights[0][2];
-	pp_g.weights = st->weights[1][0];
-	pp_g.log_weights = st->weights[1][1];
-	pp_g.cum_weights = st->weights[1][2];
-	gather(st, history, st->below, n_below, cols, n_cols, st->obs_below);
-	gather(st, history, st->above, n_above, cols, n_cols, st->obs_above);
-	g_orders[0] = n_cols == 1 && column_order(st, cols[0], n_usable, n_above, st->order) ?
-		st->order : NULL;
-	rc = TpeParzenBuild(&st->l, dims, n_cols, st->obs_below, n_cols, n_below, &pp, NULL, err);
 	if (rc != PT_OK)
 		return rc;
-	rc = TpeParzenBuild(&st->g, dims, n_cols, st->obs_above, n_cols, n_above, &pp_g,
-						g_orders[0] != NULL ? g_orders : NULL, err);
-	if (rc != PT_OK)
-		return rc;
-	for (c = 0; c < st->opt.n_ei_candidates; c++)
-		TpeParzenSample(&st->l, &st->rng, st->cand + (size_t) c * n_cols);
 	for (c = 0; c < st->opt.n_ei_candidates; c++)
 	{
 		const double *x = st->cand + (size_t) c * n_cols;
