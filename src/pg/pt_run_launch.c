@@ -38,6 +38,7 @@ extern bool pq_check_connection(void);
 
 #define PT_POLL_MS 100				/* longest sleep between looks at the queue */
 #define PT_CLIENT_CHECK_MS 1000		/* how often a waiting caller checks its client is still there */
+#define PT_STOP_WAIT_MS 2000		/* how long a cancelled caller waits for its worker to close the run */
 
 struct PtLaunched
 {
@@ -352,7 +353,34 @@ raise_worker_end(PtLaunched *l)
 				 errhint("The server log says why the worker stopped.")));
 }
 
-/* Wait for the worker; an error or cancel here stops it. */
+/*
+ * After asking the worker to stop, give it a moment to close the run row and
+ * leave, so that the caller's 57014 comes after the row says cancelled.
+ * Interrupts are not checked here (this runs while an error is handled);
+ * the worker's messages are dropped.
+ */
+static void
+wait_for_stop(PtLaunched *l)
+{
+	TimestampTz start = GetCurrentTimestamp();
+
+	while (!TimestampDifferenceExceeds(start, GetCurrentTimestamp(), PT_STOP_WAIT_MS))
+	{
+		Size		nbytes;
+		void	   *data;
+		shm_mq_result res = shm_mq_receive(l->mqh, &nbytes, &data, true);
+
+		if (res == SHM_MQ_DETACHED)
+			return;
+		if (res == SHM_MQ_SUCCESS)
+			continue;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 10, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/* Wait for the worker; an error or cancel here stops it (and waits a moment for it to close the run). */
 void
 PtLaunchWait(PtLaunched *l, bool until_end)
 {
@@ -365,7 +393,10 @@ PtLaunchWait(PtLaunched *l, bool until_end)
 	PG_CATCH();
 	{
 		if (!l->detached)
+		{
 			stop_worker(l);
+			wait_for_stop(l);
+		}
 		PtLaunchRelease(l);
 		PG_RE_THROW();
 	}
