@@ -58,6 +58,8 @@ typedef struct TpeState
 	double	   *weights[2][3];	/* l and g mixture weights, logs, running sums */
 	TpeParzen	l;				/* the estimators, refitted every suggestion */
 	TpeParzen	g;
+	const TpeDim *fit_dims[PT_SPACE_MAX_PARAMS];	/* the dimensions l and g were fitted over
+												 * (they keep this array) */
 	/* sorted columns, kept across suggestions */
 	TpeColumn  *cols;			/* n_params; used for continuous parameters */
 	const PtHistory *synced_history;
@@ -326,6 +328,32 @@ gather(const TpeState *st, const PtHistory *history, const int *which, int n_row
 }
 
 /*
+ * Split the n usable trials into good (below) and bad (above), rank the bad
+ * ones in history order, and set the mixture weights of l and g (the same
+ * for every parameter); returns the number of good trials.
+ */
+static int
+split_history(TpeState *st, const PtHistory *history, int n, int n_hist)
+{
+	int			n_below;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		st->scores[i] = history->trials[st->usable[i]].score;
+	n_below = TpeGamma(st->opt.gamma, n);
+	TpeSplit(st->scores, n, n_below, st->below, st->above);
+	for (i = 0; i < n_hist; i++)
+		st->rank[i] = -1;
+	for (i = 0; i < n - n_below; i++)
+		st->rank[st->usable[st->above[i]]] = i;
+	TpeMixtureWeights(n_below, st->opt.prior_weight,
+					  st->weights[0][0], st->weights[0][1], st->weights[0][2]);
+	TpeMixtureWeights(n - n_below, st->opt.prior_weight,
+					  st->weights[1][0], st->weights[1][1], st->weights[1][2]);
+	return n_below;
+}
+
+/*
  * Fit l (the good trials) and g (the rest) over the parameters
  * cols[0..n_cols-1] and draw the n_ei_candidates candidates from l into
  * st->cand: what suggest and TpeRankCandidates share.
@@ -334,7 +362,7 @@ static int
 fit_and_draw(TpeState *st, const PtHistory *history, const int *cols, int n_cols,
 			 int n_usable, int n_below, PtError *err)
 {
-	const TpeDim *dims[PT_SPACE_MAX_PARAMS];
+	const TpeDim **dims = st->fit_dims;
 	const int  *g_orders[1];
 	TpeParzenParams pp = {0};
 	TpeParzenParams pp_g;
@@ -452,19 +480,7 @@ tpe_propose(void *vstate, const PtHistory *history, int iter, PtProposal *out,
 	if (n_hist > 0 && sync_columns(st, history) != PT_OK)
 		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory in the tpe strategy");
 
-	for (i = 0; i < n; i++)
-		st->scores[i] = history->trials[st->usable[i]].score;
-	n_below = TpeGamma(st->opt.gamma, n);
-	TpeSplit(st->scores, n, n_below, st->below, st->above);
-	for (i = 0; i < n_hist; i++)
-		st->rank[i] = -1;
-	for (i = 0; i < n - n_below; i++)
-		st->rank[st->usable[st->above[i]]] = i;
-	/* the same mixture weights serve every parameter */
-	TpeMixtureWeights(n_below, st->opt.prior_weight,
-					  st->weights[0][0], st->weights[0][1], st->weights[0][2]);
-	TpeMixtureWeights(n - n_below, st->opt.prior_weight,
-					  st->weights[1][0], st->weights[1][1], st->weights[1][2]);
+	n_below = split_history(st, history, n, n_hist);
 
 	/* fixed parameters keep their single value */
 	for (j = 0; j < space->n_params; j++)
@@ -589,18 +605,7 @@ TpeRankCandidates(void *state, const PtHistory *history, int iter, int n_want, d
 		PtFree(taken);
 		goto oom;
 	}
-	for (i = 0; i < n; i++)
-		st->scores[i] = history->trials[st->usable[i]].score;
-	n_below = TpeGamma(st->opt.gamma, n);
-	TpeSplit(st->scores, n, n_below, st->below, st->above);
-	for (i = 0; i < n_hist; i++)
-		st->rank[i] = -1;
-	for (i = 0; i < n - n_below; i++)
-		st->rank[st->usable[st->above[i]]] = i;
-	TpeMixtureWeights(n_below, st->opt.prior_weight,
-					  st->weights[0][0], st->weights[0][1], st->weights[0][2]);
-	TpeMixtureWeights(n - n_below, st->opt.prior_weight,
-					  st->weights[1][0], st->weights[1][1], st->weights[1][2]);
+	n_below = split_history(st, history, n, n_hist);
 	for (c = 0; c < n_cand; c++)
 		for (j = 0; j < np; j++)
 			all[(size_t) c * np + j] = st->dims[j].categorical ? 0.0 : st->dims[j].ext_low;
