@@ -253,13 +253,33 @@ call_node(PtCluster *c, int part, const char *params_json, PtClusterResult *r, M
 	SPI_freetuptable(SPI_tuptable);
 }
 
+/* One trial on one node, as PtTrySubtransaction runs it. */
+typedef struct NodeCall
+{
+	PtCluster  *cluster;
+	int			part;
+	const char *params_json;
+	PtClusterResult *r;
+	MemoryContext cxt;
+} NodeCall;
+
+/* Call the node (inside the subtransaction). */
+static void
+node_call(void *arg)
+{
+	NodeCall   *c = arg;
+
+	call_node(c->cluster, c->part, c->params_json, c->r, c->cxt);
+}
+
 /* Evaluate n parameter sets on the cluster, one subtransaction per trial. */
 void
 PtClusterEvaluate(PtCluster *cluster, int n, const int *iters, const char *const *params_json,
 				  PtClusterResult *results)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
+	NodeCall	call;
+	ErrorData  *edata;
 	int			i;
 
 	for (i = 0; i < n; i++)
@@ -274,34 +294,20 @@ PtClusterEvaluate(PtCluster *cluster, int n, const int *iters, const char *const
 		memset(r, 0, sizeof(*r));
 		r->node = node;
 		INSTR_TIME_SET_CURRENT(start);
-		BeginInternalSubTransaction(NULL);
-		MemoryContextSwitchTo(cxt);
-		PG_TRY();
+		call.cluster = cluster;
+		call.part = cluster->parts[node];
+		call.params_json = params_json[i];
+		call.r = r;
+		call.cxt = cxt;
+		edata = PtTrySubtransaction(node_call, &call);
+		if (edata != NULL)
 		{
-			call_node(cluster, cluster->parts[node], params_json[i], r, cxt);
-			ReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(cxt);
-			CurrentResourceOwner = owner;
-		}
-		PG_CATCH();
-		{
-			ErrorData  *edata;
-
-			MemoryContextSwitchTo(cxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(cxt);
-			CurrentResourceOwner = owner;
-			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED || edata->elevel > ERROR)
-				ReThrowError(edata);
 			r->ok = false;
 			r->report_json = NULL;
 			r->summary = NULL;
 			PtErrorFromErrorData(edata, &r->err);
 			FreeErrorData(edata);
 		}
-		PG_END_TRY();
 		INSTR_TIME_SET_CURRENT(done);
 		INSTR_TIME_SUBTRACT(done, start);
 		r->elapsed_ms = INSTR_TIME_GET_MILLISEC(done);
@@ -428,45 +434,42 @@ call_batch(PtCluster *c, int n, const int *iters, const char *const *params_json
 	SPI_freetuptable(SPI_tuptable);
 }
 
+/* One batch call, as PtTrySubtransaction runs it. */
+typedef struct BatchCall
+{
+	PtCluster  *cluster;
+	int			n;
+	const int  *iters;
+	const char *const *params_json;
+	PtClusterResult *results;
+	MemoryContext cxt;
+} BatchCall;
+
+/* Make the batch call (inside the subtransaction). */
+static void
+batch_call(void *arg)
+{
+	BatchCall  *c = arg;
+
+	call_batch(c->cluster, c->n, c->iters, c->params_json, c->results, c->cxt);
+}
+
 /* One batch call in a subtransaction: true when it answered for every trial, false when it failed as a whole. */
 static bool
 try_batch(PtCluster *cluster, int n, const int *iters, const char *const *params_json,
 		  PtClusterResult *results)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool ok = true;
+	BatchCall	call = {cluster, n, iters, params_json, results, CurrentMemoryContext};
+	ErrorData  *edata = PtTrySubtransaction(batch_call, &call);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		call_batch(cluster, n, iters, params_json, results, cxt);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED || edata->elevel > ERROR)
-			ReThrowError(edata);
-		ereport(LOG,
-				(errmsg("ptopt: a batch call on cluster \"%s\" failed, evaluating its %d trials one at a time",
-						cluster->name, n),
-				 errdetail("The call failed with: %s", edata->message ? edata->message : "no message")));
-		FreeErrorData(edata);
-		ok = false;
-	}
-	PG_END_TRY();
-	return ok;
+	if (edata == NULL)
+		return true;
+	ereport(LOG,
+			(errmsg("ptopt: a batch call on cluster \"%s\" failed, evaluating its %d trials one at a time",
+					cluster->name, n),
+			 errdetail("The call failed with: %s", edata->message ? edata->message : "no message")));
+	FreeErrorData(edata);
+	return false;
 }
 
 /*

@@ -4,6 +4,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
@@ -13,6 +14,7 @@
 #include "utils/timestamp.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/resowner.h"
 #include "utils/syscache.h"
 
 #include "pt_alloc.h"
@@ -223,4 +225,41 @@ PtIntervalSeconds(const char *text, const char *what)
 				 errmsg("%s must be a positive interval, not \"%s\"", what, text),
 				 errhint("Write it as PostgreSQL reads an interval, such as \"90 seconds\" or \"2 hours\".")));
 	return seconds;
+}
+
+/*
+ * Run fn(arg) in a subtransaction.  NULL when it succeeded; when it raised an
+ * error, that error (copied into the caller's context, the subtransaction
+ * rolled back) for the caller to record.  A cancel or anything worse than an
+ * ERROR is re-thrown.
+ */
+ErrorData *
+PtTrySubtransaction(void (*fn) (void *arg), void *arg)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		fn(arg);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED || edata->elevel > ERROR)
+			ReThrowError(edata);
+	}
+	PG_END_TRY();
+	return edata;
 }

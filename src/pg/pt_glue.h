@@ -46,6 +46,12 @@ extern void PtRequireArgs(FunctionCallInfo fcinfo, uint32 nullable);
 /* An interval given as text (an option), in seconds; raises 22023 naming what when it is not positive. */
 extern double PtIntervalSeconds(const char *text, const char *what);
 
+/*
+ * Run fn(arg) in a subtransaction: NULL when it succeeded, else the error it
+ * raised (the subtransaction rolled back); a cancel or worse is re-thrown.
+ */
+extern ErrorData *PtTrySubtransaction(void (*fn) (void *arg), void *arg);
+
 /* Copy a PtMalloc'd string into the current memory context and PtFree it. */
 extern char *PtTakeString(char *s);
 

@@ -156,44 +156,39 @@ call_sql_objective(SqlObjective *so, const double *x, PtEvaluation *out, PtError
 	return PT_OK;
 }
 
+/* One call of a SQL objective, as PtTrySubtransaction runs it. */
+typedef struct SqlCall
+{
+	SqlObjective *so;
+	const double *x;
+	PtEvaluation *out;
+	PtError    *err;
+	int			rc;
+} SqlCall;
+
+/* Call the objective (inside the subtransaction). */
+static void
+sql_call(void *arg)
+{
+	SqlCall    *c = arg;
+
+	c->rc = call_sql_objective(c->so, c->x, c->out, c->err);
+}
+
 /* Evaluate in a subtransaction: an error fails the iteration, a cancel is re-thrown. */
 static int
 sql_evaluate(void *state, const double *x, PtEvaluation *out, const PtStop *stop,
 			 PtError *err)
 {
-	SqlObjective *so = state;
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	volatile int rc = PT_OK;
+	SqlCall		c = {state, x, out, err, PT_OK};
+	ErrorData  *edata = PtTrySubtransaction(sql_call, &c);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		rc = call_sql_objective(so, x, out, err);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED || edata->elevel > ERROR)
-			ReThrowError(edata);
-		PtEvaluationClear(out);
-		PtErrorFromErrorData(edata, err);
-		rc = err->code;
-		FreeErrorData(edata);
-	}
-	PG_END_TRY();
-	return rc;
+	if (edata == NULL)
+		return c.rc;
+	PtEvaluationClear(out);
+	PtErrorFromErrorData(edata, err);
+	FreeErrorData(edata);
+	return err->code;
 }
 
 /* Free the SQL objective's state. */

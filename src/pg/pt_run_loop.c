@@ -44,9 +44,6 @@
 #include "run_plan.h"
 #include "strategy.h"
 
-/* The run worker's state; x and point live in its run context. */
-typedef PtRunState RunState;
-
 /* Wake the caller waiting on this run. */
 static void
 wake_caller(PtRunShared *shared)
@@ -59,7 +56,7 @@ wake_caller(PtRunShared *shared)
 
 /* Publish the run's phase (and run_id) to the caller. */
 static void
-publish_phase(RunState *st, PtRunPhase phase)
+publish_phase(PtRunState *st, PtRunPhase phase)
 {
 	PtRunFixed *fixed = st->shared->fixed;
 
@@ -72,7 +69,7 @@ publish_phase(RunState *st, PtRunPhase phase)
 
 /* Seconds the run has been running, over every worker that ran it. */
 double
-PtRunElapsed(RunState *st)
+PtRunElapsed(PtRunState *st)
 {
 	instr_time	now;
 
@@ -86,7 +83,7 @@ PtRunElapsed(RunState *st)
  * a minimised objective's scores are negated there.  This maps one either way.
  */
 double
-PtRunStrategyScore(RunState *st, double score)
+PtRunStrategyScore(PtRunState *st, double score)
 {
 	return st->plan->minimize ? -score : score;
 }
@@ -115,7 +112,7 @@ PtRunCommitStep(void)
 
 /* Build the plan, the strategy, the history, the objective and the trial workers of a run. */
 static void
-build_run(RunState *st, const char *space, const char *strategy, const char *options,
+build_run(PtRunState *st, const char *space, const char *strategy, const char *options,
 		  const char *objective, const char *policy)
 {
 	PtError		err;
@@ -164,7 +161,7 @@ build_run(RunState *st, const char *space, const char *strategy, const char *opt
 
 /* The model an LLM run asks (options.llm.model, else ptopt.llm_model), or NULL for other strategies. */
 static const char *
-llm_model(RunState *st)
+llm_model(PtRunState *st)
 {
 	PtLlmOptions opt;
 	PtError		err;
@@ -180,7 +177,7 @@ llm_model(RunState *st)
 static void
 warm_trial(void *arg, const PtStoredIteration *it)
 {
-	RunState   *st = (RunState *) arg;
+	PtRunState   *st = (PtRunState *) arg;
 	PtTrial		trial = {0};
 	PtError		err;
 	MemoryContext old = MemoryContextSwitchTo(st->run_cxt);
@@ -202,7 +199,7 @@ warm_trial(void *arg, const PtStoredIteration *it)
 
 /* Insert the run row of a new run and build what it needs (the trial workers before the row). */
 static void
-setup_new_run(RunState *st)
+setup_new_run(PtRunState *st)
 {
 	PtRunShared *shared = st->shared;
 	const char *space = PtRunSharedText(shared, PT_TEXT_SPACE);
@@ -234,7 +231,7 @@ setup_new_run(RunState *st)
 /* The stored iterations of a resumed run, as read back, before the history is built. */
 typedef struct Restored
 {
-	RunState   *st;
+	PtRunState   *st;
 	PtStoredTrial *trials;		/* index iter - 1 */
 	int			n;				/* highest stored iteration */
 	int			cap;
@@ -245,7 +242,7 @@ static void
 restore_trial(void *arg, const PtStoredIteration *it)
 {
 	Restored   *r = (Restored *) arg;
-	RunState   *st = r->st;
+	PtRunState   *st = r->st;
 	PtTrial    *trial;
 	PtError		err;
 	char		what[64];
@@ -288,7 +285,7 @@ restore_trial(void *arg, const PtStoredIteration *it)
  * on the number of workers), so every batch is proposed as it was.
  */
 static void
-resume_point(RunState *st, Restored *r)
+resume_point(PtRunState *st, Restored *r)
 {
 	int			workers = st->plan->workers;
 	int			missing = 1;
@@ -313,7 +310,7 @@ resume_point(RunState *st, Restored *r)
 
 /* Take over a stored run: claim its row, rebuild its state from its trajectory. */
 static void
-setup_resumed_run(RunState *st)
+setup_resumed_run(PtRunState *st)
 {
 	PtRunFixed *fixed = st->shared->fixed;
 	PtStoredRun run;
@@ -334,7 +331,7 @@ setup_resumed_run(RunState *st)
 
 /* Set up a new or resumed run in a transaction of its own, then tell the caller. */
 static void
-run_setup(RunState *st)
+run_setup(PtRunState *st)
 {
 	INSTR_TIME_SET_CURRENT(st->started);
 	PtRunBeginStep();
@@ -351,7 +348,7 @@ run_setup(RunState *st)
 
 /* Close the run row in a fresh transaction; a second cancel cannot cut it short. */
 static void
-run_finish(RunState *st, const char *status, const char *error)
+run_finish(PtRunState *st, const char *status, const char *error)
 {
 	HOLD_INTERRUPTS();
 	PtRunBeginStep();
@@ -362,7 +359,7 @@ run_finish(RunState *st, const char *status, const char *error)
 
 /* Raise when the budget ran out, iterations failed and none scored: such a run ends failed. */
 static void
-check_some_scored(RunState *st)
+check_some_scored(PtRunState *st)
 {
 	int			i;
 	bool		any_failed = false;
@@ -400,7 +397,7 @@ send_terminated(const char *reason)
 
 /* Free the core objects of a run. */
 static void
-run_state_free(RunState *st)
+run_state_free(PtRunState *st)
 {
 	PtStrategyFree(st->strategy);
 	PtObjectiveFree(st->objective);
@@ -439,7 +436,7 @@ stop_status(ErrorData *edata, const char **error)
 void
 PtRunExecute(PtRunShared *shared)
 {
-	RunState	st = {0};
+	PtRunState	st = {0};
 	MemoryContext iter_cxt;
 	MemoryContext run_cxt;
 	MemoryContext old_target;
