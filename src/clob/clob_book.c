@@ -462,6 +462,29 @@ ClobBookSubmit(ClobBook *book, const ClobOrderReq *req, int64_t now_us, ClobSubm
 	}
 }
 
+/*
+ * A post-only GTC order of an owner that only ever adds liquidity (the
+ * tape's background makers): the same outcome as ClobBookSubmit for such an
+ * order, without the checks that cannot apply to it.  Returns the pool index
+ * of the resting order, or -1 when it is refused (phase, tick, size, it
+ * would cross, the book is full).
+ */
+int32_t
+ClobBookAddPassive(ClobBook *book, uint8_t side, int32_t price, int64_t size, uint8_t owner,
+				   int32_t ref)
+{
+	if (book->phase == CLOB_PHASE_CLOSED || book->phase == CLOB_PHASE_RESTART)
+		return -1;
+	if (ClobPriceCheck(price) != CLOB_OK || size <= 0 || size % CLOB_SIZE_QUANTUM != 0 ||
+		size < book->min_size)
+		return -1;
+	if (side == CLOB_BUY ? book->best_ask <= price : book->best_bid >= price)
+		return -1;
+	if (book->free_head < 0)
+		return -1;
+	return book_rest(book, side, price, size, CLOB_NO_EXPIRY, owner, ref);
+}
+
 /* Cancel a resting order. */
 ClobReject
 ClobBookCancel(ClobBook *book, int32_t index)

@@ -256,6 +256,10 @@ extern void ClobBookFree(ClobBook *book);
 extern void ClobBookSubmit(ClobBook *book, const ClobOrderReq *req, int64_t now_us,
 						   ClobSubmitResult *res);
 
+/* Rest a post-only GTC order of a liquidity-only owner (the tape); its pool index or -1. */
+extern int32_t ClobBookAddPassive(ClobBook *book, uint8_t side, int32_t price, int64_t size,
+								  uint8_t owner, int32_t ref);
+
 /* Cancel a resting order by pool index; returns the reason it could not be (CLOB_OK on success). */
 extern ClobReject ClobBookCancel(ClobBook *book, int32_t index);
 

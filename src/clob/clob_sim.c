@@ -1561,17 +1561,9 @@ play_event(ClobSim *s, const ClobEvent *e)
 	switch (e->type)
 	{
 		case CLOB_EV_ADD:
-			req.side = e->side;
-			req.token = CLOB_YES;
-			req.type = CLOB_GTC;
-			req.post_only = true;
-			req.price = e->price;
-			req.size = (int64_t) e->size_cs * CLOB_SIZE_QUANTUM;
-			req.expire_us = 0;
-			req.owner = CLOB_OWNER_BACKGROUND;
-			req.ref = e->aux;
-			ClobBookSubmit(b, &req, s->now, &res);
-			s->add_map[e->aux] = res.resting;
+			s->add_map[e->aux] = ClobBookAddPassive(b, e->side, e->price,
+													(int64_t) e->size_cs * CLOB_SIZE_QUANTUM,
+													CLOB_OWNER_BACKGROUND, e->aux);
 			return false;
 		case CLOB_EV_CANCEL:
 			{
@@ -2041,7 +2033,7 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			/*
 			 * The tape's run until the next strategy or exchange time: that
 			 * time moves earlier only when a feed or report ring was empty
-			 * and gets its first message, so only then is it recomputed.
+			 * and gets its first message, so only then is it lowered.
 			 */
 			while (i < n && ev[i].t_us <= tx)
 			{
@@ -2065,8 +2057,10 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 				}
 				if ((++count & (CLOB_STOP_EVERY - 1)) == 0 && PtStopRequested(stop))
 					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
-				if ((feed_was_empty && s->feed_n > 0) || (rep_was_empty && s->rep_n > 0))
-					break;
+				if (feed_was_empty && s->feed_n > 0 && s->feed[s->feed_head].t + s->lat_feed < tx)
+					tx = s->feed[s->feed_head].t + s->lat_feed;
+				if (rep_was_empty && s->rep_n > 0 && s->report[s->rep_head].t < tx)
+					tx = s->report[s->rep_head].t;
 			}
 			continue;
 		}
