@@ -146,9 +146,10 @@ ClobBookInit(ClobBook *book, int32_t capacity, int64_t min_size)
 	if (capacity < 16)
 		capacity = 16;
 	book->orders = PtMalloc(sizeof(ClobOrder) * (size_t) capacity);
+	book->expiry = PtMalloc(sizeof(int64_t) * (size_t) capacity);
 	book->bids = PtMalloc(sizeof(ClobLevel) * (CLOB_PRICE_SCALE + 1));
 	book->asks = PtMalloc(sizeof(ClobLevel) * (CLOB_PRICE_SCALE + 1));
-	if (book->orders == NULL || book->bids == NULL || book->asks == NULL)
+	if (book->orders == NULL || book->expiry == NULL || book->bids == NULL || book->asks == NULL)
 	{
 		ClobBookFree(book);
 		return false;
@@ -192,9 +193,11 @@ void
 ClobBookFree(ClobBook *book)
 {
 	PtFree(book->orders);
+	PtFree(book->expiry);
 	PtFree(book->bids);
 	PtFree(book->asks);
 	book->orders = NULL;
+	book->expiry = NULL;
 	book->bids = NULL;
 	book->asks = NULL;
 	book->capacity = 0;
@@ -250,7 +253,9 @@ book_rest(ClobBook *book, uint8_t side, int32_t price, int64_t size, int64_t exp
 	book->free_head = o->next;
 	book->n_live++;
 	o->size = size;
-	o->expire_us = expire_us;
+	o->expires = expire_us != CLOB_NO_EXPIRY;
+	if (o->expires)
+		book->expiry[idx] = expire_us;
 	o->price = price;
 	o->side = side;
 	o->owner = owner;
@@ -319,7 +324,7 @@ take_level(ClobBook *book, ClobLevel *lv, int64_t remaining, const ClobOrderReq 
 		int64_t		f;
 		ClobFill	fill;
 
-		if (o->expire_us <= now_us)
+		if (o->expires && book->expiry[idx] <= now_us)
 		{
 			book->n_expired++;
 			ClobBookRemove(book, idx);
