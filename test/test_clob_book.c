@@ -74,6 +74,41 @@ test_validation(void)
 		  && ClobPriceCheck(5) == CLOB_REJ_PRICE_BOUNDS, "0, 1 and 0.0005 are out of bounds");
 	CHECK(ClobPriceFloor(4567) == 4500 && ClobPriceCeil(4567) == 4600, "rounding onto the 0.01 grid");
 	CHECK(ClobPriceFloor(9734) == 9730 && ClobPriceCeil(9734) == 9740, "rounding onto the 0.001 grid");
+	{
+		int32_t		x;
+		int			bad_floor = 0;
+		int			bad_ceil = 0;
+
+		/* Every input: on the grid, on the right side, and no grid price in between. */
+		for (x = -200; x <= CLOB_PRICE_SCALE + 200; x++)
+		{
+			int32_t		f = ClobPriceFloor(x);
+			int32_t		c = ClobPriceCeil(x);
+			int32_t		y;
+
+			if (ClobPriceCheck(f) != CLOB_OK || (x >= CLOB_PRICE_MIN && f > x))
+				bad_floor++;
+			else
+				for (y = f + 1; y <= x && y <= CLOB_PRICE_MAX; y++)
+					if (ClobPriceCheck(y) == CLOB_OK)
+					{
+						bad_floor++;
+						break;
+					}
+			if (ClobPriceCheck(c) != CLOB_OK || (x <= CLOB_PRICE_MAX && c < x))
+				bad_ceil++;
+			else
+				for (y = x > CLOB_PRICE_MIN ? x : CLOB_PRICE_MIN; y < c; y++)
+					if (ClobPriceCheck(y) == CLOB_OK)
+					{
+						bad_ceil++;
+						break;
+					}
+		}
+		CHECK(bad_floor == 0 && bad_ceil == 0,
+			  "floor and ceil land on the nearest grid price for every input (%d, %d wrong)",
+			  bad_floor, bad_ceil);
+	}
 
 	r = submit(&b, CLOB_BUY, CLOB_YES, CLOB_GTC, false, 5050, SH(10), 1, 0);
 	CHECK(r.reject == CLOB_REJ_INVALID_TICK, "off-tick order rejected: %s", ClobRejectName(r.reject));

@@ -210,16 +210,12 @@ ClobTickAt(int32_t price)
 static inline int32_t
 ClobPriceFloor(int32_t price)
 {
-	int32_t		p;
-
 	if (price < CLOB_PRICE_MIN)
 		return CLOB_PRICE_MIN;
 	if (price > CLOB_PRICE_MAX)
 		price = CLOB_PRICE_MAX;
-	p = price - price % CLOB_TICK_FINE;
-	if (!ClobFineRegion(p))
-		p -= p % CLOB_TICK_COARSE;
-	return p < CLOB_PRICE_MIN ? CLOB_PRICE_MIN : p;
+	/* A price's own region decides: a fine-region price floors to a fine tick at or above the boundary. */
+	return ClobFineRegion(price) ? price - price % CLOB_TICK_FINE : price - price % CLOB_TICK_COARSE;
 }
 
 /* Round a price up onto the grid, clamped to [0.001, 0.999]. */
@@ -232,10 +228,20 @@ ClobPriceCeil(int32_t price)
 		return CLOB_PRICE_MAX;
 	if (price < CLOB_PRICE_MIN)
 		price = CLOB_PRICE_MIN;
-	p = price + (CLOB_TICK_FINE - price % CLOB_TICK_FINE) % CLOB_TICK_FINE;
-	if (!ClobFineRegion(p) && p % CLOB_TICK_COARSE != 0)
-		p += CLOB_TICK_COARSE - p % CLOB_TICK_COARSE;
-	return p > CLOB_PRICE_MAX ? CLOB_PRICE_MAX : p;
+	if (price < CLOB_FINE_BELOW)
+		p = price + CLOB_TICK_FINE - 1;
+	else if (price <= CLOB_FINE_ABOVE - CLOB_TICK_COARSE)
+		return price + CLOB_TICK_COARSE - 1 - (price + CLOB_TICK_COARSE - 1) % CLOB_TICK_COARSE;
+	else
+	{
+		/* Near the upper fine region: the fine ceiling, moved to a coarse tick outside it. */
+		p = price + CLOB_TICK_FINE - 1;
+		p -= p % CLOB_TICK_FINE;
+		if (!ClobFineRegion(p) && p % CLOB_TICK_COARSE != 0)
+			p += CLOB_TICK_COARSE - p % CLOB_TICK_COARSE;
+		return p > CLOB_PRICE_MAX ? CLOB_PRICE_MAX : p;
+	}
+	return p - p % CLOB_TICK_FINE;
 }
 
 /*
