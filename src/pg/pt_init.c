@@ -9,6 +9,7 @@
 #include "objective.h"
 #include "objective_clob.h"
 #include "pt_alloc_pg.h"
+#include "pt_library.h"
 #include "pt_llm.h"
 #include "pt_settings.h"
 
@@ -19,10 +20,11 @@ int			ptopt_progress_lines = PTOPT_DEFAULT_PROGRESS_LINES;
 
 void		_PG_init(void);
 
-/* Point core's allocator at memory contexts, register the backtest objective, define the ptopt.* settings and reserve the prefix. */
+/* Note which library file was loaded, point core's allocator at memory contexts, register the backtest objective, define the ptopt.* settings and reserve the prefix. */
 void
 _PG_init(void)
 {
+	PtLibraryStampInit();
 	PtPgAllocInit();
 	PtObjectiveRegister(&PtClobObjective);
 	DefineCustomBoolVariable("ptopt.progress_notices",

@@ -26,6 +26,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "pt_library.h"
 #include "pt_llm.h"
 #include "pt_run_launch.h"
 #include "pt_settings.h"
@@ -85,7 +86,7 @@ caller_exit(int code, Datum arg)
 	waiting = NULL;
 }
 
-/* Allocate the segment and lay out the toc: fixed inputs, texts, queue. */
+/* Allocate the segment and lay out the toc: fixed inputs, texts, queue, library stamp. */
 static PtLaunched *
 create_segment(const PtRunRequest *req, const char *texts[PT_N_TEXTS])
 {
@@ -96,6 +97,7 @@ create_segment(const PtRunRequest *req, const char *texts[PT_N_TEXTS])
 	shm_toc    *toc;
 	char	   *area;
 	shm_mq	   *mq;
+	PtLibraryStamp *stamp;
 	int			i;
 
 	for (i = 0; i < PT_N_TEXTS; i++)
@@ -104,7 +106,8 @@ create_segment(const PtRunRequest *req, const char *texts[PT_N_TEXTS])
 	shm_toc_estimate_chunk(&e, sizeof(PtRunFixed));
 	shm_toc_estimate_chunk(&e, texts_len);
 	shm_toc_estimate_chunk(&e, PT_QUEUE_SIZE);
-	shm_toc_estimate_keys(&e, 3);
+	shm_toc_estimate_chunk(&e, sizeof(PtLibraryStamp));
+	shm_toc_estimate_keys(&e, 4);
 	size = shm_toc_estimate(&e);
 
 	l->seg = dsm_create(size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
@@ -146,6 +149,9 @@ create_segment(const PtRunRequest *req, const char *texts[PT_N_TEXTS])
 
 	mq = shm_mq_create(shm_toc_allocate(toc, PT_QUEUE_SIZE), PT_QUEUE_SIZE);
 	shm_toc_insert(toc, PT_KEY_QUEUE, mq);
+	stamp = shm_toc_allocate(toc, sizeof(PtLibraryStamp));
+	*stamp = *PtLibraryStampOwn();
+	shm_toc_insert(toc, PT_KEY_LIBRARY, stamp);
 	shm_mq_set_receiver(mq, MyProc);
 	l->mqh = shm_mq_attach(mq, l->seg, NULL);
 	return l;

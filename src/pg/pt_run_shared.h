@@ -1,8 +1,9 @@
 /*
  * pt_run_shared.h — what a caller and its run worker share: a DSM segment with a shm_toc.
  *
- * The segment holds three entries: the fixed inputs and status (PtRunFixed),
- * the input texts, and a shm_mq from the worker to the caller.  The worker
+ * The segment holds four entries: the fixed inputs and status (PtRunFixed),
+ * the input texts, a shm_mq from the worker to the caller, and the stamp of
+ * the library build the caller runs (checked first by the worker).  The worker
  * redirects its protocol output to the queue (pq_redirect_to_shm_mq), so its
  * NOTICEs and whole errors reach the caller, which re-throws them; either side
  * notices the other leave (the queue detaches; the caller's exit callback
@@ -22,6 +23,7 @@
 #define PT_KEY_FIXED 1
 #define PT_KEY_TEXTS 2
 #define PT_KEY_QUEUE 3
+#define PT_KEY_LIBRARY 4				/* the caller's PtLibraryStamp (pt_library.h) */
 #define PT_QUEUE_SIZE 65536				/* bytes of relayed NOTICEs and errors in flight */
 #define PT_WORKER_TYPE "ptopt worker"	/* backend_type in pg_stat_activity */
 

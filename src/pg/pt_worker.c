@@ -22,6 +22,7 @@
 #include "storage/shm_toc.h"
 #include "tcop/tcopprot.h"
 
+#include "pt_library.h"
 #include "pt_run_shared.h"
 
 static volatile sig_atomic_t worker_terminated = false;
@@ -93,11 +94,13 @@ ptopt_worker_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 
 	shared = attach_segment(DatumGetUInt32(main_arg));
-	worker_fixed = shared.fixed;
 	mq = shm_toc_lookup(shared.toc, PT_KEY_QUEUE, false);
 	shm_mq_set_sender(mq, MyProc);
 	mqh = shm_mq_attach(mq, shared.seg, NULL);
 	pq_redirect_to_shm_mq(shared.seg, mqh);
+	/* Nothing else in the segment is read before the caller is known to run this build. */
+	PtLibraryStampCheck(shm_toc_lookup(shared.toc, PT_KEY_LIBRARY, true), "search's worker");
+	worker_fixed = shared.fixed;
 
 	BackgroundWorkerInitializeConnectionByOid(shared.fixed->database_id, shared.fixed->role_id, 0);
 	PtRunExecute(&shared);
