@@ -37,6 +37,16 @@ SELECT best_score FROM ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 4, 1,
 SET ptopt.backtest_threads = 0;
 SELECT best_score FROM ptopt_run('{"x": {"low": 0, "high": 1}}', 'random', 2, 1, '{"objective": "threads_seen"}');
 
+-- ptopt_evaluate (what a cluster node runs): the same envelope with 4 and 1 threads.
+SET ptopt.backtest_threads = 4;
+CREATE TEMP TABLE ev AS SELECT 4 AS threads, ptopt_evaluate('{"mm.c_vol": {"low": 0, "high": 2}}', '{"mm.c_vol": 0.7}',
+                                                          '{"backtest": {"train_seeds": 5}}') AS env;
+SET ptopt.backtest_threads = 1;
+INSERT INTO ev SELECT 1, ptopt_evaluate('{"mm.c_vol": {"low": 0, "high": 2}}', '{"mm.c_vol": 0.7}',
+                                        '{"backtest": {"train_seeds": 5}}');
+SELECT a.env = b.env AS same_envelope, (a.env->>'score')::float8 = (b.env->>'score')::float8 AS same_score
+  FROM ev a, ev b WHERE a.threads = 4 AND b.threads = 1;
+
 -- Out of range or not an integer: refused, the setting unchanged.
 \set VERBOSITY default
 SET ptopt.backtest_threads = -1;
