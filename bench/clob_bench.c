@@ -11,7 +11,7 @@
  * median and best time of a trial and events per second through the whole
  * simulator (tape events, strategy order operations and timers, exchange
  * phases), and the tape memory per seed.  Then the same per preset scenario,
- * and what starting and joining one thread costs.  Benchmarks report
+ * what starting and joining one thread costs, and how long a cancel takes.  Benchmarks report
  * numbers; nothing here asserts a timing.
  */
 #include <pthread.h>
@@ -196,6 +196,69 @@ bench_thread_start(void)
 	printf("thread start + join: median %.1f us  best %.1f us (1000 times)\n", times[500] * 1e6, times[0] * 1e6);
 }
 
+/* A stop requested at a set time after the trial started. */
+typedef struct TimedStop
+{
+	double		start;
+	double		request_at;		/* seconds after start */
+} TimedStop;
+
+/* TimedStop's callback. */
+static bool
+timed_stop(void *arg)
+{
+	const TimedStop *t = arg;
+
+	return now_s() - t->start >= t->request_at;
+}
+
+/*
+ * How long a cancel takes: default trials on 1 thread and on `threads`, a
+ * stop requested 0.5 to 6.2 ms after the start; the time from the request to
+ * the return of the cancelled trial.
+ */
+static void
+bench_stop_latency(int threads)
+{
+	PtError		err;
+	ClobResult	res;
+	ClobSession *s = ClobSessionCreate(NULL, NULL, &err);
+	double		lat[200];
+	int			k;
+
+	if (s == NULL || ClobSessionRun(s, NULL, NULL, &res, &err) != PT_OK)
+	{
+		ClobSessionFree(s);
+		return;
+	}
+	ClobResultClear(&res);
+	for (k = 0; k < 2; k++)
+	{
+		int			n = 0;
+		int			i;
+
+		ClobSessionSetThreads(s, k == 0 ? 1 : threads);
+		for (i = 0; i < 200; i++)
+		{
+			TimedStop	t = {now_s(), 0.0005 + (i % 20) * 0.0003};
+			PtStop		stop = {timed_stop, &t};
+
+			if (ClobSessionRun(s, NULL, &stop, &res, &err) == PT_ERR_CANCELLED)
+				lat[n++] = now_s() - (t.start + t.request_at);
+			ClobResultClear(&res);
+		}
+		if (n == 0)
+			continue;
+		qsort(lat, (size_t) n, sizeof(double), cmp_d);
+		printf("cancel, %d thread%s: from the request to the return median %.0f us  90th percentile %.0f us  "
+			   "max %.0f us (%d cancelled trials)\n", k == 0 ? 1 : threads, k == 0 ? "" : "s",
+			   lat[n / 2] * 1e6, lat[n * 9 / 10] * 1e6, lat[n - 1] * 1e6, n);
+		if (threads == 1)
+			break;
+	}
+	ClobSessionFree(s);
+}
+
 /* Measure the backtest: arguments are the trial count, then options and params as JSON. */
 int
 main(int argc, char **argv)
@@ -225,6 +288,7 @@ main(int argc, char **argv)
 			rc |= bench_one(ClobPresetName(i), opts, params, trials, threads, false);
 		}
 		bench_thread_start();
+		bench_stop_latency(threads);
 	}
 	if (PtAllocLive() != 0)
 	{
