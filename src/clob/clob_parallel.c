@@ -9,8 +9,8 @@
  * error is the one returned.  The calling thread alone calls the caller's
  * PtStop, every CLOB_STOP_EVERY events while it plays and every
  * CLOB_STOP_POLL_US while it waits; the others poll an atomic flag it sets at
- * the same event interval, so a stop ends every thread as fast as it ends a
- * serial replay.  See clob_parallel.h.
+ * the same event interval, so a stop ends every thread within one poll
+ * interval of the calling thread seeing it.  See clob_parallel.h.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE				/* sched_getaffinity, CPU_COUNT */
