@@ -16,6 +16,15 @@ SELECT t.threads, (t.env->>'score')::float8 = (s.env->>'score')::float8 AS same_
        t.env = s.env AS same_envelope, jsonb_array_length(t.env->'per_seed') AS worlds
   FROM thr t, thr s WHERE s.threads = 1 ORDER BY t.threads;
 
+-- A cancel (statement_timeout) in the middle of a trial on 2 threads: 57014, and the next call is whole.
+SET ptopt.backtest_threads = 1;
+SELECT (ptopt_backtest('{}', '{"train_seeds": 32, "holdout_seeds": 0}')->>'score')::float8 AS score_32 \gset
+SET ptopt.backtest_threads = 2;
+SET statement_timeout = '5ms';
+SELECT ptopt_backtest('{}', '{"train_seeds": 32, "holdout_seeds": 0}') IS NOT NULL AS finished;
+RESET statement_timeout;
+SELECT (ptopt_backtest('{}', '{"train_seeds": 32, "holdout_seeds": 0}')->>'score')::float8 = :score_32 AS same_score_after_cancel;
+
 -- A run: the same trajectory and held-out score with 1 and 4 threads.
 SET ptopt.backtest_threads = 4;
 SELECT status, iterations FROM ptopt_run('{"mm.c_vol": {"low": 0, "high": 2}, "mm.layers": {"type": "int", "low": 1, "high": 5}}',
