@@ -275,8 +275,11 @@ main(int argc, char **argv)
 		trials = DEFAULT_TRIALS;
 	if (threads < 1 || threads > CLOB_MAX_THREADS)
 		threads = ClobUsableCores();
-	printf("# clob_bench: %d timed trials per line and thread count, 1 thread and %d in turn "
-		   "(%d usable cores, %d free at start)\n", trials, threads, ClobUsableCores(), ClobFreeCores());
+	if (threads > 1)
+		printf("# clob_bench: %d timed trials per line and thread count, 1 thread and %d in turn "
+			   "(%d usable cores, %d free at start)\n", trials, threads, ClobUsableCores(), ClobFreeCores());
+	else
+		printf("# clob_bench: %d timed trials per line, 1 thread\n", trials);
 	rc |= bench_one(options ? "custom" : "default", options, params, trials, threads, true);
 	if (options == NULL)
 	{
