@@ -6,14 +6,14 @@ MODULE_big = ptopt
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/core/*.c src/clob/*.c src/pg/*.c)))
 DATA = $(EXTENSION)--$(EXTVERSION).sql
 # Regression tests, in order: setup defines the helpers the others use.
-REGRESS = setup gates space random objective warmstart privileges backtest tpe plot runs report study parallel llm asktell
+REGRESS = setup gates space random objective warmstart privileges backtest tpe plot runs report study parallel llm asktell threads
 REGRESS_OPTS = --load-extension=ptopt
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc/core -Isrc/clob -Isrc/pg $(shell pkg-config --cflags json-c libcurl 2>/dev/null)
-PG_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
+PG_CFLAGS = -std=gnu11 -pthread -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-sign-compare -Wno-cast-function-type -Wno-declaration-after-statement
-SHLIB_LINK += $(shell pkg-config --libs json-c libcurl 2>/dev/null || echo -ljson-c -lcurl) -lm
+SHLIB_LINK += $(shell pkg-config --libs json-c libcurl 2>/dev/null || echo -ljson-c -lcurl) -lm -pthread
 EXTRA_CLEAN = results test/build bench/build
 
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)

@@ -116,6 +116,18 @@ extern int	ClobSessionRunHoldout(ClobSession *session, const double *values,
  */
 extern void ClobSessionSetRunSeed(ClobSession *session, uint64_t run_seed);
 
+#define CLOB_THREADS_AUTO 0		/* ClobSessionSetThreads: as many threads as cores are free */
+#define CLOB_MAX_THREADS 64			/* threads one trial may use */
+
+/*
+ * Play the worlds of each later trial on at most this many threads (the
+ * calling thread among them; never more than the trial has worlds, nor than
+ * CLOB_MAX_THREADS), or, with CLOB_THREADS_AUTO, on as many as cores are free
+ * when the trial starts.  A new session plays them one after another on the
+ * calling thread (1).  Results are the same whatever the count.
+ */
+extern void ClobSessionSetThreads(ClobSession *session, int threads);
+
 /* Free what a result holds. */
 extern void ClobResultClear(ClobResult *result);
 

@@ -65,6 +65,9 @@ extern int	ClobSessionSeedMetrics(const ClobSession *session, const ClobSeedMetr
 extern bool ClobSessionWorld(const ClobSession *session, int i, uint64_t *seed,
 							 const char **scenario);
 
+/* Threads the session's last trial played its worlds on (1: serially on the calling thread). */
+extern int	ClobSessionThreadsUsed(const ClobSession *session);
+
 /* Bytes held by the session's cached tapes and how many tapes are cached. */
 extern size_t ClobSessionTapeBytes(const ClobSession *session, int *n_tapes);
 

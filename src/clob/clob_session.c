@@ -8,6 +8,9 @@
  * path); held-out worlds, in the training mix with seeds derived from the
  * run seed, are scored apart (ClobSessionRunHoldout) or, for a direct call
  * whose options name holdout_seeds, added to the envelope (ClobSessionRun).
+ * With more than one thread (ClobSessionSetThreads) the worlds of a trial
+ * are played at once (clob_parallel.c), each thread on a sim of its own that
+ * the session keeps; the results are those of the serial replay.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -18,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "clob_internal.h"
+#include "clob_parallel.h"
 #include "pt_alloc.h"
 #include "rng.h"
 
@@ -46,6 +50,9 @@ struct ClobSession
 	bool		have[2 * CLOB_MAX_SEEDS];
 	ClobSeedMetrics metrics[2 * CLOB_MAX_SEEDS];
 	ClobSim    *sim;
+	int			threads_setting;	/* ClobSessionSetThreads: CLOB_THREADS_AUTO or a count */
+	int			threads_used;	/* by the last trial */
+	ClobThread	thread[CLOB_MAX_THREADS];	/* thread[0] plays on sim; the others' sims made on first use */
 };
 
 /* A JSON number in its shortest form that reads back exactly; null when not finite. */
@@ -183,6 +190,7 @@ ClobSessionCreate(const char *options_json, const char *policy_json, PtError *er
 	s->n_train = CLOB_DEFAULT_TRAIN_SEEDS;
 	s->n_hold = -1;				/* default: as many as training */
 	s->base_seed = CLOB_DEFAULT_SEED;
+	s->threads_setting = 1;
 
 	if (options_json != NULL)
 	{
@@ -358,10 +366,28 @@ ClobSessionFree(ClobSession *s)
 		if (s->have[i])
 			ClobTapeFree(&s->tape[i]);
 	ClobSimFree(s->sim);
+	for (i = 1; i < CLOB_MAX_THREADS; i++)
+		ClobSimFree(s->thread[i].sim);
 	PtFree(s->overrides_json);
 	PtFree(s->policy_json);
 	PtFree(s->jurisdiction);
 	PtFree(s);
+}
+
+/* Play the worlds of later trials on at most this many threads (CLOB_THREADS_AUTO: the free cores). */
+void
+ClobSessionSetThreads(ClobSession *s, int threads)
+{
+	if (threads < 0)
+		threads = 1;
+	s->threads_setting = threads > CLOB_MAX_THREADS ? CLOB_MAX_THREADS : threads;
+}
+
+/* Threads the last trial played its worlds on. */
+int
+ClobSessionThreadsUsed(const ClobSession *s)
+{
+	return s->threads_used;
 }
 
 /* The last trial's per-seed metrics. */
@@ -593,6 +619,46 @@ params_to_json(const double *v)
 	return o;
 }
 
+/* Threads for count worlds: the setting, or the free cores; at most count. */
+static int
+trial_threads(const ClobSession *s, int count)
+{
+	int			n = s->threads_setting == CLOB_THREADS_AUTO ? ClobFreeCores() : s->threads_setting;
+
+	return n < count ? n : count;
+}
+
+/*
+ * Play worlds [first, first + count) on n threads: every tape generated and
+ * every thread's sim made here first, in the calling thread.
+ */
+static int
+play_parallel(ClobSession *s, int first, int count, int n, const ClobMmParams *mm,
+			  const PtStop *stop, PtError *err)
+{
+	int			i;
+	int			rc;
+
+	for (i = first; i < first + count; i++)
+	{
+		if (!s->have[i])
+		{
+			rc = ClobWorldGenerate(&s->sc[i], s->seed[i], &s->tape[i], err);
+			if (rc != PT_OK)
+				return rc;
+			s->have[i] = true;
+			if (PtStopRequested(stop))
+				return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
+		}
+	}
+	s->thread[0].sim = s->sim;
+	for (i = 1; i < n; i++)
+		if (s->thread[i].sim == NULL && (s->thread[i].sim = ClobSimCreate(1, 0)) == NULL)
+			return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory in the backtest replay");
+	return ClobPlayWorlds(s->thread, n, &s->tape[first], &s->metrics[first], count, mm, &s->policy,
+						  stop, err);
+}
+
 /* Play worlds [first, first + count) with these parameters, generating tapes on first use. */
 static int
 play_worlds(ClobSession *s, int first, int count, const ClobMmParams *mm, const PtStop *stop,
@@ -600,7 +666,11 @@ play_worlds(ClobSession *s, int first, int count, const ClobMmParams *mm, const 
 {
 	int			i;
 	int			rc;
+	int			n = trial_threads(s, count);
 
+	s->threads_used = n > 1 ? n : 1;
+	if (n > 1)
+		return play_parallel(s, first, count, n, mm, stop, err);
 	for (i = first; i < first + count; i++)
 	{
 		if (!s->have[i])

@@ -336,6 +336,41 @@ ClobSimReserve(ClobSim *sim, int32_t n_adds, int32_t max_live)
 	return true;
 }
 
+/* Make room for everything playing this tape needs: the replay then allocates nothing. */
+bool
+ClobSimReserveTape(ClobSim *s, const ClobTape *tape)
+{
+	int32_t		n_sec = (int32_t) (tape->window_us / US) + 2;
+
+	if (n_sec > s->sec_cap)
+	{
+		int32_t    *ms = PtRealloc(s->mid_s, sizeof(int32_t) * (size_t) n_sec);
+		double	   *es;
+
+		if (ms == NULL)
+			return false;
+		s->mid_s = ms;
+		es = PtRealloc(s->eq_s, sizeof(double) * (size_t) n_sec);
+		if (es == NULL)
+			return false;
+		s->eq_s = es;
+		s->sec_cap = n_sec;
+	}
+	if (!ClobSimReserve(s, tape->n_adds, tape->max_live_bg))
+		return false;
+	if (s->fill_cap < tape->n_events + FILL_CAP_MIN)
+	{
+		int32_t		cap = tape->n_events + FILL_CAP_MIN;
+		FillRec    *nf = PtRealloc(s->fills, sizeof(FillRec) * (size_t) cap);
+
+		if (nf == NULL)
+			return false;
+		s->fills = nf;
+		s->fill_cap = cap;
+	}
+	return true;
+}
+
 /* A replay context. */
 ClobSim *
 ClobSimCreate(int32_t n_adds, int32_t max_live)
@@ -1637,36 +1672,11 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 		  ClobSeedMetrics *m)
 {
 	const ClobScenario *sc = &tape->scenario;
-	int32_t		n_sec = (int32_t) (tape->window_us / US) + 2;
 	int			i;
 	int			k;
 
-	if (n_sec > s->sec_cap)
-	{
-		int32_t    *ms = PtRealloc(s->mid_s, sizeof(int32_t) * (size_t) n_sec);
-		double	   *es;
-
-		if (ms == NULL)
-			return false;
-		s->mid_s = ms;
-		es = PtRealloc(s->eq_s, sizeof(double) * (size_t) n_sec);
-		if (es == NULL)
-			return false;
-		s->eq_s = es;
-		s->sec_cap = n_sec;
-	}
-	if (!ClobSimReserve(s, tape->n_adds, tape->max_live_bg))
+	if (!ClobSimReserveTape(s, tape))
 		return false;
-	if (s->fill_cap < tape->n_events + FILL_CAP_MIN)
-	{
-		int32_t		cap = tape->n_events + FILL_CAP_MIN;
-		FillRec    *nf = PtRealloc(s->fills, sizeof(FillRec) * (size_t) cap);
-
-		if (nf == NULL)
-			return false;
-		s->fills = nf;
-		s->fill_cap = cap;
-	}
 
 	ClobBookReset(&s->book);
 	s->book.min_size = (int64_t) llround(sc->min_size * CLOB_SHARE);

@@ -156,6 +156,13 @@ extern ClobSim *ClobSimCreate(int32_t n_adds, int32_t max_live);
 /* Grow a replay context for a larger tape; false when out of memory. */
 extern bool ClobSimReserve(ClobSim *sim, int32_t n_adds, int32_t max_live);
 
+/*
+ * Make room for one tape (its seconds, its adds and background orders, its
+ * fills): a ClobSimRun of that tape then makes no allocation call.  False
+ * when out of memory.
+ */
+extern bool ClobSimReserveTape(ClobSim *sim, const ClobTape *tape);
+
 /* Free a replay context (NULL is fine). */
 extern void ClobSimFree(ClobSim *sim);
 

@@ -266,6 +266,8 @@ clob_init(const PtObjectiveInit *init, PtError *err)
 		goto fail;
 	/* Fresh held-out worlds per run, reproducible from its seed. */
 	ClobSessionSetRunSeed(co->session, init->seed);
+	ClobSessionSetThreads(co->session, init->threads == PT_OBJECTIVE_THREADS_AUTO ? CLOB_THREADS_AUTO
+						  : init->threads > 1 ? init->threads : 1);
 	return co;
 
 fail:

@@ -93,7 +93,7 @@ PtObjective *
 PtObjectiveCreateFromText(const PtObjectiveOps *ops, const PtSpace *space, const char *options_json,
 						  const char *policy_json, PtError *err)
 {
-	PtObjectiveInit init = {space, space != NULL ? space->n_params : 0, NULL, policy_json, 0};
+	PtObjectiveInit init = {space, space != NULL ? space->n_params : 0, NULL, policy_json, 0, 0};
 	struct json_object *opts = NULL;
 	PtObjective *objective;
 	PtError		local;

@@ -19,6 +19,7 @@
 #include "space.h"
 
 #define PT_DEFAULT_OBJECTIVE "clob_v2"
+#define PT_OBJECTIVE_THREADS_AUTO (-1)	/* PtObjectiveInit.threads: as many as cores are free */
 
 typedef struct PtEvaluation
 {
@@ -44,6 +45,13 @@ typedef struct PtObjectiveInit
 	const struct json_object *options;	/* the run options, parsed once; may be NULL */
 	const char *policy_json;	/* the policy snapshot, or NULL for the defaults */
 	uint64_t	seed;			/* the run seed: held-out worlds derive from it */
+
+	/*
+	 * Threads one evaluation may use, the calling thread among them: 0 or 1
+	 * the calling thread alone, PT_OBJECTIVE_THREADS_AUTO as many as cores
+	 * are free.  Only the backtest uses more than one (its worlds at once).
+	 */
+	int			threads;
 } PtObjectiveInit;
 
 typedef struct PtObjectiveOps

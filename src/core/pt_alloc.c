@@ -7,7 +7,7 @@
 
 #include "pt_alloc.h"
 
-/* Live allocations; approximate under threads (core is single-threaded). */
+/* Live allocations; only threads allowed to allocate change it. */
 static long pt_alloc_live = 0;
 
 /* malloc, or calloc when zero is asked. */
@@ -20,6 +20,34 @@ malloc_alloc(size_t size, bool zero)
 static const PtAllocator malloc_allocator = {malloc_alloc, realloc, free};
 static PtAllocator pt_allocator = {malloc_alloc, realloc, free};
 
+/* Set in threads that must not allocate (PtAllocRefuseThisThread), with their refused calls. */
+static _Thread_local bool pt_alloc_refused_thread = false;
+static _Thread_local long pt_alloc_refused_calls = 0;
+
+/* True (and the call counted) when the calling thread may not allocate. */
+static inline bool
+refused(void)
+{
+	if (!pt_alloc_refused_thread)
+		return false;
+	pt_alloc_refused_calls++;
+	return true;
+}
+
+/* Refuse every later allocation call of the calling thread. */
+void
+PtAllocRefuseThisThread(void)
+{
+	pt_alloc_refused_thread = true;
+}
+
+/* Allocation calls refused to the calling thread so far. */
+long
+PtAllocRefusedThisThread(void)
+{
+	return pt_alloc_refused_calls;
+}
+
 /* Route every later allocation through allocator (NULL: back to malloc). */
 void
 PtAllocUse(const PtAllocator *allocator)
@@ -31,7 +59,11 @@ PtAllocUse(const PtAllocator *allocator)
 void *
 PtMalloc(size_t size)
 {
-	void	   *p = pt_allocator.alloc(size == 0 ? 1 : size, false);
+	void	   *p;
+
+	if (refused())
+		return NULL;
+	p = pt_allocator.alloc(size == 0 ? 1 : size, false);
 
 	if (p != NULL)
 		pt_alloc_live++;
@@ -44,6 +76,8 @@ PtCalloc(size_t count, size_t size)
 {
 	void	   *p;
 
+	if (refused())
+		return NULL;
 	if (count == 0)
 		count = 1;
 	if (size == 0)
@@ -62,6 +96,8 @@ PtRealloc(void *ptr, size_t size)
 {
 	if (ptr == NULL)
 		return PtMalloc(size);
+	if (refused())
+		return NULL;
 	return pt_allocator.realloc(ptr, size == 0 ? 1 : size);
 }
 
@@ -85,7 +121,7 @@ PtStrdup(const char *s)
 void
 PtFree(void *ptr)
 {
-	if (ptr == NULL)
+	if (ptr == NULL || refused())
 		return;
 	pt_alloc_live--;
 	pt_allocator.free(ptr);

@@ -42,4 +42,16 @@ extern void PtFree(void *ptr);
 /* Number of live allocations (for leak checks in unit tests). */
 extern long PtAllocLive(void);
 
+/*
+ * Refuse every later allocation call of the calling thread: PtMalloc,
+ * PtCalloc, PtStrdup and PtRealloc return NULL and PtFree does nothing, and
+ * each refused call is counted.  For threads that must never reach the
+ * allocator (the backtest's world threads: in the server the allocator is a
+ * memory context, which is not thread-safe).  Lasts until the thread ends.
+ */
+extern void PtAllocRefuseThisThread(void);
+
+/* Allocation calls refused to the calling thread so far. */
+extern long PtAllocRefusedThisThread(void);
+
 #endif							/* PTOPT_PT_ALLOC_H */

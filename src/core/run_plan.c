@@ -274,8 +274,9 @@ PtRunPlanStrategyInit(const PtRunPlan *plan)
 PtObjectiveInit
 PtRunPlanObjectiveInit(const PtRunPlan *plan, const char *policy_json)
 {
+	/* One thread per evaluation: the glue raises it from ptopt.backtest_threads. */
 	PtObjectiveInit init = {plan->eval_space, plan->space->n_params, plan->options, policy_json,
-	plan->seed};
+	plan->seed, 1};
 
 	return init;
 }

@@ -16,6 +16,7 @@
 #include "pt_backtest_cache.h"
 #include "pt_glue.h"
 #include "pt_policy.h"
+#include "pt_settings.h"
 #include "space.h"
 
 PG_FUNCTION_INFO_V1(ptopt_params);
@@ -180,6 +181,7 @@ ptopt_backtest(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		session = PtBacktestSession(options, policy);
+		ClobSessionSetThreads(session, ptopt_backtest_threads);
 		rc = ClobSessionRun(session, params, PtPgStop(), &result, &err);
 		if (rc != PT_OK)
 		{

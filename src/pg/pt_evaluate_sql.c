@@ -21,6 +21,7 @@
 #include "pt_glue.h"
 #include "pt_objective_sql.h"
 #include "pt_policy.h"
+#include "pt_settings.h"
 #include "run_plan.h"
 
 PG_FUNCTION_INFO_V1(ptopt_evaluate);
@@ -30,7 +31,8 @@ PG_FUNCTION_INFO_V1(ptopt_evaluate);
  * a node of a cluster evaluates one trial per call on a connection PL/Proxy
  * keeps open, and the backtest generates its worlds when it is opened
  * (about 50 ms for the default scenario), so a session reuses them as a run's
- * worker does.  Keyed by everything the objective is built from.
+ * worker does.  Keyed by everything the objective is built from,
+ * ptopt.backtest_threads included.
  */
 typedef struct EvaluateCache
 {
@@ -149,8 +151,10 @@ ptopt_evaluate(PG_FUNCTION_ARGS)
 	params = PtJsonbToText(PG_GETARG_JSONB_P(1));
 	options = PtJsonbToText(PG_GETARG_JSONB_P(2));
 	policy = PtPolicySnapshot(CurrentMemoryContext);
-	key = psprintf("%s%c%s%c%s", space, 0, options, 0, policy);
+	/* ptopt.backtest_threads is read when the objective is opened: a new value opens it again. */
+	key = psprintf("%s%c%s%c%s%c%d", space, 0, options, 0, policy, 0, ptopt_backtest_threads);
 	key_len = strlen(space) + strlen(options) + strlen(policy) + 3;
+	key_len += strlen(key + key_len) + 1;
 	if (cache.key == NULL || cache.key_len != key_len || memcmp(cache.key, key, key_len) != 0)
 	{
 		PtRunPlan  *plan;

@@ -6,6 +6,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "clob.h"
 #include "objective.h"
 #include "objective_clob.h"
 #include "pt_alloc_pg.h"
@@ -17,6 +18,7 @@ PG_MODULE_MAGIC;
 
 bool		ptopt_progress_notices = true;
 int			ptopt_progress_lines = PTOPT_DEFAULT_PROGRESS_LINES;
+int			ptopt_backtest_threads = CLOB_THREADS_AUTO;
 
 void		_PG_init(void);
 
@@ -41,6 +43,20 @@ _PG_init(void)
 							PTOPT_DEFAULT_PROGRESS_LINES, 1, 10000,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("ptopt.backtest_threads",
+							"Threads that play the worlds of one backtest trial at once (0: as many as cores are free).",
+							"1 plays them one after another. A trial worker of a parallel run (options.workers) always uses 1.",
+							&ptopt_backtest_threads,
+							CLOB_THREADS_AUTO, 0, CLOB_MAX_THREADS,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
 	PtLlmDefineSettings();
 	MarkGUCPrefixReserved("ptopt");
+}
+
+/* ptopt.backtest_threads as PtObjectiveInit.threads. */
+int
+PtBacktestObjectiveThreads(void)
+{
+	return ptopt_backtest_threads == CLOB_THREADS_AUTO ? PT_OBJECTIVE_THREADS_AUTO : ptopt_backtest_threads;
 }

@@ -26,6 +26,7 @@
 #include "pt_alloc.h"
 #include "pt_glue.h"
 #include "pt_objective_sql.h"
+#include "pt_settings.h"
 
 typedef struct SqlObjective
 {
@@ -220,6 +221,7 @@ PtObjectiveOpen(const char *canonical, const PtRunPlan *plan, const char *policy
 	{
 		PtObjectiveInit init = PtRunPlanObjectiveInit(plan, policy_json);
 
+		init.threads = PtBacktestObjectiveThreads();
 		objective = PtObjectiveCreate(ops, &init, &err);
 		if (objective == NULL)
 			PtRaise(&err);

@@ -130,6 +130,7 @@ create_segment(const PtRunRequest *req, const char *texts[PT_N_TEXTS])
 	l->fixed->seed = req->seed;
 	l->fixed->progress_every = Max(1, (req->budget + ptopt_progress_lines - 1) / ptopt_progress_lines);
 	l->fixed->progress_notices = ptopt_progress_notices && !req->background;
+	l->fixed->backtest_threads = ptopt_backtest_threads;
 	l->fixed->resume_run_id = req->resume_run_id;
 	l->fixed->extra_budget = req->extra_budget;
 	l->fixed->phase = PT_PHASE_STARTING;

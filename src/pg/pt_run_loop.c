@@ -451,6 +451,9 @@ PtRunExecute(PtRunShared *shared)
 	if (search_path[0] != '\0')
 		SetConfigOption("search_path", search_path, PGC_USERSET, PGC_S_SESSION);
 	PtLlmSettingsApply(PtRunSharedText(shared, PT_TEXT_LLM_SETTINGS));
+	/* The worker plays a trial's worlds on as many threads as its caller's setting says. */
+	SetConfigOption("ptopt.backtest_threads", psprintf("%d", shared->fixed->backtest_threads),
+					PGC_USERSET, PGC_S_SESSION);
 
 	PG_TRY();
 	{

@@ -61,6 +61,7 @@ typedef struct PtRunFixed
 	int64		seed;
 	int			progress_every;	/* a progress NOTICE every this many iterations */
 	bool		progress_notices;
+	int			backtest_threads;	/* the caller's ptopt.backtest_threads */
 	int64		resume_run_id;	/* 0 for a new run */
 	int			extra_budget;	/* iterations a resume adds */
 	Size		text_off[PT_N_TEXTS];

@@ -8,5 +8,9 @@
 
 extern bool ptopt_progress_notices;
 extern int	ptopt_progress_lines;
+extern int	ptopt_backtest_threads;	/* 0: automatic (CLOB_THREADS_AUTO) */
+
+/* ptopt.backtest_threads for an objective (PtObjectiveInit.threads). */
+extern int	PtBacktestObjectiveThreads(void);
 
 #endif							/* PTOPT_PT_SETTINGS_H */

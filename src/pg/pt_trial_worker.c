@@ -48,6 +48,8 @@ open_objective(const PtPoolFixed *fixed, const char *texts, PtRunPlan **plan_out
 		t[i] = texts + fixed->text_off[i];
 	if (t[PT_POOL_SEARCH_PATH][0] != '\0')
 		SetConfigOption("search_path", t[PT_POOL_SEARCH_PATH], PGC_USERSET, PGC_S_SESSION);
+	/* The pool's workers already use the cores: each plays a trial's worlds on its own thread. */
+	SetConfigOption("ptopt.backtest_threads", "1", PGC_USERSET, PGC_S_SESSION);
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	plan = PtRunPlanCreate(t[PT_POOL_SPACE], t[PT_POOL_STRATEGY], fixed->budget,
