@@ -1,13 +1,14 @@
 /*
  * clob_digest.c — a fingerprint of the backtest's results, for speed work.
  *
- * Usage: clob_digest [draws]
+ * Usage: clob_digest [draws] [threads]
  *
  * Runs the shipped defaults and `draws` uniform draws over the tunable
  * parameters (fixed seed) on the default options and on each preset with
  * held-out worlds, and prints one FNV-1a hash per scenario over every
  * envelope (all metrics of every world, printed to 17 digits) and held-out
- * score.  A change meant only to be faster must leave every line unchanged.
+ * score.  A change meant only to be faster must leave every line unchanged,
+ * and so must any thread count (the worlds of a trial played at once).
  */
 #include <math.h>
 #include <stdint.h>
@@ -70,7 +71,7 @@ draw(PtRng *rng, const ClobParamInfo *p)
 
 /* Hash every trial of one scenario; false on an error. */
 static bool
-digest_scenario(const char *options, int draws, uint64_t *hash)
+digest_scenario(const char *options, int draws, int threads, uint64_t *hash)
 {
 	int			n;
 	const ClobParamInfo *info = ClobTunableParams(&n);
@@ -87,6 +88,7 @@ digest_scenario(const char *options, int draws, uint64_t *hash)
 		fprintf(stderr, "clob_digest: %s\n", err.message);
 		return false;
 	}
+	ClobSessionSetThreads(s, threads);
 	PtRngSeed(&rng, DIGEST_SEED);
 	for (d = 0; d <= draws; d++)
 	{
@@ -118,6 +120,7 @@ int
 main(int argc, char **argv)
 {
 	int			draws = argc > 1 ? atoi(argv[1]) : DEFAULT_DRAWS;
+	int			threads = argc > 2 ? atoi(argv[2]) : 1;
 	size_t		i;
 
 	if (draws < 0)
@@ -126,7 +129,7 @@ main(int argc, char **argv)
 	{
 		uint64_t	h;
 
-		if (!digest_scenario(OPTIONS[i], draws, &h))
+		if (!digest_scenario(OPTIONS[i], draws, threads, &h))
 			return 1;
 		printf("%016llx  %s\n", (unsigned long long) h, OPTIONS[i]);
 	}
