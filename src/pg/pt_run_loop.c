@@ -141,12 +141,16 @@ build_run(PtRunState *st, const char *space, const char *strategy, const char *o
 			st->objective = PtObjectiveOpen(objective, st->plan, policy);
 	}
 	st->time_limit_s = st->plan->time_limit ? PtIntervalSeconds(st->plan->time_limit, "options.time_limit") : 0;
-	/* A clustered run evaluates its batches on the nodes: no trial workers. */
+	/*
+	 * A clustered run evaluates its batches on the nodes: no trial workers.
+	 * Otherwise this process evaluates one trial of each batch itself.
+	 */
 	if (st->plan->workers > 1 && st->cluster == NULL)
 	{
 		PtTrialPoolSpec spec;
 
-		spec.n_workers = st->plan->workers;
+		spec.n_workers = st->plan->workers - 1;
+		spec.requested = st->plan->workers;
 		spec.space = space;
 		spec.strategy = strategy;
 		spec.options = options;
@@ -479,6 +483,7 @@ PtRunExecute(PtRunShared *shared)
 			if (st.time_limit_s > 0 && PtRunElapsed(&st) >= st.time_limit_s)
 				break;
 		}
+		PtRunScorePendingHoldouts(&st);
 		check_some_scored(&st);
 		run_finish(&st, "done", NULL);
 		pgstat_report_activity(STATE_IDLE, NULL);

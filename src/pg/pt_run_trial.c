@@ -2,15 +2,19 @@
  * pt_run_trial.c — one trial's life in a run worker: propose, evaluate, write, remember.
  *
  * Serial runs evaluate here, one iteration per transaction.  Parallel runs
- * (options.workers > 1) go batch by batch: every point of a batch is proposed
- * first, each later one seeing the earlier ones in flight as bad (the
- * constant liar, as Optuna's constant_liar); the trial workers evaluate them
- * at once; each outcome is written as it comes back; then the batch joins the
- * history in iteration order.  A clustered run (options.cluster) has no trial
- * workers: one PL/Proxy call evaluates the batch on the nodes at once.
- * Proposals depend only on (seed, iteration, history), so the same seed and
- * the same workers give the same trajectory whatever the timing, clustered or
- * not.
+ * (options.workers = N > 1) go batch by batch: every point of a batch is
+ * proposed first, each later one seeing the earlier ones in flight as bad
+ * (the constant liar, as Optuna's constant_liar); the N - 1 trial workers
+ * evaluate one each while this process (the coordinator) evaluates the last,
+ * unless a trial worker is free first; each outcome is written as soon as it
+ * is had; then the batch joins the history in iteration order.  The held-out
+ * scoring of a batch's new bests waits until the next batch is with the trial
+ * workers, so they do not sit idle meanwhile; no proposal reads it.  A
+ * clustered run (options.cluster) has no trial workers: one PL/Proxy call
+ * evaluates the batch on the nodes at once.  Proposals depend only on (seed,
+ * iteration, history), and a trial's outcome only on its point, so the same
+ * seed and the same workers give the same trajectory whatever the timing and
+ * whichever process evaluates which trial, clustered or not.
  */
 #include "postgres.h"
 
@@ -236,27 +240,67 @@ write_trial(PtRunState *st, Trial *t)
  * held-out worlds (or a backtest with none) has nothing to store.
  */
 static void
-score_holdout(PtRunState *st, Trial *t)
+score_holdout(PtRunState *st, int iter, const double *point)
 {
 	double		holdout;
 	PtError		err;
 	int			rc;
 
-	/* A clustered run (scale branch) opens no objective here: its nodes have no held-out call yet. */
-	if (st->objective == NULL || !PtObjectiveHasHoldout(st->objective))
-		return;
 	PtRunBeginStep();
-	rc = PtObjectiveEvaluateHoldout(st->objective, t->point, &holdout, PtPgStop(), &err);
+	rc = PtObjectiveEvaluateHoldout(st->objective, point, &holdout, PtPgStop(), &err);
 	if (rc == PT_ERR_CANCELLED)
 		PtRaise(&err);
 	if (rc == PT_OK)
-		PtStoreSetHoldout(st->run_id, t->iter, holdout);
+		PtStoreSetHoldout(st->run_id, iter, holdout);
 	PtRunCommitStep();
 }
 
-/* Add a written (or already stored) trial to the history, tell the strategy, report progress. */
+/* True when the run's new bests get a held-out score. */
+static bool
+has_holdout(PtRunState *st)
+{
+	/* A clustered run (scale branch) opens no objective here: its nodes have no held-out call yet. */
+	return st->objective != NULL && PtObjectiveHasHoldout(st->objective);
+}
+
+/* Keep a new best of a batch for PtRunScorePendingHoldouts (its point copied to the run context). */
 static void
-remember_trial(PtRunState *st, Trial *t)
+defer_holdout(PtRunState *st, Trial *t)
+{
+	int			n_eval = st->plan->eval_space->n_params;
+	PtPendingHoldout *p;
+
+	if (st->pending == NULL)
+		st->pending = MemoryContextAllocZero(st->run_cxt,
+											 sizeof(PtPendingHoldout) * st->plan->workers);
+	Assert(st->n_pending < st->plan->workers);
+	p = &st->pending[st->n_pending++];
+	p->iter = t->iter;
+	p->point = MemoryContextAlloc(st->run_cxt, sizeof(double) * (n_eval + 1));
+	memcpy(p->point, t->point, sizeof(double) * (n_eval + 1));
+}
+
+/* Held-out score the pending new bests, in iteration order. */
+void
+PtRunScorePendingHoldouts(PtRunState *st)
+{
+	int			i;
+
+	for (i = 0; i < st->n_pending; i++)
+	{
+		score_holdout(st, st->pending[i].iter, st->pending[i].point);
+		pfree(st->pending[i].point);
+		st->pending[i].point = NULL;
+	}
+	st->n_pending = 0;
+}
+
+/*
+ * Add a written (or already stored) trial to the history, tell the strategy,
+ * report progress; a new best is held-out scored now, or later when defer.
+ */
+static void
+remember_trial(PtRunState *st, Trial *t, bool defer)
 {
 	PtTrial		trial = {0};
 	PtError		err;
@@ -275,8 +319,13 @@ remember_trial(PtRunState *st, Trial *t)
 	}
 	if (PtHistoryAppend(st->history, &trial, &err) != PT_OK)
 		PtRaise(&err);
-	if (t->stored == NULL && st->history->best == st->history->n - 1)
-		score_holdout(st, t);
+	if (t->stored == NULL && st->history->best == st->history->n - 1 && has_holdout(st))
+	{
+		if (defer)
+			defer_holdout(st, t);
+		else
+			score_holdout(st, t->iter, t->point);
+	}
 	PtEvaluationClear(&t->eval);
 	PtFree(t->proposal.reasoning);
 	t->proposal.reasoning = NULL;
@@ -302,7 +351,7 @@ PtRunSerialIteration(PtRunState *st, int iter)
 		write_trial(st, &t);
 		PtRunCommitStep();
 	}
-	remember_trial(st, &t);
+	remember_trial(st, &t, false);
 }
 
 /*
@@ -350,15 +399,76 @@ evaluate_on_cluster(PtRunState *st, Trial **todo, int n)
 	PtRunCommitStep();
 }
 
-/* Run the batch first..first+n-1 on the trial workers, or on the cluster's nodes. */
+/* Store what a trial worker sent back as its trial's outcome, and write the row. */
+static void
+take_outcome(PtRunState *st, Trial *t, int first, int n, PtTrialOutcome *out)
+{
+	Trial	   *tj;
+
+	if (out->iter < first || out->iter >= first + n || t[out->iter - first].stored != NULL ||
+		t[out->iter - first].proposal.refused)
+		elog(ERROR, "ptopt trial worker returned iteration %d, not one of %d..%d",
+			 out->iter, first, first + n - 1);
+	tj = &t[out->iter - first];
+	tj->rc = out->rc;
+	tj->eval = out->eval;
+	tj->err = out->err;
+	tj->elapsed_ms = tj->propose_ms + out->elapsed_ms;
+	PtRunBeginStep();
+	write_trial(st, tj);
+	PtRunCommitStep();
+}
+
+/*
+ * Evaluate the n trials of todo on the trial workers and here: each worker
+ * takes one, then the held-out scoring the last batch left pending runs
+ * here, then each trial left goes to a worker that is free by then, else is
+ * evaluated here.  Each outcome is written as soon as it is had.
+ */
+static void
+evaluate_on_pool(PtRunState *st, Trial *t, int first, int n, Trial **todo, int n_todo)
+{
+	int			n_eval = st->plan->eval_space->n_params;
+	int			n_pool = st->plan->workers - 1;
+	int			next = 0;
+	int			in_flight = 0;
+	PtTrialOutcome out;
+	int			w;
+
+	for (w = 0; w < n_pool && next < n_todo; w++, next++, in_flight++)
+		PtTrialPoolSend(st->pool, w, todo[next]->iter, todo[next]->point, n_eval);
+	PtRunScorePendingHoldouts(st);
+	while (next < n_todo)
+	{
+		w = PtTrialPoolReceive(st->pool, &out, false);
+		if (w >= 0)
+		{
+			take_outcome(st, t, first, n, &out);
+			PtTrialPoolSend(st->pool, w, todo[next]->iter, todo[next]->point, n_eval);
+			next++;
+			continue;
+		}
+		PtRunBeginStep();
+		evaluate_here(st, todo[next]);
+		write_trial(st, todo[next]);
+		PtRunCommitStep();
+		next++;
+	}
+	for (; in_flight > 0; in_flight--)
+	{
+		(void) PtTrialPoolReceive(st->pool, &out, true);
+		take_outcome(st, t, first, n, &out);
+	}
+}
+
+/* Run the batch first..first+n-1 on the trial workers and here, or on the cluster's nodes. */
 void
 PtRunBatch(PtRunState *st, int first, int n)
 {
 	Trial	   *t = palloc0(sizeof(Trial) * n);
 	Trial	  **todo = palloc(sizeof(Trial *) * n);
 	int			base = st->history->n;
-	int			n_eval = st->plan->eval_space->n_params;
-	int			sent = 0;
+	int			n_todo = 0;
 	int			j;
 	PtError		err;
 
@@ -390,35 +500,13 @@ PtRunBatch(PtRunState *st, int first, int n)
 			PtRunCommitStep();
 			continue;
 		}
-		if (st->cluster != NULL)
-			todo[sent++] = &t[j];
-		else
-			PtTrialPoolSend(st->pool, sent++, t[j].iter, t[j].point, n_eval);
+		todo[n_todo++] = &t[j];
 	}
 	if (st->cluster != NULL)
-	{
-		evaluate_on_cluster(st, todo, sent);
-		sent = 0;
-	}
-	while (sent-- > 0)
-	{
-		PtTrialOutcome out;
-		Trial	   *tj;
-
-		(void) PtTrialPoolReceive(st->pool, &out);
-		if (out.iter < first || out.iter >= first + n || t[out.iter - first].stored != NULL ||
-			t[out.iter - first].proposal.refused)
-			elog(ERROR, "ptopt trial worker returned iteration %d, not one of %d..%d",
-				 out.iter, first, first + n - 1);
-		tj = &t[out.iter - first];
-		tj->rc = out.rc;
-		tj->eval = out.eval;
-		tj->err = out.err;
-		tj->elapsed_ms = tj->propose_ms + out.elapsed_ms;
-		PtRunBeginStep();
-		write_trial(st, tj);
-		PtRunCommitStep();
-	}
+		evaluate_on_cluster(st, todo, n_todo);
+	else
+		evaluate_on_pool(st, t, first, n, todo, n_todo);
+	/* Pending held-out scores of a clustered run: none (no objective here); of a pool run: scored above. */
 	for (j = 0; j < n; j++)
-		remember_trial(st, &t[j]);
+		remember_trial(st, &t[j], st->pool != NULL);
 }

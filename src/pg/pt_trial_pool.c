@@ -154,7 +154,7 @@ PtTrialPoolStart(const PtTrialPoolSpec *spec)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
 					 errmsg("options.workers = %d needs %d free background worker slots, and only %d are free",
-							spec->n_workers, spec->n_workers, w),
+							spec->requested, spec->n_workers, w),
 					 errdetail("Nothing was run: the search stops before its first iteration."),
 					 errhint("Ask for fewer workers, wait for other searches to finish, or raise max_worker_processes.")));
 		}
@@ -258,9 +258,9 @@ handle_message(int w, void *data, Size nbytes, PtTrialOutcome *out)
 	return false;
 }
 
-/* Wait for the next outcome of any worker. */
+/* Take the next outcome of any worker, waiting for one unless wait is false (then -1 when none). */
 int
-PtTrialPoolReceive(PtTrialPool *pool, PtTrialOutcome *out)
+PtTrialPoolReceive(PtTrialPool *pool, PtTrialOutcome *out, bool wait)
 {
 	for (;;)
 	{
@@ -289,6 +289,8 @@ PtTrialPoolReceive(PtTrialPool *pool, PtTrialOutcome *out)
 						 errmsg("ptopt trial worker %d stopped before the run ended", w),
 						 errhint("The server log says why.")));
 		}
+		if (!wait)
+			return -1;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 PT_POOL_POLL_MS, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
