@@ -5,9 +5,9 @@
  * (options.workers = N > 1) go batch by batch: every point of a batch is
  * proposed first, each later one seeing the earlier ones in flight as bad
  * (the constant liar, as Optuna's constant_liar); the N - 1 trial workers
- * evaluate one each while this process (the coordinator) evaluates the last,
- * unless a trial worker is free first; each outcome is written as soon as it
- * is had; then the batch joins the history in iteration order.  The held-out
+ * and this process (the coordinator) claim its trials one by one, whoever is
+ * free first (pt_trial_shared.h); each outcome is written as soon as it is
+ * had; then the batch joins the history in iteration order.  The held-out
  * scoring of a batch's new bests waits until the next batch is with the trial
  * workers, so they do not sit idle meanwhile; no proposal reads it.  A
  * clustered run (options.cluster) has no trial workers: one PL/Proxy call
@@ -420,41 +420,38 @@ take_outcome(PtRunState *st, Trial *t, int first, int n, PtTrialOutcome *out)
 }
 
 /*
- * Evaluate the n trials of todo on the trial workers and here: each worker
- * takes one, then the held-out scoring the last batch left pending runs
- * here, then each trial left goes to a worker that is free by then, else is
- * evaluated here.  Each outcome is written as soon as it is had.
+ * Evaluate the n trials of todo on the trial workers and here: the batch is
+ * offered to every trial worker, then the held-out scoring the last batch
+ * left pending runs here, then this process too claims trials until none is
+ * left; each trial goes to whichever evaluator claims it first.  Each
+ * outcome is written as soon as it is had.
  */
 static void
 evaluate_on_pool(PtRunState *st, Trial *t, int first, int n, Trial **todo, int n_todo)
 {
-	int			n_eval = st->plan->eval_space->n_params;
-	int			n_pool = st->plan->workers - 1;
-	int			next = 0;
-	int			in_flight = 0;
+	int		   *iters = palloc(sizeof(int) * Max(n_todo, 1));
+	double	  **points = palloc(sizeof(double *) * Max(n_todo, 1));
+	int			from_workers = n_todo;
 	PtTrialOutcome out;
-	int			w;
+	int			i;
 
-	for (w = 0; w < n_pool && next < n_todo; w++, next++, in_flight++)
-		PtTrialPoolSend(st->pool, w, todo[next]->iter, todo[next]->point, n_eval);
-	PtRunScorePendingHoldouts(st);
-	while (next < n_todo)
+	for (i = 0; i < n_todo; i++)
 	{
-		w = PtTrialPoolReceive(st->pool, &out, false);
-		if (w >= 0)
-		{
-			take_outcome(st, t, first, n, &out);
-			PtTrialPoolSend(st->pool, w, todo[next]->iter, todo[next]->point, n_eval);
-			next++;
-			continue;
-		}
-		PtRunBeginStep();
-		evaluate_here(st, todo[next]);
-		write_trial(st, todo[next]);
-		PtRunCommitStep();
-		next++;
+		iters[i] = todo[i]->iter;
+		points[i] = todo[i]->point;
 	}
-	for (; in_flight > 0; in_flight--)
+	if (n_todo > 0)
+		PtTrialPoolOffer(st->pool, n_todo, iters, points, st->plan->eval_space->n_params);
+	PtRunScorePendingHoldouts(st);
+	while (n_todo > 0 && (i = PtTrialPoolClaim(st->pool)) >= 0)
+	{
+		PtRunBeginStep();
+		evaluate_here(st, todo[i]);
+		write_trial(st, todo[i]);
+		PtRunCommitStep();
+		from_workers--;
+	}
+	for (; from_workers > 0; from_workers--)
 	{
 		(void) PtTrialPoolReceive(st->pool, &out, true);
 		take_outcome(st, t, first, n, &out);

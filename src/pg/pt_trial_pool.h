@@ -52,8 +52,15 @@ typedef struct PtTrialPool PtTrialPool;
  */
 extern PtTrialPool *PtTrialPoolStart(const PtTrialPoolSpec *spec);
 
-/* Send worker w the point of iteration iter (n values of the evaluation space). */
-extern void PtTrialPoolSend(PtTrialPool *pool, int w, int iter, const double *point, int n);
+/*
+ * Offer every worker a batch of n trials (iters[i] at points[i], d values of
+ * the evaluation space each): each worker claims and evaluates one trial
+ * after another until none is left.
+ */
+extern void PtTrialPoolOffer(PtTrialPool *pool, int n, const int *iters, double *const *points, int d);
+
+/* Claim a trial of the batch on offer for the coordinator: its index, or -1 when none is left. */
+extern int	PtTrialPoolClaim(PtTrialPool *pool);
 
 /*
  * Take the next outcome of any worker: fills out and returns the worker's

@@ -3,8 +3,9 @@
  *
  * It attaches the pool's segment, sends its protocol output (NOTICEs, errors)
  * back on its outcome queue, connects as the run's role, opens the run's
- * objective once, then evaluates one point per request, each in a transaction
- * of its own, and sends the outcome back.  It writes nothing: the coordinator
+ * objective once, then, for each batch offered, claims and evaluates one of
+ * its trials after another until none is left, each in a transaction of its
+ * own, and sends each outcome back.  It writes nothing: the coordinator
  * stores every row.  It leaves when its coordinator does.
  */
 #include "postgres.h"
@@ -98,19 +99,15 @@ send_outcome(shm_mq_handle *mqh, int iter, int rc, const PtEvaluation *eval, PtE
 	pfree(msg.data);
 }
 
-/* Evaluate one requested point in a transaction of its own and send the outcome. */
+/* Evaluate one point in a transaction of its own and send the outcome. */
 static void
-evaluate_request(PtObjective *objective, shm_mq_handle *out, StringInfo msg)
+evaluate_point(PtObjective *objective, shm_mq_handle *out, int iter, const double *point)
 {
-	int			iter = (int) pq_getmsgint(msg, 4);
-	int			n = (int) pq_getmsgint(msg, 4);
-	double	   *point = palloc(sizeof(double) * (n + 1));
 	PtEvaluation eval = {0};
 	PtError		err;
 	instr_time	start;
 	int			rc;
 
-	pq_copymsgbytes(msg, (char *) point, sizeof(double) * n);
 	INSTR_TIME_SET_CURRENT(start);
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -133,7 +130,26 @@ evaluate_request(PtObjective *objective, shm_mq_handle *out, StringInfo msg)
 		send_outcome(out, iter, rc, &eval, &err, INSTR_TIME_GET_MILLISEC(elapsed));
 	}
 	PtEvaluationClear(&eval);
-	pfree(point);
+}
+
+/* Evaluate the trials of an offered batch that this worker claims, one after another. */
+static void
+evaluate_batch(PtObjective *objective, PtPoolFixed *fixed, shm_mq_handle *out, StringInfo msg)
+{
+	uint32		batch = (uint32) pq_getmsgint(msg, 4);
+	int			n = (int) pq_getmsgint(msg, 4);
+	int			d = (int) pq_getmsgint(msg, 4);
+	int		   *iters = palloc(sizeof(int) * Max(n, 1));
+	double	   *points = palloc(sizeof(double) * (Size) Max(n, 1) * (d + 1));
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		iters[i] = (int) pq_getmsgint(msg, 4);
+		pq_copymsgbytes(msg, (char *) &points[(Size) i * (d + 1)], sizeof(double) * d);
+	}
+	while ((i = PtPoolClaim(fixed, batch, n)) >= 0)
+		evaluate_point(objective, out, iters[i], &points[(Size) i * (d + 1)]);
 }
 
 /* Entry point of a trial worker. */
@@ -197,8 +213,8 @@ ptopt_trial_worker_main(Datum main_arg)
 		msg.len = (int) nbytes;
 		msg.maxlen = (int) nbytes;
 		msg.cursor = 0;
-		if (pq_getmsgbyte(&msg) == PT_MSG_POINT)
-			evaluate_request(objective, out, &msg);
+		if (pq_getmsgbyte(&msg) == PT_MSG_BATCH)
+			evaluate_batch(objective, fixed, out, &msg);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(request_cxt);
 	}
