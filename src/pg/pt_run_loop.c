@@ -361,6 +361,30 @@ run_finish(PtRunState *st, const char *status, const char *error)
 	RESUME_INTERRUPTS();
 }
 
+/*
+ * After an error or cancel: write the rows of trials a parallel run had
+ * evaluated but not yet written, so a stopped run keeps every finished
+ * trial.  When even that fails, they are dropped (whole: nothing half-written).
+ */
+static void
+write_kept_rows(PtRunState *st)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		PtRunWriteKeptRows(st);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		AbortCurrentTransaction();
+		st->n_rows = 0;
+	}
+	PG_END_TRY();
+}
+
 /* Raise when the budget ran out, iterations failed and none scored: such a run ends failed. */
 static void
 check_some_scored(PtRunState *st)
@@ -483,6 +507,7 @@ PtRunExecute(PtRunShared *shared)
 			if (st.time_limit_s > 0 && PtRunElapsed(&st) >= st.time_limit_s)
 				break;
 		}
+		PtRunWriteKeptRows(&st);
 		PtRunScorePendingHoldouts(&st);
 		check_some_scored(&st);
 		run_finish(&st, "done", NULL);
@@ -508,7 +533,10 @@ PtRunExecute(PtRunShared *shared)
 		FlushErrorState();
 		AbortCurrentTransaction();
 		if (st.run_id != 0)
+		{
+			write_kept_rows(&st);
 			run_finish(&st, status, error);
+		}
 		if (PtWorkerTerminated())
 			send_terminated(error);
 		publish_phase(&st, strcmp(status, "cancelled") == 0 ? PT_PHASE_CANCELLED : PT_PHASE_FAILED);

@@ -45,6 +45,9 @@ typedef struct PtRunState
 	PtTrialPool *pool;			/* the trial workers (options.workers - 1 of them), or NULL */
 	PtPendingHoldout *pending;	/* the last batch's new bests, not yet held-out scored */
 	int			n_pending;
+	struct PtIterationRow *rows;	/* the last batch's rows, evaluated, not yet written */
+	int			n_rows;
+	MemoryContext rows_cxt;		/* their texts */
 	PtLlmSettings llm;			/* the ptopt.llm_* settings the strategy was created with */
 	int			budget;			/* the run's budget (a resume adds to the stored one) */
 	int64		seed;
@@ -83,6 +86,13 @@ extern void PtRunSerialIteration(PtRunState *st, int iter);
  * to be under way (pt_run_trial.c).
  */
 extern void PtRunBatch(PtRunState *st, int first, int n);
+
+/*
+ * Write the rows the last batch left kept, in one transaction: before the
+ * next batch's trials are claimed here, when the run ends, and when it stops
+ * on an error or cancel (pt_run_trial.c).
+ */
+extern void PtRunWriteKeptRows(PtRunState *st);
 
 /* Held-out score the new bests the last batch left pending (pt_run_trial.c). */
 extern void PtRunScorePendingHoldouts(PtRunState *st);

@@ -6,10 +6,11 @@
  * proposed first, each later one seeing the earlier ones in flight as bad
  * (the constant liar, as Optuna's constant_liar); the N - 1 trial workers
  * and this process (the coordinator) claim its trials one by one, whoever is
- * free first (pt_trial_shared.h); each outcome is written as soon as it is
- * had; then the batch joins the history in iteration order.  The held-out
- * scoring of a batch's new bests waits until the next batch is with the trial
- * workers, so they do not sit idle meanwhile; no proposal reads it.  A
+ * free first (pt_trial_shared.h); then the batch joins the history in
+ * iteration order.  Its rows are written, and its new bests scored on the
+ * held-out worlds, once the next batch is with the trial workers, so they do
+ * not sit idle meanwhile (no proposal reads either); a run that ends or
+ * stops writes the rows it holds first (PtRunWriteKeptRows).  A
  * clustered run (options.cluster) has no trial workers: one PL/Proxy call
  * evaluates the batch on the nodes at once.  Proposals depend only on (seed,
  * iteration, history), and a trial's outcome only on its point, so the same
@@ -25,6 +26,7 @@
 #include "portability/instr_time.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
+#include "utils/memutils.h"
 
 #include "pt_alloc.h"
 #include "pt_cluster.h"
@@ -189,37 +191,43 @@ evaluate_here(PtRunState *st, Trial *t)
 	}
 }
 
-/* Write an evaluated trial's row (in an open step), and the run row once a second. */
+/* The row of an evaluated (or refused) trial; a failure is remembered for the run's error. */
 static void
-write_trial(PtRunState *st, Trial *t)
+make_row(PtRunState *st, Trial *t, PtIterationRow *row)
 {
-	PtIterationRow row = {0};
-	instr_time	now;
-
-	row.run_id = st->run_id;
-	row.iter = t->iter;
-	row.params_json = t->params;
-	row.has_score = (t->rc == PT_OK);
-	row.score = t->eval.score;
+	memset(row, 0, sizeof(*row));
+	row->run_id = st->run_id;
+	row->iter = t->iter;
+	row->params_json = t->params;
+	row->has_score = (t->rc == PT_OK);
+	row->score = t->eval.score;
 	if (t->proposal.refused)
-		row.report_json = NULL;	/* not evaluated: the reasoning names the gated keys */
+		row->report_json = NULL;	/* not evaluated: the reasoning names the gated keys */
 	else if (t->rc == PT_OK)
-		row.report_json = t->eval.report_json;
+		row->report_json = t->eval.report_json;
 	else
 	{
 		/* A failed iteration keeps its error whole in the report. */
 		st->last_failure_code = PtErrorSqlState(&t->err);
 		strlcpy(st->last_failure, t->err.message, sizeof(st->last_failure));
-		row.report_json = failure_report(&t->err);
+		row->report_json = failure_report(&t->err);
 	}
-	row.reasoning = t->proposal.reasoning;
-	row.source = PtSourceName(t->proposal.source);
-	row.status = PtTrialStatusName(trial_status(t));
-	row.elapsed_ms = t->elapsed_ms;
-	row.propose_ms = t->propose_ms;
-	row.tokens_in = t->proposal.tokens_in;
-	row.tokens_out = t->proposal.tokens_out;
-	PtStoreInsertIteration(&row);
+	row->reasoning = t->proposal.reasoning;
+	row->source = PtSourceName(t->proposal.source);
+	row->status = PtTrialStatusName(trial_status(t));
+	row->elapsed_ms = t->elapsed_ms;
+	row->propose_ms = t->propose_ms;
+	row->tokens_in = t->proposal.tokens_in;
+	row->tokens_out = t->proposal.tokens_out;
+}
+
+/* Insert a row (in an open step), and bring the run row up to date once a second. */
+static void
+store_row(PtRunState *st, PtIterationRow *row)
+{
+	instr_time	now;
+
+	PtStoreInsertIteration(row);
 
 	/*
 	 * The run row follows at most once a second: a waiting ptopt_run holds a
@@ -232,6 +240,65 @@ write_trial(PtRunState *st, Trial *t)
 		PtStoreSyncRun(st->run_id, NULL, NULL, PtRunElapsed(st), st->plan->minimize);
 		INSTR_TIME_SET_CURRENT(st->synced);
 	}
+}
+
+/* Write an evaluated trial's row (in an open step), and the run row once a second. */
+static void
+write_trial(PtRunState *st, Trial *t)
+{
+	PtIterationRow row;
+
+	make_row(st, t, &row);
+	store_row(st, &row);
+}
+
+/* A copy of a string in cxt, or NULL. */
+static const char *
+copy_text(MemoryContext cxt, const char *s)
+{
+	return s ? MemoryContextStrdup(cxt, s) : NULL;
+}
+
+/* Keep an evaluated trial's row, whole, for PtRunWriteKeptRows (a parallel run's next batch). */
+static void
+keep_row(PtRunState *st, Trial *t)
+{
+	PtIterationRow *row;
+	MemoryContext old;
+
+	if (st->rows_cxt == NULL)
+	{
+		st->rows_cxt = AllocSetContextCreate(st->run_cxt, "ptopt rows", ALLOCSET_DEFAULT_SIZES);
+		st->rows = MemoryContextAllocZero(st->run_cxt, sizeof(PtIterationRow) * st->plan->workers);
+	}
+	Assert(st->n_rows < st->plan->workers);
+	row = &st->rows[st->n_rows];
+	old = MemoryContextSwitchTo(st->rows_cxt);
+	make_row(st, t, row);
+	row->params_json = copy_text(st->rows_cxt, row->params_json);
+	if (row->report_json == t->eval.report_json)	/* a failure report is made in rows_cxt */
+		row->report_json = copy_text(st->rows_cxt, row->report_json);
+	row->reasoning = copy_text(st->rows_cxt, row->reasoning);
+	MemoryContextSwitchTo(old);
+	st->n_rows++;
+}
+
+/* Write the kept rows in one transaction; interrupts wait until they are committed and forgotten. */
+void
+PtRunWriteKeptRows(PtRunState *st)
+{
+	int			i;
+
+	if (st->n_rows == 0)
+		return;
+	PtRunBeginStep();
+	for (i = 0; i < st->n_rows; i++)
+		store_row(st, &st->rows[i]);
+	HOLD_INTERRUPTS();
+	PtRunCommitStep();
+	st->n_rows = 0;
+	MemoryContextReset(st->rows_cxt);
+	RESUME_INTERRUPTS();
 }
 
 /*
@@ -399,7 +466,7 @@ evaluate_on_cluster(PtRunState *st, Trial **todo, int n)
 	PtRunCommitStep();
 }
 
-/* Store what a trial worker sent back as its trial's outcome, and write the row. */
+/* Store what a trial worker sent back as its trial's outcome, and keep its row. */
 static void
 take_outcome(PtRunState *st, Trial *t, int first, int n, PtTrialOutcome *out)
 {
@@ -414,17 +481,16 @@ take_outcome(PtRunState *st, Trial *t, int first, int n, PtTrialOutcome *out)
 	tj->eval = out->eval;
 	tj->err = out->err;
 	tj->elapsed_ms = tj->propose_ms + out->elapsed_ms;
-	PtRunBeginStep();
-	write_trial(st, tj);
-	PtRunCommitStep();
+	keep_row(st, tj);
 }
 
 /*
  * Evaluate the n trials of todo on the trial workers and here: the batch is
- * offered to every trial worker, then the held-out scoring the last batch
- * left pending runs here, then this process too claims trials until none is
- * left; each trial goes to whichever evaluator claims it first.  Each
- * outcome is written as soon as it is had.
+ * offered to every trial worker; then this process writes the last batch's
+ * rows and scores its new bests on the held-out worlds; then it too claims
+ * trials until none is left: each trial goes to whichever evaluator claims
+ * it first.  The rows are kept, whole, for the next batch (or the end of the
+ * run, or its cancel) to write.
  */
 static void
 evaluate_on_pool(PtRunState *st, Trial *t, int first, int n, Trial **todo, int n_todo)
@@ -442,13 +508,14 @@ evaluate_on_pool(PtRunState *st, Trial *t, int first, int n, Trial **todo, int n
 	}
 	if (n_todo > 0)
 		PtTrialPoolOffer(st->pool, n_todo, iters, points, st->plan->eval_space->n_params);
+	PtRunWriteKeptRows(st);
 	PtRunScorePendingHoldouts(st);
 	while (n_todo > 0 && (i = PtTrialPoolClaim(st->pool)) >= 0)
 	{
 		PtRunBeginStep();
 		evaluate_here(st, todo[i]);
-		write_trial(st, todo[i]);
 		PtRunCommitStep();
+		keep_row(st, todo[i]);
 		from_workers--;
 	}
 	for (; from_workers > 0; from_workers--)
