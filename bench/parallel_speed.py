@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Wall-clock speed of parallel trials (options.workers), all cases in one run.
 
-    /usr/bin/python3 bench/parallel_speed.py [reps] [--clob-only]   # default 5; needs python3-psycopg2
+    /usr/bin/python3 bench/parallel_speed.py [reps [first_seed]] [--clob-only]   # default 5 0; needs python3-psycopg2
 
 Re-runs itself inside a throwaway cluster (pg_virtualenv -t -p PORT -o
 max_worker_processes=40, the installed ptopt; PTOPT_BENCH_PORT, default 5488).
@@ -108,10 +108,11 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     clob_only = "--clob-only" in sys.argv
     reps = int(args[0]) if args else 5
+    seed0 = int(args[1]) if len(args) > 1 else 0
     out = {"reps": reps, "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
            "clob": {1: [], 2: []}, "quadratic": {1: [], 2: [], 4: []},
            "sleep": {1: [], 2: [], 4: [], 8: [], 16: []}}
-    for rep in range(reps):
+    for rep in range(seed0, seed0 + reps):
         for w in (1, 2):
             r = run(SPACE, "tpe", 200, rep, {"workers": w, "label": f"clob w{w} r{rep}"})
             out["clob"][w].append(r)
