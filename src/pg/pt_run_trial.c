@@ -520,7 +520,7 @@ evaluate_on_pool(PtRunState *st, Trial *t, int first, int n, Trial **todo, int n
 	}
 	for (; from_workers > 0; from_workers--)
 	{
-		(void) PtTrialPoolReceive(st->pool, &out, true);
+		(void) PtTrialPoolReceive(st->pool, &out);
 		take_outcome(st, t, first, n, &out);
 	}
 }

@@ -280,9 +280,9 @@ handle_message(int w, void *data, Size nbytes, PtTrialOutcome *out)
 	return false;
 }
 
-/* Take the next outcome of any worker, waiting for one unless wait is false (then -1 when none). */
+/* Wait for the next outcome of any worker. */
 int
-PtTrialPoolReceive(PtTrialPool *pool, PtTrialOutcome *out, bool wait)
+PtTrialPoolReceive(PtTrialPool *pool, PtTrialOutcome *out)
 {
 	for (;;)
 	{
@@ -311,8 +311,6 @@ PtTrialPoolReceive(PtTrialPool *pool, PtTrialOutcome *out, bool wait)
 						 errmsg("ptopt trial worker %d stopped before the run ended", w),
 						 errhint("The server log says why.")));
 		}
-		if (!wait)
-			return -1;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 PT_POOL_POLL_MS, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);

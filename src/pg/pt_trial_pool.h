@@ -63,11 +63,10 @@ extern void PtTrialPoolOffer(PtTrialPool *pool, int n, const int *iters, double 
 extern int	PtTrialPoolClaim(PtTrialPool *pool);
 
 /*
- * Take the next outcome of any worker: fills out and returns the worker's
- * index; with wait false, returns -1 at once when no outcome is there yet.
- * Relays the workers' NOTICEs; raises a worker's error, whole.
+ * Wait until some worker has an outcome; fills out and returns the worker's
+ * index.  Relays the workers' NOTICEs; raises a worker's error, whole.
  */
-extern int	PtTrialPoolReceive(PtTrialPool *pool, PtTrialOutcome *out, bool wait);
+extern int	PtTrialPoolReceive(PtTrialPool *pool, PtTrialOutcome *out);
 
 /* Stop every trial worker and detach (NULL is fine); in-flight trials are dropped. */
 extern void PtTrialPoolStop(PtTrialPool *pool);
