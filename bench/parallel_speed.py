@@ -82,10 +82,18 @@ def workers_gone():
         time.sleep(0.01)
 
 
+def autovacuums():
+    """Autovacuum and autoanalyze passes so far, over every table (they compete with the runs for CPU)."""
+    cur.execute("SELECT pg_stat_clear_snapshot()")
+    cur.execute("SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_all_tables")
+    return int(cur.fetchone()[0])
+
+
 def run(space, strategy, budget, seed, options):
     """One ptopt_run: wall seconds (client side), CPU seconds of the cluster, its trajectory's timings."""
     workers_gone()
     load = os.getloadavg()[0]
+    av0 = autovacuums()
     cpu0 = cpu_s()
     t0 = time.perf_counter()
     cur.execute("SELECT run_id, status, iterations FROM ptopt_run(%s::jsonb, %s, %s, %s, %s::jsonb)",
@@ -95,12 +103,13 @@ def run(space, strategy, budget, seed, options):
     workers_gone()
     time.sleep(0.05)  # the postmaster reaps the last exited worker
     cpu = cpu_s() - cpu0
+    av = autovacuums() - av0
     if status != "done" or iters != budget:
         raise RuntimeError(f"run {run_id}: {status} {iters}")
     cur.execute("SELECT coalesce(propose_ms, 0), elapsed_ms FROM ptopt.trajectory WHERE run_id = %s "
                 "ORDER BY iter", (run_id,))
     rows = cur.fetchall()
-    return {"run_id": run_id, "wall_s": wall, "load1": load, "cpu_s": cpu,
+    return {"run_id": run_id, "wall_s": wall, "load1": load, "cpu_s": cpu, "autovacuums": av,
             "propose_ms": [r[0] for r in rows], "elapsed_ms": [r[1] for r in rows]}
 
 
@@ -117,7 +126,8 @@ def main():
             r = run(SPACE, "tpe", 200, rep, {"workers": w, "label": f"clob w{w} r{rep}"})
             out["clob"][w].append(r)
             print(f"# clob tpe seed {rep} workers {w}: {r['wall_s']:.2f} s, cpu {r['cpu_s']:.2f} s "
-                  f"(load {r['load1']:.2f})", file=sys.stderr, flush=True)
+                  f"(load {r['load1']:.2f}, autovacuum/analyze passes {r['autovacuums']})",
+                  file=sys.stderr, flush=True)
         if clob_only:
             continue
         for w in (1, 2, 4):

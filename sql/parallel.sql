@@ -15,10 +15,12 @@ SELECT w, (SELECT status || ' ' || iterations
   FROM unnest(ARRAY[1, 2, 4]) w;
 SELECT same_trajectory('random w1', 'random w2') AS w1_w2, same_trajectory('random w1', 'random w4') AS w1_w4;
 
--- options.workers = 2 evaluates each batch in one trial worker and in the run worker itself: an
--- objective that notes which kind of process evaluates each point sees both, each for some points.
+-- options.workers = 2 evaluates each batch in one trial worker and in the run worker itself (each
+-- claims the batch's next trial when it is free): an objective that takes 10 ms and notes which kind
+-- of process evaluates each point sees both.
 CREATE TABLE evaluated_by (x float8, backend_type text);
 CREATE FUNCTION noting(p jsonb) RETURNS float8 LANGUAGE sql AS $$
+    SELECT pg_sleep(0.01);
     INSERT INTO evaluated_by SELECT (p->>'x')::float8, backend_type FROM pg_stat_activity WHERE pid = pg_backend_pid();
     SELECT -((p->>'x')::float8 - 1) ^ 2
 $$;
