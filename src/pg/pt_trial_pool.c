@@ -78,6 +78,7 @@ create_segment(PtTrialPool *pool, const PtTrialPoolSpec *spec)
 
 	fixed = shm_toc_allocate(toc, sizeof(PtPoolFixed));
 	memset(fixed, 0, sizeof(PtPoolFixed));
+	fixed->layout = PT_POOL_LAYOUT;
 	fixed->database_id = MyDatabaseId;
 	fixed->role_id = GetUserId();
 	fixed->coordinator_pid = MyProcPid;

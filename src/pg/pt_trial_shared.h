@@ -42,6 +42,7 @@ typedef enum PtPoolText
 
 typedef struct PtPoolFixed
 {
+	uint32		layout;			/* PT_POOL_LAYOUT of the build that made the segment */
 	Oid			database_id;
 	Oid			role_id;
 	pid_t		coordinator_pid;
@@ -51,6 +52,9 @@ typedef struct PtPoolFixed
 	Size		text_off[PT_POOL_N_TEXTS];
 	pg_atomic_uint64 claim;		/* the batch number << 32 | its next unclaimed trial */
 } PtPoolFixed;
+
+/* What a trial worker checks first: it loads the library apart from its coordinator (pt_run_shared.h). */
+#define PT_POOL_LAYOUT ((uint32) (sizeof(PtPoolFixed) << 8 | PT_POOL_N_TEXTS))
 
 /*
  * Claim the next trial of batch `batch` of n trials: its index, or -1 when

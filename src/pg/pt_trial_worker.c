@@ -177,11 +177,13 @@ ptopt_trial_worker_main(Datum main_arg)
 	if (seg == NULL)
 		proc_exit(0);			/* the coordinator has already left */
 	toc = shm_toc_attach(PT_POOL_MAGIC, dsm_segment_address(seg));
-	if (toc == NULL)
+	fixed = toc ? shm_toc_lookup(toc, PT_POOL_KEY_FIXED, true) : NULL;
+	if (fixed == NULL || fixed->layout != PT_POOL_LAYOUT)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("ptopt trial worker found a bad magic number in its shared memory segment")));
-	fixed = shm_toc_lookup(toc, PT_POOL_KEY_FIXED, false);
+				 errmsg("ptopt trial worker found a bad magic number in its shared memory segment"),
+				 errdetail("The segment was laid out by another build of ptopt: the library was installed again after the run's worker loaded it."),
+				 errhint("Run the search again from a new session.")));
 	in_q = shm_toc_lookup(toc, PT_POOL_KEY_QUEUE(w, false), false);
 	out_q = shm_toc_lookup(toc, PT_POOL_KEY_QUEUE(w, true), false);
 	shm_mq_set_receiver(in_q, MyProc);

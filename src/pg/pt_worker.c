@@ -58,11 +58,29 @@ PtWorkerCallerGone(void)
 	return gone;
 }
 
-/* Attach the segment, or raise (the caller may already have left and destroyed it). */
+/* Raise: the segment was made by another build of ptopt (it was reinstalled since the caller loaded it). */
+static void
+raise_other_build(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("ptopt worker found a bad magic number in its shared memory segment"),
+			 errdetail("The segment was laid out by another build of ptopt: the library was installed again after the calling session loaded it."),
+			 errhint("Run the search again from a new session.")));
+}
+
+/*
+ * Attach the segment and send this worker's protocol output to the caller's
+ * queue, or raise (the caller may already have left and destroyed it).  A
+ * segment of another build is refused once the queue is attached, so the
+ * caller hears why (the queue is PostgreSQL's, the same in every build).
+ */
 static PtRunShared
 attach_segment(dsm_handle handle)
 {
 	PtRunShared shared;
+	shm_mq	   *mq;
+	shm_mq_handle *mqh;
 
 	shared.seg = dsm_attach(handle);
 	if (shared.seg == NULL)
@@ -72,10 +90,16 @@ attach_segment(dsm_handle handle)
 				 errdetail("The backend that started the search has already left.")));
 	shared.toc = shm_toc_attach(PT_SHM_MAGIC, dsm_segment_address(shared.seg));
 	if (shared.toc == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("ptopt worker found a bad magic number in its shared memory segment")));
-	shared.fixed = shm_toc_lookup(shared.toc, PT_KEY_FIXED, false);
+		raise_other_build();
+	mq = shm_toc_lookup(shared.toc, PT_KEY_QUEUE, true);
+	if (mq == NULL)
+		raise_other_build();
+	shm_mq_set_sender(mq, MyProc);
+	mqh = shm_mq_attach(mq, shared.seg, NULL);
+	pq_redirect_to_shm_mq(shared.seg, mqh);
+	shared.fixed = shm_toc_lookup(shared.toc, PT_KEY_FIXED, true);
+	if (shared.fixed == NULL || shared.fixed->layout != PT_RUN_LAYOUT)
+		raise_other_build();
 	shared.texts = shm_toc_lookup(shared.toc, PT_KEY_TEXTS, false);
 	return shared;
 }
@@ -85,8 +109,6 @@ void
 ptopt_worker_main(Datum main_arg)
 {
 	PtRunShared shared;
-	shm_mq	   *mq;
-	shm_mq_handle *mqh;
 
 	pqsignal(SIGTERM, worker_sigterm);
 	pqsignal(SIGINT, StatementCancelHandler);
@@ -94,10 +116,6 @@ ptopt_worker_main(Datum main_arg)
 
 	shared = attach_segment(DatumGetUInt32(main_arg));
 	worker_fixed = shared.fixed;
-	mq = shm_toc_lookup(shared.toc, PT_KEY_QUEUE, false);
-	shm_mq_set_sender(mq, MyProc);
-	mqh = shm_mq_attach(mq, shared.seg, NULL);
-	pq_redirect_to_shm_mq(shared.seg, mqh);
 
 	BackgroundWorkerInitializeConnectionByOid(shared.fixed->database_id, shared.fixed->role_id, 0);
 	PtRunExecute(&shared);
