@@ -11,7 +11,12 @@ Cases, each repeated `reps` times with the worker counts interleaved:
   quadratic: ptopt_run(2 floats, 'random', 2000, 1, objective quadratic), workers 1, 2, 4
   sleep:     an SQL objective that sleeps 5 ms (no CPU), random, 320 trials, workers 1..16:
              wall per batch minus 5 ms is the pool's overhead per batch
-Prints markdown tables and writes bench/out/parallel_speed.json.
+Prints markdown tables and writes bench/out/parallel_speed.json. Hold the install lock for the whole
+pass, so no other session installs another build under it (a run worker loads the library afresh):
+    flock /tmp/ptopt-pg.lock sh -c 'make -s install && /usr/bin/python3 bench/parallel_speed.py 7'
+Issue 10's figure is the CLOB line "speed-up (median of w1 / median)": >= 1.7x expected on a quiet
+machine; each run's load average, the cluster's CPU time and the autovacuum passes during it are
+printed beside it, as the two cores are shared.
 """
 import json
 import os
