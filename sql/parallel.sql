@@ -15,6 +15,24 @@ SELECT w, (SELECT status || ' ' || iterations
   FROM unnest(ARRAY[1, 2, 4]) w;
 SELECT same_trajectory('random w1', 'random w2') AS w1_w2, same_trajectory('random w1', 'random w4') AS w1_w4;
 
+-- options.workers = 2 evaluates each batch in one trial worker and in the run worker itself (each
+-- claims the batch's next trial when it is free): an objective that takes 10 ms and notes which kind
+-- of process evaluates each point sees both.
+CREATE TABLE evaluated_by (x float8, backend_type text);
+CREATE FUNCTION noting(p jsonb) RETURNS float8 LANGUAGE sql AS $$
+    SELECT pg_sleep(0.01);
+    INSERT INTO evaluated_by SELECT (p->>'x')::float8, backend_type FROM pg_stat_activity WHERE pid = pg_backend_pid();
+    SELECT -((p->>'x')::float8 - 1) ^ 2
+$$;
+SELECT status, iterations FROM ptopt_run(:'space', 'random', 24, 3, '{"objective": "noting", "workers": 2, "label": "noting w2"}');
+SELECT DISTINCT backend_type FROM evaluated_by ORDER BY backend_type;
+SELECT count(*) AS evaluations, count(DISTINCT x) AS points FROM evaluated_by;
+-- Random search: the points are those of the serial run, whoever evaluated them.
+SELECT count(*) FILTER (WHERE a.params IS DISTINCT FROM b.params) AS params_differ
+  FROM ptopt.trajectory a JOIN ptopt.runs ra ON ra.run_id = a.run_id AND ra.label = 'random w1'
+  JOIN ptopt.trajectory b ON b.iter = a.iter
+  JOIN ptopt.runs rb ON rb.run_id = b.run_id AND rb.label = 'noting w2';
+
 -- TPE with 4 workers (constant liar) gives the same trajectory on two runs with the same seed.
 SELECT status, iterations FROM ptopt_run(:'space', 'tpe', 32, 9, '{"objective": "jittery", "workers": 4, "label": "tpe w4 a"}');
 SELECT status, iterations FROM ptopt_run(:'space', 'tpe', 32, 9, '{"objective": "jittery", "workers": 4, "label": "tpe w4 b"}');
@@ -24,7 +42,7 @@ SELECT count(DISTINCT params) = count(*) AS distinct_points
   FROM ptopt.trajectory t JOIN ptopt.runs r USING (run_id) WHERE r.label = 'tpe w4 a' AND t.iter > 10;
 -- The batch run is still a search: its best is near the optimum (x 1, y -2, m b).
 SELECT best_score > -1.5 AS found_the_basin FROM ptopt.runs WHERE label = 'tpe w4 a';
--- Each trial was evaluated by a trial worker and written once; the run row agrees.
+-- Each trial was evaluated (by a trial worker or the coordinator) and written once; the run row agrees.
 SELECT r.iterations = (SELECT count(*) FROM ptopt.trajectory t WHERE t.run_id = r.run_id) AS rows_match,
        (SELECT count(DISTINCT iter) FROM ptopt.trajectory t WHERE t.run_id = r.run_id) = 32 AS every_iteration_once
   FROM ptopt.runs r WHERE r.label = 'tpe w4 a';
@@ -37,8 +55,9 @@ UPDATE ptopt.runs SET status = 'cancelled' WHERE label = 'tpe w4 cut';
 SELECT status, iterations FROM ptopt_resume((SELECT run_id FROM ptopt.runs WHERE label = 'tpe w4 cut'));
 SELECT same_trajectory('tpe w4 a', 'tpe w4 cut');
 
--- Held-out scores of each new best: a trial worker scores them beside the next batch, and they
--- are the serial run's, iteration for iteration (random search: the same points and the same bests).
+-- Held-out scores of each new best: the coordinator scores them while the trial workers evaluate the
+-- next batch, and they are the serial run's, iteration for iteration (random search: the same points
+-- and the same bests; the last batch's new bests are scored before the run ends).
 SELECT w, (SELECT status FROM ptopt_run('{"mm.c_vol": {"low": 0, "high": 2}, "mm.layers": {"type": "int", "low": 1, "high": 4}}',
                                          'random', 12, 5,
                                          jsonb_build_object('workers', w, 'label', 'holdout w' || w,

@@ -32,8 +32,8 @@ my $id = $node->safe_psql('postgres',
 $node->poll_query_until('postgres', "SELECT count(*) >= 9 FROM ptopt.trajectory WHERE run_id = $id")
   or die "no iterations";
 is($node->safe_psql('postgres',
-	q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'ptopt trial worker'}), '3',
-	'three trial workers evaluate the run');
+	q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'ptopt trial worker'}), '2',
+	'two trial workers and the run worker evaluate the run (workers = 3)');
 is($node->safe_psql('postgres', "SELECT ptopt_cancel($id)"), 't', 'cancel the parallel run');
 is($node->safe_psql('postgres', "SELECT status FROM ptopt_wait($id, '10 s')"), 'cancelled', 'it ends cancelled');
 ok(defined seconds_until($no_workers, 5), 'its worker and trial workers are gone');
@@ -46,6 +46,41 @@ is($node->safe_psql('postgres', qq{
 is($node->safe_psql('postgres', qq{
 	SELECT r.iterations = (SELECT count(*) FROM ptopt.trajectory t WHERE t.run_id = r.run_id)
 	  FROM ptopt.runs r WHERE r.run_id = $id}), 't', 'the run row counts what was kept');
+
+# 1b. A parallel run writes a batch's rows while the next batch is evaluated: a cancel still
+# writes every trial the run had evaluated. An objective notes each point it finishes, in the
+# evaluating process's own transaction; it takes longer in a trial worker than in the run
+# worker, so the run worker mostly waits holding a finished trial when the cancel comes. Every
+# point the run worker finished must be in the trajectory, and every stored point was evaluated.
+$node->safe_psql('postgres', q{
+	CREATE TABLE noted (x float8, backend_type text);
+	CREATE FUNCTION noted_slow(p jsonb) RETURNS float8 LANGUAGE sql AS $$
+		SELECT pg_sleep(CASE WHEN backend_type = 'ptopt trial worker' THEN 0.15 ELSE 0.01 END)
+		  FROM pg_stat_activity WHERE pid = pg_backend_pid();
+		INSERT INTO noted SELECT (p->>'x')::float8, backend_type FROM pg_stat_activity WHERE pid = pg_backend_pid();
+		SELECT (p->>'x')::float8 $$;
+});
+for my $round (1 .. 3)
+{
+	$node->safe_psql('postgres', 'TRUNCATE noted');
+	$id = $node->safe_psql('postgres',
+		qq{SELECT ptopt_start($space, 'random', 100000, $round, '{"objective": "noted_slow", "workers": 2, "label": "par kept $round"}')});
+	$node->poll_query_until('postgres', "SELECT count(*) >= 2 * $round + 3 FROM ptopt.trajectory WHERE run_id = $id")
+	  or die "no iterations";
+	usleep(40_000 * $round);
+	$node->safe_psql('postgres', "SELECT ptopt_cancel($id)");
+	is($node->safe_psql('postgres', "SELECT status FROM ptopt_wait($id, '10 s')"), 'cancelled', "kept $round: cancelled");
+	is($node->safe_psql('postgres', qq{
+		SELECT count(*) FROM noted n
+		 WHERE n.backend_type = 'ptopt worker'
+		   AND NOT EXISTS (SELECT FROM ptopt.trajectory t
+		                    WHERE t.run_id = $id AND abs((t.params->>'x')::float8 - n.x) < 1e-12)}), '0',
+		"kept $round: every trial the run worker finished was written");
+	is($node->safe_psql('postgres', qq{
+		SELECT count(*) FROM ptopt.trajectory t
+		 WHERE t.run_id = $id AND NOT EXISTS (SELECT FROM noted n WHERE abs((t.params->>'x')::float8 - n.x) < 1e-12)}), '0',
+		"kept $round: every written trial was evaluated");
+}
 
 # 2. The caller of a parallel ptopt_run is terminated: the run and its trial workers stop.
 my $bg = $node->background_psql('postgres', on_error_stop => 0);

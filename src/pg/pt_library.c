@@ -42,18 +42,24 @@ stamp_unknown(const PtLibraryStamp *s)
 	return s->dev == 0 && s->ino == 0 && s->mtime_sec == 0 && s->mtime_nsec == 0;
 }
 
+/* Raise: the process that laid out the segment runs another build of the library. */
+void
+PtLibraryRaiseOtherBuild(const char *worker_kind)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("the ptopt library was replaced after this session loaded it"),
+			 errdetail("The %s loaded the library file installed now, the process that started it still runs the one it loaded earlier, and the two builds cannot share a search.",
+					   worker_kind),
+			 errhint("Reconnect, so the session loads the installed library, and start the search again.")));
+}
+
 /* Raise when the caller's stamp says it runs another build than this process. */
 void
 PtLibraryStampCheck(const PtLibraryStamp *caller, const char *worker_kind)
 {
 	if (caller == NULL || stamp_unknown(caller) || stamp_unknown(&own_stamp))
 		return;
-	if (memcmp(caller, &own_stamp, sizeof(own_stamp)) == 0)
-		return;
-	ereport(ERROR,
-			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("the ptopt library was replaced after this session loaded it"),
-			 errdetail("The %s loaded the library file installed now, the session that started it still runs the one it loaded earlier, and the two builds cannot share a search.",
-					   worker_kind),
-			 errhint("Reconnect, so the session loads the installed library, and start the search again.")));
+	if (memcmp(caller, &own_stamp, sizeof(own_stamp)) != 0)
+		PtLibraryRaiseOtherBuild(worker_kind);
 }

@@ -28,6 +28,9 @@ extern void PtLibraryStampInit(void);
 /* This process's stamp (all zero when the file could not be identified). */
 extern const PtLibraryStamp *PtLibraryStampOwn(void);
 
+/* Raise: the process that laid out the segment runs another build of the library. */
+extern void PtLibraryRaiseOtherBuild(const char *worker_kind) pg_attribute_noreturn();
+
 /* Raise when the caller's stamp says it runs another build than this process. */
 extern void PtLibraryStampCheck(const PtLibraryStamp *caller, const char *worker_kind);
 

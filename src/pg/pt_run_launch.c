@@ -121,6 +121,7 @@ create_segment(const PtRunRequest *req, const char *texts[PT_N_TEXTS])
 
 	l->fixed = shm_toc_allocate(toc, sizeof(PtRunFixed));
 	memset(l->fixed, 0, sizeof(PtRunFixed));
+	l->fixed->layout = PT_RUN_LAYOUT;
 	SpinLockInit(&l->fixed->mutex);
 	l->fixed->database_id = MyDatabaseId;
 	l->fixed->role_id = GetUserId();

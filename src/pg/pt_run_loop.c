@@ -141,12 +141,16 @@ build_run(PtRunState *st, const char *space, const char *strategy, const char *o
 			st->objective = PtObjectiveOpen(objective, st->plan, policy);
 	}
 	st->time_limit_s = st->plan->time_limit ? PtIntervalSeconds(st->plan->time_limit, "options.time_limit") : 0;
-	/* A clustered run evaluates its batches on the nodes: no trial workers. */
+	/*
+	 * A clustered run evaluates its batches on the nodes: no trial workers.
+	 * Otherwise this process evaluates one trial of each batch itself.
+	 */
 	if (st->plan->workers > 1 && st->cluster == NULL)
 	{
 		PtTrialPoolSpec spec;
 
-		spec.n_workers = st->plan->workers;
+		spec.n_workers = st->plan->workers - 1;
+		spec.requested = st->plan->workers;
 		spec.space = space;
 		spec.strategy = strategy;
 		spec.options = options;
@@ -357,6 +361,30 @@ run_finish(PtRunState *st, const char *status, const char *error)
 	RESUME_INTERRUPTS();
 }
 
+/*
+ * After an error or cancel: write the rows of trials a parallel run had
+ * evaluated but not yet written, so a stopped run keeps every finished
+ * trial.  When even that fails, they are dropped (whole: nothing half-written).
+ */
+static void
+write_kept_rows(PtRunState *st)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		PtRunWriteKeptRows(st);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		AbortCurrentTransaction();
+		st->n_rows = 0;
+	}
+	PG_END_TRY();
+}
+
 /* Raise when the budget ran out, iterations failed and none scored: such a run ends failed. */
 static void
 check_some_scored(PtRunState *st)
@@ -482,6 +510,8 @@ PtRunExecute(PtRunShared *shared)
 			if (st.time_limit_s > 0 && PtRunElapsed(&st) >= st.time_limit_s)
 				break;
 		}
+		PtRunWriteKeptRows(&st);
+		PtRunScorePendingHoldouts(&st);
 		check_some_scored(&st);
 		run_finish(&st, "done", NULL);
 		pgstat_report_activity(STATE_IDLE, NULL);
@@ -506,7 +536,10 @@ PtRunExecute(PtRunShared *shared)
 		FlushErrorState();
 		AbortCurrentTransaction();
 		if (st.run_id != 0)
+		{
+			write_kept_rows(&st);
 			run_finish(&st, status, error);
+		}
 		if (PtWorkerTerminated())
 			send_terminated(error);
 		publish_phase(&st, strcmp(status, "cancelled") == 0 ? PT_PHASE_CANCELLED : PT_PHASE_FAILED);

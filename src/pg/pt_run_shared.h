@@ -50,6 +50,7 @@ typedef enum PtRunText
 
 typedef struct PtRunFixed
 {
+	uint32		layout;			/* PT_RUN_LAYOUT of the build that made the segment */
 	slock_t		mutex;
 
 	/* inputs, written before launch */
@@ -71,6 +72,13 @@ typedef struct PtRunFixed
 	int64		run_id;
 	bool		caller_gone;	/* the caller left while waiting: stop */
 } PtRunFixed;
+
+/*
+ * What a run worker checks before it reads the segment: a caller and its
+ * worker load the library separately, so a reinstall in between (an upgrade
+ * while sessions run) can pair two builds whose layouts differ.
+ */
+#define PT_RUN_LAYOUT ((uint32) (sizeof(PtRunFixed) << 8 | PT_N_TEXTS))
 
 /* The worker's view of its segment. */
 typedef struct PtRunShared

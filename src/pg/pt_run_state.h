@@ -24,6 +24,13 @@ typedef struct PtStoredTrial
 	PtTrial		trial;			/* x, summary and reasoning in the run context */
 } PtStoredTrial;
 
+/* A new best of a batch whose held-out score waits until the next batch is under way. */
+typedef struct PtPendingHoldout
+{
+	int			iter;
+	double	   *point;			/* its evaluation point, in the run context */
+} PtPendingHoldout;
+
 /* What the loop holds between iterations; core objects are freed at the end of the run. */
 typedef struct PtRunState
 {
@@ -35,7 +42,12 @@ typedef struct PtRunState
 	PtObjective *objective;		/* NULL when a cluster evaluates */
 	struct PtCluster *cluster;	/* options.cluster (pt_cluster.c), or NULL */
 	PtHistory  *history;
-	PtTrialPool *pool;			/* the trial workers (options.workers > 1), or NULL */
+	PtTrialPool *pool;			/* the trial workers (options.workers - 1 of them), or NULL */
+	PtPendingHoldout *pending;	/* the last batch's new bests, not yet held-out scored */
+	int			n_pending;
+	struct PtIterationRow *rows;	/* the last batch's rows, evaluated, not yet written */
+	int			n_rows;
+	MemoryContext rows_cxt;		/* their texts */
 	PtLlmSettings llm;			/* the ptopt.llm_* settings the strategy was created with */
 	int			budget;			/* the run's budget (a resume adds to the stored one) */
 	int64		seed;
@@ -66,11 +78,23 @@ extern void PtRunCommitStep(void);
 extern void PtRunSerialIteration(PtRunState *st, int iter);
 
 /*
- * Run the batch of iterations first..first+n-1 on the trial workers (or, in
- * a clustered run, on the cluster's nodes in one PL/Proxy call): propose them
- * all (the constant liar in between), evaluate them at once, write each as it
- * comes back, then remember them in iteration order (pt_run_trial.c).
+ * Run the batch of iterations first..first+n-1 on the trial workers and the
+ * coordinator (or, in a clustered run, on the cluster's nodes in one PL/Proxy
+ * call): propose them all (the constant liar in between), evaluate them at
+ * once, write each as it is done, then remember them in iteration order.  The
+ * held-out scores of the batch's new bests wait for the next batch's trials
+ * to be under way (pt_run_trial.c).
  */
 extern void PtRunBatch(PtRunState *st, int first, int n);
+
+/*
+ * Write the rows the last batch left kept, in one transaction: before the
+ * next batch's trials are claimed here, when the run ends, and when it stops
+ * on an error or cancel (pt_run_trial.c).
+ */
+extern void PtRunWriteKeptRows(PtRunState *st);
+
+/* Held-out score the new bests the last batch left pending (pt_run_trial.c). */
+extern void PtRunScorePendingHoldouts(PtRunState *st);
 
 #endif							/* PTOPT_PT_RUN_STATE_H */

@@ -2,15 +2,20 @@
  * pt_run_trial.c — one trial's life in a run worker: propose, evaluate, write, remember.
  *
  * Serial runs evaluate here, one iteration per transaction.  Parallel runs
- * (options.workers > 1) go batch by batch: every point of a batch is proposed
- * first, each later one seeing the earlier ones in flight as bad (the
- * constant liar, as Optuna's constant_liar); the trial workers evaluate them
- * at once; each outcome is written as it comes back; then the batch joins the
- * history in iteration order.  A clustered run (options.cluster) has no trial
- * workers: one PL/Proxy call evaluates the batch on the nodes at once.
- * Proposals depend only on (seed, iteration, history), so the same seed and
- * the same workers give the same trajectory whatever the timing, clustered or
- * not.
+ * (options.workers = N > 1) go batch by batch: every point of a batch is
+ * proposed first, each later one seeing the earlier ones in flight as bad
+ * (the constant liar, as Optuna's constant_liar); the N - 1 trial workers
+ * and this process (the coordinator) claim its trials one by one, whoever is
+ * free first (pt_trial_shared.h); then the batch joins the history in
+ * iteration order.  Its rows are written, and its new bests scored on the
+ * held-out worlds, once the next batch is with the trial workers, so they do
+ * not sit idle meanwhile (no proposal reads either); a run that ends or
+ * stops writes the rows it holds first (PtRunWriteKeptRows).  A
+ * clustered run (options.cluster) has no trial workers: one PL/Proxy call
+ * evaluates the batch on the nodes at once.  Proposals depend only on (seed,
+ * iteration, history), and a trial's outcome only on its point, so the same
+ * seed and the same workers give the same trajectory whatever the timing and
+ * whichever process evaluates which trial, clustered or not.
  */
 #include "postgres.h"
 
@@ -21,6 +26,7 @@
 #include "portability/instr_time.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
+#include "utils/memutils.h"
 
 #include "pt_alloc.h"
 #include "pt_cluster.h"
@@ -185,37 +191,43 @@ evaluate_here(PtRunState *st, Trial *t)
 	}
 }
 
-/* Write an evaluated trial's row (in an open step), and the run row once a second. */
+/* The row of an evaluated (or refused) trial; a failure is remembered for the run's error. */
 static void
-write_trial(PtRunState *st, Trial *t)
+make_row(PtRunState *st, Trial *t, PtIterationRow *row)
 {
-	PtIterationRow row = {0};
-	instr_time	now;
-
-	row.run_id = st->run_id;
-	row.iter = t->iter;
-	row.params_json = t->params;
-	row.has_score = (t->rc == PT_OK);
-	row.score = t->eval.score;
+	memset(row, 0, sizeof(*row));
+	row->run_id = st->run_id;
+	row->iter = t->iter;
+	row->params_json = t->params;
+	row->has_score = (t->rc == PT_OK);
+	row->score = t->eval.score;
 	if (t->proposal.refused)
-		row.report_json = NULL;	/* not evaluated: the reasoning names the gated keys */
+		row->report_json = NULL;	/* not evaluated: the reasoning names the gated keys */
 	else if (t->rc == PT_OK)
-		row.report_json = t->eval.report_json;
+		row->report_json = t->eval.report_json;
 	else
 	{
 		/* A failed iteration keeps its error whole in the report. */
 		st->last_failure_code = PtErrorSqlState(&t->err);
 		strlcpy(st->last_failure, t->err.message, sizeof(st->last_failure));
-		row.report_json = failure_report(&t->err);
+		row->report_json = failure_report(&t->err);
 	}
-	row.reasoning = t->proposal.reasoning;
-	row.source = PtSourceName(t->proposal.source);
-	row.status = PtTrialStatusName(trial_status(t));
-	row.elapsed_ms = t->elapsed_ms;
-	row.propose_ms = t->propose_ms;
-	row.tokens_in = t->proposal.tokens_in;
-	row.tokens_out = t->proposal.tokens_out;
-	PtStoreInsertIteration(&row);
+	row->reasoning = t->proposal.reasoning;
+	row->source = PtSourceName(t->proposal.source);
+	row->status = PtTrialStatusName(trial_status(t));
+	row->elapsed_ms = t->elapsed_ms;
+	row->propose_ms = t->propose_ms;
+	row->tokens_in = t->proposal.tokens_in;
+	row->tokens_out = t->proposal.tokens_out;
+}
+
+/* Insert a row (in an open step), and bring the run row up to date once a second. */
+static void
+store_row(PtRunState *st, PtIterationRow *row)
+{
+	instr_time	now;
+
+	PtStoreInsertIteration(row);
 
 	/*
 	 * The run row follows at most once a second: a waiting ptopt_run holds a
@@ -230,33 +242,132 @@ write_trial(PtRunState *st, Trial *t)
 	}
 }
 
+/* Write an evaluated trial's row (in an open step), and the run row once a second. */
+static void
+write_trial(PtRunState *st, Trial *t)
+{
+	PtIterationRow row;
+
+	make_row(st, t, &row);
+	store_row(st, &row);
+}
+
+/* A copy of a string in cxt, or NULL. */
+static const char *
+copy_text(MemoryContext cxt, const char *s)
+{
+	return s ? MemoryContextStrdup(cxt, s) : NULL;
+}
+
+/* Keep an evaluated trial's row, whole, for PtRunWriteKeptRows (a parallel run's next batch). */
+static void
+keep_row(PtRunState *st, Trial *t)
+{
+	PtIterationRow *row;
+	MemoryContext old;
+
+	if (st->rows_cxt == NULL)
+	{
+		st->rows_cxt = AllocSetContextCreate(st->run_cxt, "ptopt rows", ALLOCSET_DEFAULT_SIZES);
+		st->rows = MemoryContextAllocZero(st->run_cxt, sizeof(PtIterationRow) * st->plan->workers);
+	}
+	Assert(st->n_rows < st->plan->workers);
+	row = &st->rows[st->n_rows];
+	old = MemoryContextSwitchTo(st->rows_cxt);
+	make_row(st, t, row);
+	row->params_json = copy_text(st->rows_cxt, row->params_json);
+	if (row->report_json == t->eval.report_json)	/* a failure report is made in rows_cxt */
+		row->report_json = copy_text(st->rows_cxt, row->report_json);
+	row->reasoning = copy_text(st->rows_cxt, row->reasoning);
+	MemoryContextSwitchTo(old);
+	st->n_rows++;
+}
+
+/* Write the kept rows in one transaction; interrupts wait until they are committed and forgotten. */
+void
+PtRunWriteKeptRows(PtRunState *st)
+{
+	int			i;
+
+	if (st->n_rows == 0)
+		return;
+	PtRunBeginStep();
+	for (i = 0; i < st->n_rows; i++)
+		store_row(st, &st->rows[i]);
+	HOLD_INTERRUPTS();
+	PtRunCommitStep();
+	st->n_rows = 0;
+	MemoryContextReset(st->rows_cxt);
+	RESUME_INTERRUPTS();
+}
+
 /*
  * A new best: score its point on the held-out worlds and store that beside
  * it, in its own column, which no strategy reads.  An objective without
  * held-out worlds (or a backtest with none) has nothing to store.
  */
 static void
-score_holdout(PtRunState *st, Trial *t)
+score_holdout(PtRunState *st, int iter, const double *point)
 {
 	double		holdout;
 	PtError		err;
 	int			rc;
 
-	/* A clustered run (scale branch) opens no objective here: its nodes have no held-out call yet. */
-	if (st->objective == NULL || !PtObjectiveHasHoldout(st->objective))
-		return;
 	PtRunBeginStep();
-	rc = PtObjectiveEvaluateHoldout(st->objective, t->point, &holdout, PtPgStop(), &err);
+	rc = PtObjectiveEvaluateHoldout(st->objective, point, &holdout, PtPgStop(), &err);
 	if (rc == PT_ERR_CANCELLED)
 		PtRaise(&err);
 	if (rc == PT_OK)
-		PtStoreSetHoldout(st->run_id, t->iter, holdout);
+		PtStoreSetHoldout(st->run_id, iter, holdout);
 	PtRunCommitStep();
 }
 
-/* Add a written (or already stored) trial to the history, tell the strategy, report progress. */
+/* True when the run's new bests get a held-out score. */
+static bool
+has_holdout(PtRunState *st)
+{
+	/* A clustered run (scale branch) opens no objective here: its nodes have no held-out call yet. */
+	return st->objective != NULL && PtObjectiveHasHoldout(st->objective);
+}
+
+/* Keep a new best of a batch for PtRunScorePendingHoldouts (its point copied to the run context). */
 static void
-remember_trial(PtRunState *st, Trial *t)
+defer_holdout(PtRunState *st, Trial *t)
+{
+	int			n_eval = st->plan->eval_space->n_params;
+	PtPendingHoldout *p;
+
+	if (st->pending == NULL)
+		st->pending = MemoryContextAllocZero(st->run_cxt,
+											 sizeof(PtPendingHoldout) * st->plan->workers);
+	Assert(st->n_pending < st->plan->workers);
+	p = &st->pending[st->n_pending++];
+	p->iter = t->iter;
+	p->point = MemoryContextAlloc(st->run_cxt, sizeof(double) * (n_eval + 1));
+	memcpy(p->point, t->point, sizeof(double) * (n_eval + 1));
+}
+
+/* Held-out score the pending new bests, in iteration order. */
+void
+PtRunScorePendingHoldouts(PtRunState *st)
+{
+	int			i;
+
+	for (i = 0; i < st->n_pending; i++)
+	{
+		score_holdout(st, st->pending[i].iter, st->pending[i].point);
+		pfree(st->pending[i].point);
+		st->pending[i].point = NULL;
+	}
+	st->n_pending = 0;
+}
+
+/*
+ * Add a written (or already stored) trial to the history, tell the strategy,
+ * report progress; a new best is held-out scored now, or later when defer.
+ */
+static void
+remember_trial(PtRunState *st, Trial *t, bool defer)
 {
 	PtTrial		trial = {0};
 	PtError		err;
@@ -275,8 +386,13 @@ remember_trial(PtRunState *st, Trial *t)
 	}
 	if (PtHistoryAppend(st->history, &trial, &err) != PT_OK)
 		PtRaise(&err);
-	if (t->stored == NULL && st->history->best == st->history->n - 1)
-		score_holdout(st, t);
+	if (t->stored == NULL && st->history->best == st->history->n - 1 && has_holdout(st))
+	{
+		if (defer)
+			defer_holdout(st, t);
+		else
+			score_holdout(st, t->iter, t->point);
+	}
 	PtEvaluationClear(&t->eval);
 	PtFree(t->proposal.reasoning);
 	t->proposal.reasoning = NULL;
@@ -302,7 +418,7 @@ PtRunSerialIteration(PtRunState *st, int iter)
 		write_trial(st, &t);
 		PtRunCommitStep();
 	}
-	remember_trial(st, &t);
+	remember_trial(st, &t, false);
 }
 
 /*
@@ -350,15 +466,73 @@ evaluate_on_cluster(PtRunState *st, Trial **todo, int n)
 	PtRunCommitStep();
 }
 
-/* Run the batch first..first+n-1 on the trial workers, or on the cluster's nodes. */
+/* Store what a trial worker sent back as its trial's outcome, and keep its row. */
+static void
+take_outcome(PtRunState *st, Trial *t, int first, int n, PtTrialOutcome *out)
+{
+	Trial	   *tj;
+
+	if (out->iter < first || out->iter >= first + n || t[out->iter - first].stored != NULL ||
+		t[out->iter - first].proposal.refused)
+		elog(ERROR, "ptopt trial worker returned iteration %d, not one of %d..%d",
+			 out->iter, first, first + n - 1);
+	tj = &t[out->iter - first];
+	tj->rc = out->rc;
+	tj->eval = out->eval;
+	tj->err = out->err;
+	tj->elapsed_ms = tj->propose_ms + out->elapsed_ms;
+	keep_row(st, tj);
+}
+
+/*
+ * Evaluate the n trials of todo on the trial workers and here: the batch is
+ * offered to every trial worker; then this process writes the last batch's
+ * rows and scores its new bests on the held-out worlds; then it too claims
+ * trials until none is left: each trial goes to whichever evaluator claims
+ * it first.  The rows are kept, whole, for the next batch (or the end of the
+ * run, or its cancel) to write.
+ */
+static void
+evaluate_on_pool(PtRunState *st, Trial *t, int first, int n, Trial **todo, int n_todo)
+{
+	int		   *iters = palloc(sizeof(int) * Max(n_todo, 1));
+	double	  **points = palloc(sizeof(double *) * Max(n_todo, 1));
+	int			from_workers = n_todo;
+	PtTrialOutcome out;
+	int			i;
+
+	for (i = 0; i < n_todo; i++)
+	{
+		iters[i] = todo[i]->iter;
+		points[i] = todo[i]->point;
+	}
+	if (n_todo > 0)
+		PtTrialPoolOffer(st->pool, n_todo, iters, points, st->plan->eval_space->n_params);
+	PtRunWriteKeptRows(st);
+	PtRunScorePendingHoldouts(st);
+	while (n_todo > 0 && (i = PtTrialPoolClaim(st->pool)) >= 0)
+	{
+		PtRunBeginStep();
+		evaluate_here(st, todo[i]);
+		PtRunCommitStep();
+		keep_row(st, todo[i]);
+		from_workers--;
+	}
+	for (; from_workers > 0; from_workers--)
+	{
+		(void) PtTrialPoolReceive(st->pool, &out);
+		take_outcome(st, t, first, n, &out);
+	}
+}
+
+/* Run the batch first..first+n-1 on the trial workers and here, or on the cluster's nodes. */
 void
 PtRunBatch(PtRunState *st, int first, int n)
 {
 	Trial	   *t = palloc0(sizeof(Trial) * n);
 	Trial	  **todo = palloc(sizeof(Trial *) * n);
 	int			base = st->history->n;
-	int			n_eval = st->plan->eval_space->n_params;
-	int			sent = 0;
+	int			n_todo = 0;
 	int			j;
 	PtError		err;
 
@@ -390,35 +564,13 @@ PtRunBatch(PtRunState *st, int first, int n)
 			PtRunCommitStep();
 			continue;
 		}
-		if (st->cluster != NULL)
-			todo[sent++] = &t[j];
-		else
-			PtTrialPoolSend(st->pool, sent++, t[j].iter, t[j].point, n_eval);
+		todo[n_todo++] = &t[j];
 	}
 	if (st->cluster != NULL)
-	{
-		evaluate_on_cluster(st, todo, sent);
-		sent = 0;
-	}
-	while (sent-- > 0)
-	{
-		PtTrialOutcome out;
-		Trial	   *tj;
-
-		(void) PtTrialPoolReceive(st->pool, &out);
-		if (out.iter < first || out.iter >= first + n || t[out.iter - first].stored != NULL ||
-			t[out.iter - first].proposal.refused)
-			elog(ERROR, "ptopt trial worker returned iteration %d, not one of %d..%d",
-				 out.iter, first, first + n - 1);
-		tj = &t[out.iter - first];
-		tj->rc = out.rc;
-		tj->eval = out.eval;
-		tj->err = out.err;
-		tj->elapsed_ms = tj->propose_ms + out.elapsed_ms;
-		PtRunBeginStep();
-		write_trial(st, tj);
-		PtRunCommitStep();
-	}
+		evaluate_on_cluster(st, todo, n_todo);
+	else
+		evaluate_on_pool(st, t, first, n, todo, n_todo);
+	/* Pending held-out scores of a clustered run: none (no objective here); of a pool run: scored above. */
 	for (j = 0; j < n; j++)
-		remember_trial(st, &t[j]);
+		remember_trial(st, &t[j], st->pool != NULL);
 }

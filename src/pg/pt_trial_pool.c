@@ -19,6 +19,7 @@
 #include "storage/shm_toc.h"
 #include "utils/memutils.h"
 
+#include "pt_library.h"
 #include "pt_trial_pool.h"
 #include "pt_trial_shared.h"
 
@@ -33,6 +34,9 @@ struct PtTrialPool
 	shm_mq_handle **out;		/* points, coordinator -> worker */
 	shm_mq_handle **in;			/* outcomes, worker -> coordinator */
 	int			next;			/* the worker whose queue is looked at first */
+	PtPoolFixed *fixed;			/* in the segment: the claim counter */
+	uint32		batch;			/* the batch on offer */
+	int			batch_n;		/* its trials */
 };
 
 /* Lay out the segment: fixed inputs, texts, two queues per worker. */
@@ -46,6 +50,7 @@ create_segment(PtTrialPool *pool, const PtTrialPoolSpec *spec)
 	shm_toc    *toc;
 	PtPoolFixed *fixed;
 	char	   *area;
+	PtLibraryStamp *stamp;
 	int			i;
 
 	texts[PT_POOL_SPACE] = spec->space;
@@ -61,7 +66,8 @@ create_segment(PtTrialPool *pool, const PtTrialPoolSpec *spec)
 	shm_toc_estimate_chunk(&e, texts_len);
 	for (i = 0; i < 2 * spec->n_workers; i++)
 		shm_toc_estimate_chunk(&e, PT_POOL_QUEUE_SIZE);
-	shm_toc_estimate_keys(&e, 2 + 2 * spec->n_workers);
+	shm_toc_estimate_chunk(&e, sizeof(PtLibraryStamp));
+	shm_toc_estimate_keys(&e, 3 + 2 * spec->n_workers);
 	size = shm_toc_estimate(&e);
 
 	pool->seg = dsm_create(size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
@@ -75,12 +81,15 @@ create_segment(PtTrialPool *pool, const PtTrialPoolSpec *spec)
 
 	fixed = shm_toc_allocate(toc, sizeof(PtPoolFixed));
 	memset(fixed, 0, sizeof(PtPoolFixed));
+	fixed->layout = PT_POOL_LAYOUT;
 	fixed->database_id = MyDatabaseId;
 	fixed->role_id = GetUserId();
 	fixed->coordinator_pid = MyProcPid;
 	fixed->n_workers = spec->n_workers;
 	fixed->budget = spec->budget;
 	fixed->seed = spec->seed;
+	pg_atomic_init_u64(&fixed->claim, 0);
+	pool->fixed = fixed;
 	area = shm_toc_allocate(toc, texts_len);
 	texts_len = 0;
 	for (i = 0; i < PT_POOL_N_TEXTS; i++)
@@ -93,6 +102,9 @@ create_segment(PtTrialPool *pool, const PtTrialPoolSpec *spec)
 	}
 	shm_toc_insert(toc, PT_POOL_KEY_FIXED, fixed);
 	shm_toc_insert(toc, PT_POOL_KEY_TEXTS, area);
+	stamp = shm_toc_allocate(toc, sizeof(PtLibraryStamp));
+	*stamp = *PtLibraryStampOwn();
+	shm_toc_insert(toc, PT_POOL_KEY_LIBRARY, stamp);
 	return toc;
 }
 
@@ -154,7 +166,7 @@ PtTrialPoolStart(const PtTrialPoolSpec *spec)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
 					 errmsg("options.workers = %d needs %d free background worker slots, and only %d are free",
-							spec->n_workers, spec->n_workers, w),
+							spec->requested, spec->n_workers, w),
 					 errdetail("Nothing was run: the search stops before its first iteration."),
 					 errhint("Ask for fewer workers, wait for other searches to finish, or raise max_worker_processes.")));
 		}
@@ -162,25 +174,42 @@ PtTrialPoolStart(const PtTrialPoolSpec *spec)
 	return pool;
 }
 
-/* Send worker w the point of iteration iter. */
+/* Offer every worker the batch: iters[i] at points[i]. */
 void
-PtTrialPoolSend(PtTrialPool *pool, int w, int iter, const double *point, int n)
+PtTrialPoolOffer(PtTrialPool *pool, int n, const int *iters, double *const *points, int d)
 {
 	StringInfoData msg;
-	shm_mq_result res;
+	int			i;
+	int			w;
 
+	pool->batch++;
+	pool->batch_n = n;
+	/* Every trial of the last batch was claimed: no worker claims from it any more. */
+	pg_atomic_write_u64(&pool->fixed->claim, (uint64) pool->batch << 32);
 	initStringInfo(&msg);
-	pq_sendbyte(&msg, PT_MSG_POINT);
-	pq_sendint32(&msg, iter);
+	pq_sendbyte(&msg, PT_MSG_BATCH);
+	pq_sendint32(&msg, pool->batch);
 	pq_sendint32(&msg, n);
-	pq_sendbytes(&msg, (const char *) point, sizeof(double) * n);
-	res = shm_mq_send(pool->out[w], msg.len, msg.data, false, true);
+	pq_sendint32(&msg, d);
+	for (i = 0; i < n; i++)
+	{
+		pq_sendint32(&msg, iters[i]);
+		pq_sendbytes(&msg, (const char *) points[i], sizeof(double) * d);
+	}
+	for (w = 0; w < pool->n_workers; w++)
+		if (shm_mq_send(pool->out[w], msg.len, msg.data, false, true) != SHM_MQ_SUCCESS)
+			ereport(ERROR,
+					(errcode(ERRCODE_ADMIN_SHUTDOWN),
+					 errmsg("ptopt trial worker %d stopped before the run ended", w),
+					 errhint("The server log says why.")));
 	pfree(msg.data);
-	if (res != SHM_MQ_SUCCESS)
-		ereport(ERROR,
-				(errcode(ERRCODE_ADMIN_SHUTDOWN),
-				 errmsg("ptopt trial worker %d stopped before the run ended", w),
-				 errhint("The server log says why.")));
+}
+
+/* Claim a trial of the batch on offer for the coordinator. */
+int
+PtTrialPoolClaim(PtTrialPool *pool)
+{
+	return PtPoolClaim(pool->fixed, pool->batch, pool->batch_n);
 }
 
 /* A text sent as its length (-1 for none) and its bytes, copied into the current context. */

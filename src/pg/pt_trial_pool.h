@@ -3,9 +3,10 @@
  *
  * The run worker (the coordinator) starts a pool of dynamic background
  * workers, each connected as the run's role, each with the run's objective
- * open.  It sends each a point over a shm_mq and reads the outcome back over
- * another; the coordinator writes every row, so a trial is either stored whole
- * or not at all.  A trial worker's NOTICEs and errors come back whole on its
+ * open: options.workers - 1 of them, as the coordinator evaluates one trial
+ * of each batch itself.  It sends each a point over a shm_mq and reads the
+ * outcome back over another; the coordinator writes every row, so a trial is
+ * either stored whole or not at all.  A trial worker's NOTICEs and errors come back whole on its
  * outcome queue (pq_redirect_to_shm_mq), as the run worker's reach its caller.
  */
 #ifndef PTOPT_PT_TRIAL_POOL_H
@@ -21,7 +22,8 @@
 /* What a trial worker needs to open the run's objective. */
 typedef struct PtTrialPoolSpec
 {
-	int			n_workers;
+	int			n_workers;		/* trial workers to start */
+	int			requested;		/* options.workers, for the error when the slots are short */
 	const char *space;
 	const char *strategy;
 	const char *options;
@@ -50,8 +52,15 @@ typedef struct PtTrialPool PtTrialPool;
  */
 extern PtTrialPool *PtTrialPoolStart(const PtTrialPoolSpec *spec);
 
-/* Send worker w the point of iteration iter (n values of the evaluation space). */
-extern void PtTrialPoolSend(PtTrialPool *pool, int w, int iter, const double *point, int n);
+/*
+ * Offer every worker a batch of n trials (iters[i] at points[i], d values of
+ * the evaluation space each): each worker claims and evaluates one trial
+ * after another until none is left.
+ */
+extern void PtTrialPoolOffer(PtTrialPool *pool, int n, const int *iters, double *const *points, int d);
+
+/* Claim a trial of the batch on offer for the coordinator: its index, or -1 when none is left. */
+extern int	PtTrialPoolClaim(PtTrialPool *pool);
 
 /*
  * Wait until some worker has an outcome; fills out and returns the worker's

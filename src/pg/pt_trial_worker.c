@@ -3,8 +3,9 @@
  *
  * It attaches the pool's segment, sends its protocol output (NOTICEs, errors)
  * back on its outcome queue, connects as the run's role, opens the run's
- * objective once, then evaluates one point per request, each in a transaction
- * of its own, and sends the outcome back.  It writes nothing: the coordinator
+ * objective once, then, for each batch offered, claims and evaluates one of
+ * its trials after another until none is left, each in a transaction of its
+ * own, and sends each outcome back.  It writes nothing: the coordinator
  * stores every row.  It leaves when its coordinator does.
  */
 #include "postgres.h"
@@ -29,9 +30,12 @@
 
 #include "pt_alloc_pg.h"
 #include "pt_glue.h"
+#include "pt_library.h"
 #include "pt_objective_sql.h"
 #include "pt_trial_pool.h"
 #include "pt_trial_shared.h"
+
+#define WORKER_KIND "trial worker"	/* how errors name this process */
 #include "run_plan.h"
 
 /* Open the run's objective over its plan, in a transaction. */
@@ -100,19 +104,15 @@ send_outcome(shm_mq_handle *mqh, int iter, int rc, const PtEvaluation *eval, PtE
 	pfree(msg.data);
 }
 
-/* Evaluate one requested point in a transaction of its own and send the outcome. */
+/* Evaluate one point in a transaction of its own and send the outcome. */
 static void
-evaluate_request(PtObjective *objective, shm_mq_handle *out, StringInfo msg)
+evaluate_point(PtObjective *objective, shm_mq_handle *out, int iter, const double *point)
 {
-	int			iter = (int) pq_getmsgint(msg, 4);
-	int			n = (int) pq_getmsgint(msg, 4);
-	double	   *point = palloc(sizeof(double) * (n + 1));
 	PtEvaluation eval = {0};
 	PtError		err;
 	instr_time	start;
 	int			rc;
 
-	pq_copymsgbytes(msg, (char *) point, sizeof(double) * n);
 	INSTR_TIME_SET_CURRENT(start);
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -135,7 +135,26 @@ evaluate_request(PtObjective *objective, shm_mq_handle *out, StringInfo msg)
 		send_outcome(out, iter, rc, &eval, &err, INSTR_TIME_GET_MILLISEC(elapsed));
 	}
 	PtEvaluationClear(&eval);
-	pfree(point);
+}
+
+/* Evaluate the trials of an offered batch that this worker claims, one after another. */
+static void
+evaluate_batch(PtObjective *objective, PtPoolFixed *fixed, shm_mq_handle *out, StringInfo msg)
+{
+	uint32		batch = (uint32) pq_getmsgint(msg, 4);
+	int			n = (int) pq_getmsgint(msg, 4);
+	int			d = (int) pq_getmsgint(msg, 4);
+	int		   *iters = palloc(sizeof(int) * Max(n, 1));
+	double	   *points = palloc(sizeof(double) * (Size) Max(n, 1) * (d + 1));
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		iters[i] = (int) pq_getmsgint(msg, 4);
+		pq_copymsgbytes(msg, (char *) &points[(Size) i * (d + 1)], sizeof(double) * d);
+	}
+	while ((i = PtPoolClaim(fixed, batch, n)) >= 0)
+		evaluate_point(objective, out, iters[i], &points[(Size) i * (d + 1)]);
 }
 
 /* Entry point of a trial worker. */
@@ -163,18 +182,20 @@ ptopt_trial_worker_main(Datum main_arg)
 	if (seg == NULL)
 		proc_exit(0);			/* the coordinator has already left */
 	toc = shm_toc_attach(PT_POOL_MAGIC, dsm_segment_address(seg));
-	if (toc == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("ptopt trial worker found a bad magic number in its shared memory segment")));
-	fixed = shm_toc_lookup(toc, PT_POOL_KEY_FIXED, false);
-	in_q = shm_toc_lookup(toc, PT_POOL_KEY_QUEUE(w, false), false);
-	out_q = shm_toc_lookup(toc, PT_POOL_KEY_QUEUE(w, true), false);
+	in_q = toc ? shm_toc_lookup(toc, PT_POOL_KEY_QUEUE(w, false), true) : NULL;
+	out_q = toc ? shm_toc_lookup(toc, PT_POOL_KEY_QUEUE(w, true), true) : NULL;
+	if (in_q == NULL || out_q == NULL)
+		PtLibraryRaiseOtherBuild(WORKER_KIND);
 	shm_mq_set_receiver(in_q, MyProc);
 	shm_mq_set_sender(out_q, MyProc);
 	in = shm_mq_attach(in_q, seg, NULL);
 	out = shm_mq_attach(out_q, seg, NULL);
 	pq_redirect_to_shm_mq(seg, out);
+	/* Nothing else in the segment is read before the coordinator is known to run this build. */
+	PtLibraryStampCheck(shm_toc_lookup(toc, PT_POOL_KEY_LIBRARY, true), WORKER_KIND);
+	fixed = shm_toc_lookup(toc, PT_POOL_KEY_FIXED, true);
+	if (fixed == NULL || fixed->layout != PT_POOL_LAYOUT)
+		PtLibraryRaiseOtherBuild(WORKER_KIND);
 
 	BackgroundWorkerInitializeConnectionByOid(fixed->database_id, fixed->role_id, 0);
 	/*
@@ -199,8 +220,8 @@ ptopt_trial_worker_main(Datum main_arg)
 		msg.len = (int) nbytes;
 		msg.maxlen = (int) nbytes;
 		msg.cursor = 0;
-		if (pq_getmsgbyte(&msg) == PT_MSG_POINT)
-			evaluate_request(objective, out, &msg);
+		if (pq_getmsgbyte(&msg) == PT_MSG_BATCH)
+			evaluate_batch(objective, fixed, out, &msg);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(request_cxt);
 	}

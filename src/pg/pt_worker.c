@@ -25,6 +25,8 @@
 #include "pt_library.h"
 #include "pt_run_shared.h"
 
+#define WORKER_KIND "search's worker"	/* how errors name this process */
+
 static volatile sig_atomic_t worker_terminated = false;
 static PtRunFixed *worker_fixed = NULL;
 
@@ -59,11 +61,19 @@ PtWorkerCallerGone(void)
 	return gone;
 }
 
-/* Attach the segment, or raise (the caller may already have left and destroyed it). */
+/*
+ * Attach the segment and send this worker's protocol output to the caller's
+ * queue, or raise (the caller may already have left and destroyed it).  A
+ * segment of another build (pt_library.h) is refused once the queue is
+ * attached, so the caller hears why (the queue is PostgreSQL's, the same in
+ * every build).
+ */
 static PtRunShared
 attach_segment(dsm_handle handle)
 {
 	PtRunShared shared;
+	shm_mq	   *mq;
+	shm_mq_handle *mqh;
 
 	shared.seg = dsm_attach(handle);
 	if (shared.seg == NULL)
@@ -73,10 +83,18 @@ attach_segment(dsm_handle handle)
 				 errdetail("The backend that started the search has already left.")));
 	shared.toc = shm_toc_attach(PT_SHM_MAGIC, dsm_segment_address(shared.seg));
 	if (shared.toc == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("ptopt worker found a bad magic number in its shared memory segment")));
-	shared.fixed = shm_toc_lookup(shared.toc, PT_KEY_FIXED, false);
+		PtLibraryRaiseOtherBuild(WORKER_KIND);
+	mq = shm_toc_lookup(shared.toc, PT_KEY_QUEUE, true);
+	if (mq == NULL)
+		PtLibraryRaiseOtherBuild(WORKER_KIND);
+	shm_mq_set_sender(mq, MyProc);
+	mqh = shm_mq_attach(mq, shared.seg, NULL);
+	pq_redirect_to_shm_mq(shared.seg, mqh);
+	/* Nothing else in the segment is read before the caller is known to run this build. */
+	PtLibraryStampCheck(shm_toc_lookup(shared.toc, PT_KEY_LIBRARY, true), WORKER_KIND);
+	shared.fixed = shm_toc_lookup(shared.toc, PT_KEY_FIXED, true);
+	if (shared.fixed == NULL || shared.fixed->layout != PT_RUN_LAYOUT)
+		PtLibraryRaiseOtherBuild(WORKER_KIND);
 	shared.texts = shm_toc_lookup(shared.toc, PT_KEY_TEXTS, false);
 	return shared;
 }
@@ -86,20 +104,12 @@ void
 ptopt_worker_main(Datum main_arg)
 {
 	PtRunShared shared;
-	shm_mq	   *mq;
-	shm_mq_handle *mqh;
 
 	pqsignal(SIGTERM, worker_sigterm);
 	pqsignal(SIGINT, StatementCancelHandler);
 	BackgroundWorkerUnblockSignals();
 
 	shared = attach_segment(DatumGetUInt32(main_arg));
-	mq = shm_toc_lookup(shared.toc, PT_KEY_QUEUE, false);
-	shm_mq_set_sender(mq, MyProc);
-	mqh = shm_mq_attach(mq, shared.seg, NULL);
-	pq_redirect_to_shm_mq(shared.seg, mqh);
-	/* Nothing else in the segment is read before the caller is known to run this build. */
-	PtLibraryStampCheck(shm_toc_lookup(shared.toc, PT_KEY_LIBRARY, true), "search's worker");
 	worker_fixed = shared.fixed;
 
 	BackgroundWorkerInitializeConnectionByOid(shared.fixed->database_id, shared.fixed->role_id, 0);
