@@ -36,7 +36,7 @@ SELECT same_trajectory('threads 4', 'threads 1');
 SELECT a.holdout_score = b.holdout_score AS same_holdout_score
   FROM ptopt.runs a, ptopt.runs b WHERE a.label = 'threads 4' AND b.label = 'threads 1';
 
--- The run worker takes its caller's setting; the trial workers of a parallel run use 1 thread.
+-- The run worker takes its caller's setting; every process of a parallel run (its run worker too) uses 1 thread.
 CREATE FUNCTION threads_seen(p jsonb) RETURNS float8 LANGUAGE sql AS $$
     SELECT current_setting('ptopt.backtest_threads')::float8 + 0 * (p->>'x')::float8
 $$;

@@ -138,7 +138,12 @@ build_run(PtRunState *st, const char *space, const char *strategy, const char *o
 		if (cluster != NULL)
 			st->cluster = PtClusterOpen(cluster, space, options);
 		else
+		{
+			/* In a parallel run every process evaluates on one thread: the trials fill the cores. */
+			if (st->plan->workers > 1)
+				SetConfigOption("ptopt.backtest_threads", "1", PGC_USERSET, PGC_S_SESSION);
 			st->objective = PtObjectiveOpen(objective, st->plan, policy);
+		}
 	}
 	st->time_limit_s = st->plan->time_limit ? PtIntervalSeconds(st->plan->time_limit, "options.time_limit") : 0;
 	/*
