@@ -7,7 +7,10 @@ Re-runs itself inside a throwaway cluster (pg_virtualenv -t -p PORT -o
 max_worker_processes=40, the installed ptopt; PTOPT_BENCH_PORT, default 5488).
 Cases, each repeated `reps` times with the worker counts interleaved:
   clob:      ptopt_run(SPACE, 'tpe', 200, seed) with the default objective clob_v2 and the
-             default backtest options, workers 1 and 2 (seed = repetition, same seed for both)
+             default backtest options, workers 1 and 2 (seed = repetition, same seed for both),
+             every trial's worlds on one thread (ptopt.backtest_threads = 1); and workers 1 with
+             the worlds of each trial on two threads (ptopt.backtest_threads = 2), the other way
+             to use both cores
   quadratic: ptopt_run(2 floats, 'random', 2000, 1, objective quadratic), workers 1, 2, 4
   sleep:     an SQL objective that sleeps 5 ms (no CPU), random, 320 trials, workers 1..16:
              wall per batch minus 5 ms is the pool's overhead per batch
@@ -56,6 +59,7 @@ db.autocommit = True
 cur = db.cursor()
 cur.execute("CREATE EXTENSION IF NOT EXISTS ptopt")
 cur.execute("SET ptopt.progress_notices = off")
+cur.execute("SET ptopt.backtest_threads = 1")
 cur.execute("CREATE OR REPLACE FUNCTION sleep5(p jsonb) RETURNS float8 LANGUAGE sql AS "
             f"$$ SELECT pg_sleep({SLEEP_MS / 1000.0}); SELECT (p->>'x')::float8 $$")
 
@@ -149,7 +153,7 @@ def main():
     reps = int(args[0]) if args else 5
     seed0 = int(args[1]) if len(args) > 1 else 0
     out = {"reps": reps, "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-           "clob": {1: [], 2: []}, "quadratic": {1: [], 2: [], 4: []},
+           "clob": {1: [], 2: []}, "clob_threads2": [], "quadratic": {1: [], 2: [], 4: []},
            "sleep": {1: [], 2: [], 4: [], 8: [], 16: []}}
     for rep in range(seed0, seed0 + reps):
         for w in (1, 2):
@@ -159,6 +163,13 @@ def main():
                   f"other processes' cpu {r['others_cpu_s']:.2f} s "
                   f"(load {r['load1']:.2f}, autovacuum/analyze passes {r['autovacuums']})",
                   file=sys.stderr, flush=True)
+        cur.execute("SET ptopt.backtest_threads = 2")
+        r = run(SPACE, "tpe", 200, rep, {"label": f"clob w1 threads 2 r{rep}"})
+        cur.execute("SET ptopt.backtest_threads = 1")
+        out["clob_threads2"].append(r)
+        print(f"# clob tpe seed {rep} workers 1, 2 threads: {r['wall_s']:.2f} s, cpu {r['cpu_s']:.2f} s, "
+              f"other processes' cpu {r['others_cpu_s']:.2f} s (load {r['load1']:.2f})",
+              file=sys.stderr, flush=True)
         if clob_only:
             continue
         for w in (1, 2, 4):
@@ -195,6 +206,13 @@ def main():
         md.append(f"| workers {w} | {med(walls):.2f} | {' / '.join(f'{x:.2f}' for x in walls)} | "
                   f"{w1 / med(walls):.2f}x | {ev:.1f} | {pr:.2f} | {med([r['cpu_s'] for r in rs]):.2f} | "
                   f"{med([r['others_cpu_s'] for r in rs]):.2f} |")
+    rs = out["clob_threads2"]
+    walls = [r["wall_s"] for r in rs]
+    ev = med([e - p for r in rs for e, p in zip(r["elapsed_ms"], r["propose_ms"])])
+    pr = statistics.mean([p for r in rs for p in r["propose_ms"]])
+    md.append(f"| workers 1, a trial's worlds on 2 threads | {med(walls):.2f} | "
+              f"{' / '.join(f'{x:.2f}' for x in walls)} | {w1 / med(walls):.2f}x | {ev:.1f} | {pr:.2f} | "
+              f"{med([r['cpu_s'] for r in rs]):.2f} | {med([r['others_cpu_s'] for r in rs]):.2f} |")
     ratios = [a["wall_s"] / b["wall_s"] for a, b in zip(out["clob"][1], out["clob"][2])]
     md += ["", f"Per-seed speed-up (same seed, w1 / w2): {' / '.join(f'{x:.2f}' for x in ratios)}; "
            f"median {med(ratios):.2f}x.", "",
