@@ -221,4 +221,27 @@ is($coord->safe_psql('postgres', qq{
 	SELECT count(*) = 45 AND count(DISTINCT iter) = 45 FROM ptopt.trajectory WHERE run_id = $run}),
 	't', '45 distinct iterations stored, none twice');
 
+# 5. The built-in backtest on the nodes: the coordinator scores each new best on the held-out worlds
+# (the nodes have no held-out call), so a clustered run stores what a local run with the same seed does.
+my $clob_opts = '"backtest": {"train_seeds": 1, "holdout_seeds": 1}';
+$coord->safe_psql('postgres', qq{
+	SET ptopt.progress_notices = off;
+	SELECT status FROM ptopt_run('{"mm.c_vol": {"low": 0, "high": 2}}', 'random', 6, 11,
+	                             '{$clob_opts, "cluster": "trials", "workers": 3, "label": "clob clustered"}');
+	SELECT status FROM ptopt_run('{"mm.c_vol": {"low": 0, "high": 2}}', 'random', 6, 11,
+	                             '{$clob_opts, "workers": 3, "label": "clob local"}');
+});
+like($coord->safe_psql('postgres', q{
+	SELECT count(*) FILTER (WHERE c.score = l.score),
+	       count(*) FILTER (WHERE c.holdout_score IS NOT DISTINCT FROM l.holdout_score),
+	       count(*) FILTER (WHERE c.holdout_score IS NOT NULL)
+	  FROM ptopt.trajectory c JOIN ptopt.runs rc ON rc.run_id = c.run_id AND rc.label = 'clob clustered'
+	  JOIN ptopt.runs rl ON rl.label = 'clob local'
+	  JOIN ptopt.trajectory l ON l.run_id = rl.run_id AND l.iter = c.iter}),
+	qr/^6\|6\|[1-6]$/, 'a clustered backtest run has the scores and held-out scores of the local run, new bests scored');
+is($coord->safe_psql('postgres', q{
+	SELECT c.holdout_score IS NOT NULL AND c.holdout_score = l.holdout_score
+	  FROM ptopt.runs c, ptopt.runs l WHERE c.label = 'clob clustered' AND l.label = 'clob local'}),
+	't', "the clustered run's held-out score is the local run's");
+
 done_testing();

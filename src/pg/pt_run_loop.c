@@ -136,7 +136,23 @@ build_run(PtRunState *st, const char *space, const char *strategy, const char *o
 		char	   *cluster = PtOptionsString(options, "cluster");
 
 		if (cluster != NULL)
+		{
 			st->cluster = PtClusterOpen(cluster, space, options);
+
+			/*
+			 * The nodes evaluate; a built-in objective with held-out worlds (the
+			 * backtest) is also opened here, only to score new bests on them.
+			 */
+			if (PtObjectiveLookup(objective) != NULL)
+			{
+				st->objective = PtObjectiveOpen(objective, st->plan, policy);
+				if (!PtObjectiveHasHoldout(st->objective))
+				{
+					PtObjectiveFree(st->objective);
+					st->objective = NULL;
+				}
+			}
+		}
 		else
 		{
 			/* In a parallel run every process evaluates on one thread: the trials fill the cores. */

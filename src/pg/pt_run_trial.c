@@ -326,7 +326,7 @@ score_holdout(PtRunState *st, int iter, const double *point)
 static bool
 has_holdout(PtRunState *st)
 {
-	/* A clustered run (scale branch) opens no objective here: its nodes have no held-out call yet. */
+	/* A clustered run opens its objective here only when it has held-out worlds (pt_run_loop.c). */
 	return st->objective != NULL && PtObjectiveHasHoldout(st->objective);
 }
 
