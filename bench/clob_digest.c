@@ -21,6 +21,8 @@
 #include "pt_alloc.h"
 #include "rng.h"
 
+#include "clob_draw.h"
+
 #define DEFAULT_DRAWS 40
 #define DIGEST_SEED 7
 
@@ -47,26 +49,6 @@ fnv(uint64_t h, const void *data, size_t len)
 		h *= 1099511628211ULL;
 	}
 	return h;
-}
-
-/* One uniform draw over a parameter's range (the law of clob_space). */
-static double
-draw(PtRng *rng, const ClobParamInfo *p)
-{
-	double		u = PtRngUniform(rng);
-
-	if (p->kind == CLOB_PARAM_BOOL)
-		return u < 0.5 ? 0 : 1;
-	if (p->kind == CLOB_PARAM_INT)
-	{
-		double		v = p->log ? floor(exp(log(p->low) + u * (log(p->high + 1) - log(p->low))))
-			: floor(p->low + u * (p->high - p->low + 1));
-
-		return v > p->high ? p->high : v;
-	}
-	if (p->log)
-		return exp(log(p->low) + u * (log(p->high) - log(p->low)));
-	return p->low + u * (p->high - p->low);
 }
 
 /* Hash every trial of one scenario; false on an error. */
@@ -97,7 +79,7 @@ digest_scenario(const char *options, int draws, int threads, uint64_t *hash)
 		char		buf[64];
 
 		for (k = 0; k < n; k++)
-			values[k] = d == 0 ? info[k].default_value : draw(&rng, &info[k]);
+			values[k] = d == 0 ? info[k].default_value : ClobBenchDraw(&rng, &info[k]);
 		if (ClobSessionRunValues(s, values, NULL, &r, &err) != PT_OK ||
 			ClobSessionRunHoldout(s, values, NULL, &hold, NULL, &err) != PT_OK)
 		{

@@ -20,6 +20,8 @@
 #include "pt_alloc.h"
 #include "rng.h"
 
+#include "clob_draw.h"
+
 #define DEFAULT_DRAWS 300
 #define SPACE_SEED 42
 
@@ -31,26 +33,6 @@ cmp_d(const void *a, const void *b)
 	double		y = *(const double *) b;
 
 	return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/* One uniform draw over a parameter's range. */
-static double
-draw(PtRng *rng, const ClobParamInfo *p)
-{
-	double		u = PtRngUniform(rng);
-
-	if (p->kind == CLOB_PARAM_BOOL)
-		return u < 0.5 ? 0 : 1;
-	if (p->kind == CLOB_PARAM_INT)
-	{
-		double		v = p->log ? floor(exp(log(p->low) + u * (log(p->high + 1) - log(p->low))))
-			: floor(p->low + u * (p->high - p->low + 1));
-
-		return v > p->high ? p->high : v;
-	}
-	if (p->log)
-		return exp(log(p->low) + u * (log(p->high) - log(p->low)));
-	return p->low + u * (p->high - p->low);
 }
 
 /* Draw points, run them, report the dead share and score quantiles. */
@@ -90,7 +72,7 @@ main(int argc, char **argv)
 		int64_t		fills = 0;
 
 		for (k = 0; k < n; k++)
-			values[k] = draw(&rng, &info[k]);
+			values[k] = ClobBenchDraw(&rng, &info[k]);
 		if (ClobSessionRunValues(s, values, NULL, &res, &err) != PT_OK)
 		{
 			fprintf(stderr, "clob_space: %s\n", err.message);

@@ -198,21 +198,19 @@ def main():
            "other processes' CPU s (median) |",
            "|---|---:|---|---:|---:|---:|---:|---:|"]
     w1 = med([r["wall_s"] for r in out["clob"][1]])
-    for w in (1, 2):
-        rs = out["clob"][w]
+
+    def clob_row(label, rs):
+        """One line of the CLOB table."""
         walls = [r["wall_s"] for r in rs]
         ev = med([e - p for r in rs for e, p in zip(r["elapsed_ms"], r["propose_ms"])])
         pr = statistics.mean([p for r in rs for p in r["propose_ms"]])
-        md.append(f"| workers {w} | {med(walls):.2f} | {' / '.join(f'{x:.2f}' for x in walls)} | "
-                  f"{w1 / med(walls):.2f}x | {ev:.1f} | {pr:.2f} | {med([r['cpu_s'] for r in rs]):.2f} | "
-                  f"{med([r['others_cpu_s'] for r in rs]):.2f} |")
-    rs = out["clob_threads2"]
-    walls = [r["wall_s"] for r in rs]
-    ev = med([e - p for r in rs for e, p in zip(r["elapsed_ms"], r["propose_ms"])])
-    pr = statistics.mean([p for r in rs for p in r["propose_ms"]])
-    md.append(f"| workers 1, a trial's worlds on 2 threads | {med(walls):.2f} | "
-              f"{' / '.join(f'{x:.2f}' for x in walls)} | {w1 / med(walls):.2f}x | {ev:.1f} | {pr:.2f} | "
-              f"{med([r['cpu_s'] for r in rs]):.2f} | {med([r['others_cpu_s'] for r in rs]):.2f} |")
+        return (f"| {label} | {med(walls):.2f} | {' / '.join(f'{x:.2f}' for x in walls)} | "
+                f"{w1 / med(walls):.2f}x | {ev:.1f} | {pr:.2f} | {med([r['cpu_s'] for r in rs]):.2f} | "
+                f"{med([r['others_cpu_s'] for r in rs]):.2f} |")
+
+    for w in (1, 2):
+        md.append(clob_row(f"workers {w}", out["clob"][w]))
+    md.append(clob_row("workers 1, a trial's worlds on 2 threads", out["clob_threads2"]))
     ratios = [a["wall_s"] / b["wall_s"] for a, b in zip(out["clob"][1], out["clob"][2])]
     md += ["", f"Per-seed speed-up (same seed, w1 / w2): {' / '.join(f'{x:.2f}' for x in ratios)}; "
            f"median {med(ratios):.2f}x.", "",

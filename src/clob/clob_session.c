@@ -628,6 +628,20 @@ trial_threads(const ClobSession *s, int count)
 	return n < count ? n : count;
 }
 
+/* Generate world i's tape on first use. */
+static int
+ensure_tape(ClobSession *s, int i, PtError *err)
+{
+	int			rc;
+
+	if (s->have[i])
+		return PT_OK;
+	rc = ClobWorldGenerate(&s->sc[i], s->seed[i], &s->tape[i], err);
+	if (rc == PT_OK)
+		s->have[i] = true;
+	return rc;
+}
+
 /*
  * Play worlds [first, first + count) on n threads: every tape generated and
  * every thread's sim made here first, in the calling thread.
@@ -641,15 +655,11 @@ play_parallel(ClobSession *s, int first, int count, int n, const ClobMmParams *m
 
 	for (i = first; i < first + count; i++)
 	{
-		if (!s->have[i])
-		{
-			rc = ClobWorldGenerate(&s->sc[i], s->seed[i], &s->tape[i], err);
-			if (rc != PT_OK)
-				return rc;
-			s->have[i] = true;
-			if (PtStopRequested(stop))
-				return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
-		}
+		rc = ensure_tape(s, i, err);
+		if (rc != PT_OK)
+			return rc;
+		if (PtStopRequested(stop))
+			return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
 	}
 	s->thread[0].sim = s->sim;
 	for (i = 1; i < n; i++)
@@ -673,13 +683,9 @@ play_worlds(ClobSession *s, int first, int count, const ClobMmParams *mm, const 
 		return play_parallel(s, first, count, n, mm, stop, err);
 	for (i = first; i < first + count; i++)
 	{
-		if (!s->have[i])
-		{
-			rc = ClobWorldGenerate(&s->sc[i], s->seed[i], &s->tape[i], err);
-			if (rc != PT_OK)
-				return rc;
-			s->have[i] = true;
-		}
+		rc = ensure_tape(s, i, err);
+		if (rc != PT_OK)
+			return rc;
 		if (PtStopRequested(stop))
 			return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
 		rc = ClobSimRun(s->sim, &s->tape[i], mm, &s->policy, stop, &s->metrics[i], err);
