@@ -628,18 +628,21 @@ trial_threads(const ClobSession *s, int count)
 	return n < count ? n : count;
 }
 
-/* Generate world i's tape on first use. */
+/* Ready world i to play: its tape generated on first use, and no stop requested. */
 static int
-ensure_tape(ClobSession *s, int i, PtError *err)
+prepare_world(ClobSession *s, int i, const PtStop *stop, PtError *err)
 {
-	int			rc;
+	if (!s->have[i])
+	{
+		int			rc = ClobWorldGenerate(&s->sc[i], s->seed[i], &s->tape[i], err);
 
-	if (s->have[i])
-		return PT_OK;
-	rc = ClobWorldGenerate(&s->sc[i], s->seed[i], &s->tape[i], err);
-	if (rc == PT_OK)
+		if (rc != PT_OK)
+			return rc;
 		s->have[i] = true;
-	return rc;
+	}
+	if (PtStopRequested(stop))
+		return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
+	return PT_OK;
 }
 
 /*
@@ -655,11 +658,9 @@ play_parallel(ClobSession *s, int first, int count, int n, const ClobMmParams *m
 
 	for (i = first; i < first + count; i++)
 	{
-		rc = ensure_tape(s, i, err);
+		rc = prepare_world(s, i, stop, err);
 		if (rc != PT_OK)
 			return rc;
-		if (PtStopRequested(stop))
-			return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
 	}
 	s->thread[0].sim = s->sim;
 	for (i = 1; i < n; i++)
@@ -683,11 +684,9 @@ play_worlds(ClobSession *s, int first, int count, const ClobMmParams *mm, const 
 		return play_parallel(s, first, count, n, mm, stop, err);
 	for (i = first; i < first + count; i++)
 	{
-		rc = ensure_tape(s, i, err);
+		rc = prepare_world(s, i, stop, err);
 		if (rc != PT_OK)
 			return rc;
-		if (PtStopRequested(stop))
-			return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
 		rc = ClobSimRun(s->sim, &s->tape[i], mm, &s->policy, stop, &s->metrics[i], err);
 		if (rc != PT_OK)
 			return rc;
