@@ -26,34 +26,6 @@
 #include "space.h"
 #include "strategy.h"
 
-/* The default space as JSON text (ptopt_default_space()'s shape). */
-static char *
-default_space_json(void)
-{
-	int			n;
-	const ClobParamInfo *p = ClobTunableParams(&n);
-	size_t		cap = 8192;
-	char	   *buf = malloc(cap);
-	size_t		len = 0;
-	int			i;
-
-	len += (size_t) snprintf(buf + len, cap - len, "{");
-	for (i = 0; i < n; i++)
-	{
-		const char *type = p[i].kind == CLOB_PARAM_BOOL ? "bool" : p[i].kind == CLOB_PARAM_INT ? "int" : "float";
-
-		if (p[i].kind == CLOB_PARAM_BOOL)
-			len += (size_t) snprintf(buf + len, cap - len, "%s\"%s\": {\"type\": \"bool\"}", i ? ", " : "",
-									 p[i].name);
-		else
-			len += (size_t) snprintf(buf + len, cap - len, "%s\"%s\": {\"type\": \"%s\", \"low\": %.17g, "
-									 "\"high\": %.17g%s}", i ? ", " : "", p[i].name, type, p[i].low, p[i].high,
-									 p[i].log ? ", \"log\": true" : "");
-	}
-	snprintf(buf + len, cap - len, "}");
-	return buf;
-}
-
 /* One search; its best training score and that point's held-out score. */
 static int
 search(const char *strategy, const PtSpace *space, uint64_t seed, int budget, const char *options,
@@ -133,7 +105,7 @@ main(int argc, char **argv)
 	int			budget = argc > 2 ? atoi(argv[2]) : 100;
 	const char *options = argc > 3 ? argv[3] : NULL;
 	static const char *const strategies[] = {"random", "tpe"};
-	char	   *space_json = default_space_json();
+	char	   *space_json = ClobDefaultSpaceJson(false, false);
 	PtError		err;
 	PtSpace    *space = PtSpaceParse(space_json, &err);
 	int			k;
@@ -168,6 +140,6 @@ main(int argc, char **argv)
 			   strategies[k], tr, ho, tr - ho);
 	}
 	PtSpaceFree(space);
-	free(space_json);
+	PtFree(space_json);
 	return PtAllocLive() == 0 ? 0 : 1;
 }

@@ -36,28 +36,10 @@ now_s(void)
 static PtSpace *
 clob_space(void)
 {
-	int			n;
-	const ClobParamInfo *info = ClobTunableParams(&n);
-	PtBuf		b = {0};
+	char	   *text = ClobDefaultSpaceJson(false, true);
 	PtError		err;
-	PtSpace    *space;
-	char	   *text;
-	int			i;
+	PtSpace    *space = text != NULL ? PtSpaceParse(text, &err) : NULL;
 
-	PtBufAppend(&b, "{");
-	for (i = 0; i < n; i++)
-	{
-		const ClobParamInfo *p = &info[i];
-
-		PtBufPrintf(&b, "%s\"%s\": {\"type\": \"%s\"", i ? ", " : "", p->name,
-					p->kind == CLOB_PARAM_BOOL ? "bool" : p->kind == CLOB_PARAM_INT ? "int" : "float");
-		if (p->kind != CLOB_PARAM_BOOL)
-			PtBufPrintf(&b, ", \"low\": %.17g, \"high\": %.17g%s", p->low, p->high, p->log ? ", \"log\": true" : "");
-		PtBufPrintf(&b, ", \"description\": \"%s\"}", p->description);
-	}
-	PtBufAppend(&b, "}");
-	text = PtBufTake(&b);
-	space = PtSpaceParse(text, &err);
 	PtFree(text);
 	return space;
 }

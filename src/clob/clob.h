@@ -59,6 +59,13 @@ typedef struct ClobSession ClobSession;
 /* The tunable parameters, in table order; *n receives the count. */
 extern const ClobParamInfo *ClobTunableParams(int *n);
 
+/*
+ * The search space over every tunable parameter at its full range, as JSON
+ * text (ptopt_default_space()'s shape), with each parameter's default and
+ * description when asked.  PtMalloc'd; NULL when out of memory.
+ */
+extern char *ClobDefaultSpaceJson(bool with_defaults, bool with_descriptions);
+
 /* The hard-gated settings with their defaults; *n receives the count. */
 extern const ClobGatedInfo *ClobGatedSettings(int *n);
 

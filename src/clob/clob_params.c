@@ -12,6 +12,7 @@
 #include "clob_internal.h"
 #include "gates.h"
 #include "pt_alloc.h"
+#include "pt_json.h"
 
 #define F CLOB_PARAM_FLOAT
 #define I CLOB_PARAM_INT
@@ -72,6 +73,66 @@ ClobTunableParams(int *n)
 {
 	*n = CLOB_N_PARAMS;
 	return tunables;
+}
+
+/* Append text as it is. */
+static void
+append_raw(PtJsonBuf *b, const char *s)
+{
+	PtJsonBufAppend(b, s, strlen(s));
+}
+
+/* A parameter value as JSON: booleans as such, numbers in shortest round-trip form. */
+static void
+append_value(PtJsonBuf *b, double v, ClobParamKind kind)
+{
+	if (kind == CLOB_PARAM_BOOL)
+		append_raw(b, v != 0 ? "true" : "false");
+	else
+		PtJsonBufAppendDouble(b, v);
+}
+
+/* The space over every tunable parameter at its full range, as JSON text (see clob.h). */
+char *
+ClobDefaultSpaceJson(bool with_defaults, bool with_descriptions)
+{
+	PtJsonBuf	b = {0};
+	int			i;
+
+	append_raw(&b, "{");
+	for (i = 0; i < CLOB_N_PARAMS; i++)
+	{
+		const ClobParamInfo *p = &tunables[i];
+		const char *type = p->kind == CLOB_PARAM_BOOL ? "bool" : p->kind == CLOB_PARAM_INT ? "int" : "float";
+
+		if (i > 0)
+			append_raw(&b, ", ");
+		PtJsonBufAppendString(&b, p->name);
+		append_raw(&b, ": {\"type\": ");
+		PtJsonBufAppendString(&b, type);
+		if (p->kind != CLOB_PARAM_BOOL)
+		{
+			append_raw(&b, ", \"low\": ");
+			append_value(&b, p->low, p->kind);
+			append_raw(&b, ", \"high\": ");
+			append_value(&b, p->high, p->kind);
+			if (p->log)
+				append_raw(&b, ", \"log\": true");
+		}
+		if (with_defaults)
+		{
+			append_raw(&b, ", \"default\": ");
+			append_value(&b, p->default_value, p->kind);
+		}
+		if (with_descriptions)
+		{
+			append_raw(&b, ", \"description\": ");
+			PtJsonBufAppendString(&b, p->description);
+		}
+		append_raw(&b, "}");
+	}
+	append_raw(&b, "}");
+	return PtJsonBufFinish(&b);
 }
 
 /* The gated settings. */

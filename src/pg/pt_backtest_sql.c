@@ -12,6 +12,7 @@
 
 #include "clob.h"
 #include "gates.h"
+#include "pt_alloc.h"
 #include "pt_alloc_pg.h"
 #include "pt_backtest_cache.h"
 #include "pt_glue.h"
@@ -114,40 +115,20 @@ ptopt_params(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* A search space over every tunable parameter, at its full range. */
+/* A search space over every tunable parameter, at its full range, with each default. */
 Datum
 ptopt_default_space(PG_FUNCTION_ARGS)
 {
-	const ClobParamInfo *params;
-	StringInfoData buf;
-	int			n;
-	int			i;
+	char	   *text = ClobDefaultSpaceJson(true, false);
+	Datum		space;
 
-	params = ClobTunableParams(&n);
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
-	for (i = 0; i < n; i++)
-	{
-		const ClobParamInfo *p = &params[i];
-
-		if (i > 0)
-			appendStringInfoString(&buf, ", ");
-		appendStringInfo(&buf, "\"%s\": {\"type\": \"%s\"", p->name, kind_name(p->kind));
-		if (p->kind != CLOB_PARAM_BOOL)
-		{
-			appendStringInfoString(&buf, ", \"low\": ");
-			append_number(&buf, p->low, p->kind);
-			appendStringInfoString(&buf, ", \"high\": ");
-			append_number(&buf, p->high, p->kind);
-			if (p->log)
-				appendStringInfoString(&buf, ", \"log\": true");
-		}
-		appendStringInfoString(&buf, ", \"default\": ");
-		append_number(&buf, p->default_value, p->kind);
-		appendStringInfoChar(&buf, '}');
-	}
-	appendStringInfoChar(&buf, '}');
-	PG_RETURN_DATUM(PtTextToJsonb(buf.data));
+	if (text == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	space = PtTextToJsonb(text);
+	PtFree(text);
+	PG_RETURN_DATUM(space);
 }
 
 /*
