@@ -33,15 +33,11 @@ import time
 import optuna
 import psycopg2
 
+from bench_common import CLOB_SPACE
+
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
-SPACE = {
-    "mm.half_spread_min_ticks": {"type": "int", "low": 1, "high": 5},
-    "mm.c_vol": {"type": "float", "low": 0, "high": 2},
-    "mm.gamma_skew": {"type": "float", "low": 0, "high": 2},
-    "mm.base_size_pusd": {"type": "float", "low": 5, "high": 500, "log": True},
-    "mm.layers": {"type": "int", "low": 1, "high": 5},
-}
+SPACE = CLOB_SPACE
 BACKTEST = {"train_seeds": 4, "holdout_seeds": 2}
 CHECKPOINTS = (25, 50, 100, 200)
 METHODS = [("ptopt", "random"), ("ptopt", "tpe"), ("optuna", "random"), ("optuna", "tpe")]

@@ -22,34 +22,17 @@ import math
 import multiprocessing
 import os
 import statistics
-import subprocess
 import sys
 import time
 
+from bench_common import CLOB_SPACE, in_cluster
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-ENV = "PTOPT_BENCH_IN_CLUSTER"
 BRANIN_SPACE = {"x1": {"type": "float", "low": -5, "high": 10}, "x2": {"type": "float", "low": 0, "high": 15}}
 BRANIN_MIN = 0.397887
-CLOB_SPACE = {
-    "mm.half_spread_min_ticks": {"type": "int", "low": 1, "high": 5},
-    "mm.c_vol": {"type": "float", "low": 0, "high": 2},
-    "mm.gamma_skew": {"type": "float", "low": 0, "high": 2},
-    "mm.base_size_pusd": {"type": "float", "low": 5, "high": 500, "log": True},
-    "mm.layers": {"type": "int", "low": 1, "high": 5},
-}
 BACKTEST = {"train_seeds": 4, "holdout_seeds": 2}
 WORKERS = (1, 4, 16)
 CHECKPOINTS = (50, 100)
-
-
-def in_cluster():
-    if os.environ.get(ENV) == "1":
-        return
-    port = os.environ.get("PTOPT_BENCH_PORT", "5489")
-    cmd = ["pg_virtualenv", "-t", "-p", port, "-o", "max_worker_processes=40",
-           "env", f"{ENV}=1", sys.executable, os.path.abspath(__file__)] + sys.argv[1:]
-    print("# " + " ".join(cmd), file=sys.stderr, flush=True)
-    sys.exit(subprocess.run(cmd).returncode)
 
 
 _conn, _pid = None, None
@@ -197,5 +180,5 @@ def main():
 
 
 if __name__ == "__main__":
-    in_cluster()
+    in_cluster(__file__, "5489")
     sys.exit(main())

@@ -24,34 +24,18 @@ printed beside it, as the two cores are shared.
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
+from bench_common import CLOB_SPACE, in_cluster
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-ENV = "PTOPT_BENCH_IN_CLUSTER"
-SPACE = {
-    "mm.half_spread_min_ticks": {"type": "int", "low": 1, "high": 5},
-    "mm.c_vol": {"type": "float", "low": 0, "high": 2},
-    "mm.gamma_skew": {"type": "float", "low": 0, "high": 2},
-    "mm.base_size_pusd": {"type": "float", "low": 5, "high": 500, "log": True},
-    "mm.layers": {"type": "int", "low": 1, "high": 5},
-}
+SPACE = CLOB_SPACE
 QUAD = {"x": {"type": "float", "low": -5, "high": 5}, "y": {"type": "float", "low": -5, "high": 5}}
 SLEEP_MS = 5.0
 
 
-def in_cluster():
-    if os.environ.get(ENV) == "1":
-        return
-    port = os.environ.get("PTOPT_BENCH_PORT", "5488")
-    cmd = ["pg_virtualenv", "-t", "-p", port, "-o", "max_worker_processes=40",
-           "env", f"{ENV}=1", sys.executable, os.path.abspath(__file__)] + sys.argv[1:]
-    print("# " + " ".join(cmd), file=sys.stderr, flush=True)
-    sys.exit(subprocess.run(cmd).returncode)
-
-
-in_cluster()
+in_cluster(__file__, "5488")
 import psycopg2  # noqa: E402
 
 db = psycopg2.connect("")
