@@ -12,19 +12,20 @@ my $coord = PtoptNode::start('coordinator');
 
 # Three nodes with ptopt and the objective counted(jsonb), which sleeps a little and
 # records each evaluation in the node's own table.
+my $counted = q{
+	CREATE TABLE evals (x float8, at timestamptz DEFAULT clock_timestamp());
+	CREATE FUNCTION counted(p jsonb) RETURNS float8 LANGUAGE plpgsql AS $$
+	BEGIN
+		PERFORM pg_sleep(0.05);
+		INSERT INTO evals (x) VALUES ((p->>'x')::float8);
+		RETURN -((p->>'x')::float8 - 0.3) ^ 2;
+	END $$;
+};
 my @nodes;
 for my $i (1 .. 3)
 {
 	my $n = PtoptNode::start("node$i");
-	$n->safe_psql('postgres', q{
-		CREATE TABLE evals (x float8, at timestamptz DEFAULT clock_timestamp());
-		CREATE FUNCTION counted(p jsonb) RETURNS float8 LANGUAGE plpgsql AS $$
-		BEGIN
-			PERFORM pg_sleep(0.05);
-			INSERT INTO evals (x) VALUES ((p->>'x')::float8);
-			RETURN -((p->>'x')::float8 - 0.3) ^ 2;
-		END $$;
-	});
+	$n->safe_psql('postgres', $counted);
 	push @nodes, $n;
 }
 
@@ -96,15 +97,7 @@ is($coord->safe_psql('postgres', qq{
 # 3. workers = 3: each batch of three goes to the three nodes at once, ten trials each,
 # and gives the trajectory of a local run with three trial workers and the same seed.
 $_->safe_psql('postgres', 'TRUNCATE evals') for @nodes;
-$coord->safe_psql('postgres', q{
-	CREATE TABLE evals (x float8, at timestamptz DEFAULT clock_timestamp());
-	CREATE FUNCTION counted(p jsonb) RETURNS float8 LANGUAGE plpgsql AS $$
-	BEGIN
-		PERFORM pg_sleep(0.05);
-		INSERT INTO evals (x) VALUES ((p->>'x')::float8);
-		RETURN -((p->>'x')::float8 - 0.3) ^ 2;
-	END $$;
-});
+$coord->safe_psql('postgres', $counted);
 for my $run (['batched', ', "cluster": "trials"'], ['local', ''])
 {
 	my ($label, $cluster) = @$run;

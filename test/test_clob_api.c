@@ -13,6 +13,7 @@
 #include "gates.h"
 #include "objective.h"
 #include "objective_clob.h"
+#include "objective_open.h"
 #include "run_plan.h"
 #include "rng.h"
 #include "pt_alloc.h"
@@ -342,30 +343,6 @@ test_cancel(void)
 	ClobSessionFree(s);
 }
 
-/* Open clob_v2 over the plan of space_json and options_json; the error code (objects left in *plan, *obj). */
-static int
-open_clob(const char *space_json, const char *options_json, PtRunPlan **plan, PtObjective **obj,
-		  PtError *err)
-{
-	PtObjectiveInit init;
-
-	*obj = NULL;
-	*plan = PtRunPlanCreate(space_json, "random", 10, 1, options_json, err);
-	if (*plan == NULL)
-		return err->code;
-	init = PtRunPlanObjectiveInit(*plan, NULL);
-	*obj = PtObjectiveCreate(PtObjectiveLookup("clob_v2"), &init, err);
-	return *obj != NULL ? PT_OK : err->code;
-}
-
-/* Close what open_clob opened. */
-static void
-close_clob(PtRunPlan *plan, PtObjective *obj)
-{
-	PtObjectiveFree(obj);
-	PtRunPlanFree(plan);
-}
-
 /* The clob_v2 objective: init checks and maps the evaluation space, evaluate takes a point. */
 static void
 test_objective(void)
@@ -381,48 +358,56 @@ test_objective(void)
 	PtObjectiveRegister(&PtClobObjective);
 	ops = PtObjectiveLookup("clob_v2");
 	CHECK(ops == &PtClobObjective, "clob_v2 is a registered objective");
-	rc = open_clob("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 2},"
-				   " \"mm.layers\": {\"type\": \"int\", \"low\": 1, \"high\": 4},"
-				   " \"mm.post_only\": {\"type\": \"categorical\", \"choices\": [true, false]},"
-				   " \"exec.allow_taker_exit\": {\"type\": \"bool\"}}",
-				   "{\"backtest\": " SMALL ", \"fixed\": {\"mm.reprice_ticks\": 1}}", &plan, &obj, &err);
+	rc = open_objective("clob_v2",
+						"{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 2},"
+						" \"mm.layers\": {\"type\": \"int\", \"low\": 1, \"high\": 4},"
+						" \"mm.post_only\": {\"type\": \"categorical\", \"choices\": [true, false]},"
+						" \"exec.allow_taker_exit\": {\"type\": \"bool\"}}",
+						"{\"backtest\": " SMALL ", \"fixed\": {\"mm.reprice_ticks\": 1}}", &plan, &obj, &err);
 	CHECK(rc == PT_OK, "a space over tunable parameters opens, with options.backtest and fixed (%s)", err.message);
-	close_clob(plan, obj);
+	close_objective(plan, obj);
 
-	rc = open_clob("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 7}}", NULL, &plan, &obj, &err);
+	rc = open_objective("clob_v2",
+						"{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 7}}", NULL, &plan, &obj, &err);
 	CHECK(rc == PT_ERR_INVALID_PARAMETER && strstr(err.message, "outside the parameter's range"),
 		  "a range beyond the parameter's is refused: %s", err.message);
-	close_clob(plan, obj);
-	rc = open_clob("{\"mm.layers\": {\"type\": \"float\", \"low\": 1, \"high\": 3}}", NULL, &plan, &obj, &err);
+	close_objective(plan, obj);
+	rc = open_objective("clob_v2",
+						"{\"mm.layers\": {\"type\": \"float\", \"low\": 1, \"high\": 3}}", NULL, &plan, &obj, &err);
 	CHECK(rc == PT_ERR_INVALID_PARAMETER && strstr(err.message, "must be searched as int"),
 		  "an int searched as float is refused: %s", err.message);
-	close_clob(plan, obj);
-	rc = open_clob("{\"mm.nope\": {\"type\": \"float\", \"low\": 1, \"high\": 3}}", NULL, &plan, &obj, &err);
+	close_objective(plan, obj);
+	rc = open_objective("clob_v2",
+						"{\"mm.nope\": {\"type\": \"float\", \"low\": 1, \"high\": 3}}", NULL, &plan, &obj, &err);
 	CHECK(rc == PT_ERR_INVALID_PARAMETER && strstr(err.message, "unknown backtest parameter"),
 		  "an unknown parameter is refused: %s", err.message);
-	close_clob(plan, obj);
-	rc = open_clob("{\"risk.killswitch.max_loss_pusd\": {\"type\": \"float\", \"low\": 1, \"high\": 9}}", NULL,
-				   &plan, &obj, &err);
+	close_objective(plan, obj);
+	rc = open_objective("clob_v2",
+						"{\"risk.killswitch.max_loss_pusd\": {\"type\": \"float\", \"low\": 1, \"high\": 9}}", NULL,
+						&plan, &obj, &err);
 	CHECK(rc == PT_ERR_HARD_GATE, "a gated key is refused as a hard gate: %s", err.message);
-	close_clob(plan, obj);
-	rc = open_clob("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 2}}", "{\"fixed\": {\"mm.layers\": 9}}",
-				   &plan, &obj, &err);
+	close_objective(plan, obj);
+	rc = open_objective("clob_v2",
+						"{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 2}}", "{\"fixed\": {\"mm.layers\": 9}}",
+						&plan, &obj, &err);
 	CHECK(rc == PT_ERR_INVALID_PARAMETER, "fixed values are checked: %s", err.message);
-	close_clob(plan, obj);
-	rc = open_clob("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 2}}",
-				   "{\"warm_start\": [{\"mm.c_vol\": 1, \"mm.layers\": 9}]}", &plan, &obj, &err);
+	close_objective(plan, obj);
+	rc = open_objective("clob_v2",
+						"{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 2}}",
+						"{\"warm_start\": [{\"mm.c_vol\": 1, \"mm.layers\": 9}]}", &plan, &obj, &err);
 	CHECK(rc == PT_ERR_INVALID_PARAMETER && strstr(err.message, "options.warm_start[0]: ") == err.message,
 		  "a warm-start value outside the space is checked and located: %s", err.message);
-	close_clob(plan, obj);
+	close_objective(plan, obj);
 
-	rc = open_clob("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 2}}",
-				   "{\"backtest\": " SMALL ", \"warm_start\": [{\"mm.c_vol\": 1, \"mm.layers\": 2}]}",
-				   &plan, &obj, &err);
+	rc = open_objective("clob_v2",
+						"{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 2}}",
+						"{\"backtest\": " SMALL ", \"warm_start\": [{\"mm.c_vol\": 1, \"mm.layers\": 2}]}",
+						&plan, &obj, &err);
 	CHECK(rc == PT_OK && plan->eval_space->n_params == 2, "a warm-start point may set a parameter outside the space (%s)",
 		  err.message);
 	if (rc != PT_OK)
 	{
-		close_clob(plan, obj);
+		close_objective(plan, obj);
 		return;
 	}
 	x[0] = 0.8;
@@ -444,11 +429,12 @@ test_objective(void)
 	CHECK(rc == PT_OK && strstr(ev.report_json, "\"mm.layers\":2") != NULL,
 		  "the warm-start point is evaluated with its own mm.layers");
 	PtEvaluationClear(&ev);
-	close_clob(plan, obj);
-	rc = open_clob("{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 2}}", "{\"backtest\": 3}",
-				   &plan, &obj, &err);
+	close_objective(plan, obj);
+	rc = open_objective("clob_v2",
+						"{\"mm.c_vol\": {\"type\": \"float\", \"low\": 0, \"high\": 2}}", "{\"backtest\": 3}",
+						&plan, &obj, &err);
 	CHECK(rc == PT_ERR_INVALID_PARAMETER, "options.backtest must be an object");
-	close_clob(plan, obj);
+	close_objective(plan, obj);
 }
 
 /* Random parameter sets (ends of the ranges included) run, stay valid and repeat exactly. */

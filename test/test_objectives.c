@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "objective.h"
+#include "objective_open.h"
 #include "pt_alloc.h"
 #include "pt_error.h"
 #include "run_plan.h"
@@ -13,30 +14,6 @@
 #include "unit.h"
 
 #define BRANIN_MIN 0.397887357729738
-
-/* A plan for space_json and options_json with the objective opened over it; the error code. */
-static int
-open_objective(const char *name, const char *space_json, const char *options_json,
-			   PtRunPlan **plan, PtObjective **obj, PtError *err)
-{
-	PtObjectiveInit init;
-
-	*obj = NULL;
-	*plan = PtRunPlanCreate(space_json, "random", 10, 1, options_json, err);
-	if (*plan == NULL)
-		return err->code;
-	init = PtRunPlanObjectiveInit(*plan, NULL);
-	*obj = PtObjectiveCreate(PtObjectiveLookup(name), &init, err);
-	return *obj != NULL ? PT_OK : err->code;
-}
-
-/* Free what open_objective made. */
-static void
-close_objective(PtRunPlan *plan, PtObjective *obj)
-{
-	PtObjectiveFree(obj);
-	PtRunPlanFree(plan);
-}
 
 /* Evaluate the search point x (completed with the plan's fixed values). */
 static int
