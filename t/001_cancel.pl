@@ -82,5 +82,30 @@ is($node->safe_psql('postgres', "SELECT status FROM ptopt_wait($id, '300 ms')"),
 $node->safe_psql('postgres', "SELECT ptopt_cancel($id)");
 is($node->safe_psql('postgres', "SELECT status FROM ptopt_wait($id)"), 'cancelled', 'then it ends');
 
+# 5. A cancel while a new best is being held-out scored: the run still stores that best's
+# held-out score (within the grace of PT_HOLDOUT_GRACE_MS), so runs.holdout_score is set;
+# serial, and parallel (where a batch's new bests are scored after the next batch starts).
+# One training world and 32 held-out ones make the held-out score the long step.
+for my $workers (1, 2)
+{
+	$id = $node->safe_psql('postgres', qq{
+		SELECT ptopt_start(ptopt_default_space(), 'random', 100000, 3,
+		       '{"backtest": {"scenario": "calm", "train_seeds": 1, "holdout_seeds": 32},
+		         "workers": $workers, "label": "holdout cancel $workers"}')});
+	ok($node->poll_query_until('postgres', q{
+		SELECT count(*) > 0 FROM pg_stat_activity
+		 WHERE backend_type = 'ptopt worker' AND query LIKE 'ptopt run: held-out score of iteration %'}),
+		"workers $workers: the worker shows its held-out score in pg_stat_activity");
+	my $t0 = time;
+	is($node->safe_psql('postgres', "SELECT ptopt_cancel($id)"), 't', "workers $workers: cancel during it");
+	is($node->safe_psql('postgres', "SELECT status FROM ptopt_wait($id, '30 s')"), 'cancelled',
+		"workers $workers: the run ends cancelled");
+	note(sprintf("workers %d: run ended %.2f s after the cancel", $workers, time - $t0));
+	is($node->safe_psql('postgres', qq{
+		SELECT r.holdout_score IS NOT NULL AND r.holdout_score = t.holdout_score
+		  FROM ptopt.runs r JOIN ptopt.trajectory t ON t.run_id = r.run_id AND t.iter = r.best_iter
+		 WHERE r.run_id = $id}), 't', "workers $workers: the best kept its held-out score, and the run row has it");
+}
+
 $node->stop;
 done_testing();

@@ -9,6 +9,7 @@
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "portability/instr_time.h"
 #include "datatype/timestamp.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -127,6 +128,34 @@ pg_should_stop(void *arg)
 }
 
 static const PtStop pg_stop = {pg_should_stop, NULL};
+
+/* When the grace of PtPgGraceStop ends, in microseconds of the monotonic clock. */
+static uint64 grace_end_us;
+
+/* True when a termination is pending or the grace has run out; never raises. */
+static bool
+grace_should_stop(void *arg)
+{
+	instr_time	now;
+
+	if (ProcDiePending)
+		return true;
+	INSTR_TIME_SET_CURRENT(now);
+	return (uint64) INSTR_TIME_GET_MICROSEC(now) >= grace_end_us;
+}
+
+static const PtStop grace_stop = {grace_should_stop, NULL};
+
+/* A stop callback that ignores cancels and stops at a termination or after ms. */
+const PtStop *
+PtPgGraceStop(int ms)
+{
+	instr_time	now;
+
+	INSTR_TIME_SET_CURRENT(now);
+	grace_end_us = (uint64) INSTR_TIME_GET_MICROSEC(now) + (uint64) ms * 1000;
+	return &grace_stop;
+}
 
 /* The stop callback for core loops. */
 const PtStop *

@@ -34,6 +34,12 @@ extern void PtErrorFromErrorData(const ErrorData *edata, PtError *err);
 /* A stop callback that reports a pending cancel or termination without raising. */
 extern const PtStop *PtPgStop(void);
 
+/*
+ * A stop callback for work done after a cancel, with interrupts held: it
+ * ignores further cancels, and stops at a termination or once ms have passed.
+ */
+extern const PtStop *PtPgGraceStop(int ms);
+
 /* A jsonb datum as compact text (palloc'd). */
 extern char *PtJsonbToText(Jsonb *jb);
 

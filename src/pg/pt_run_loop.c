@@ -406,6 +406,30 @@ write_kept_rows(PtRunState *st)
 	PG_END_TRY();
 }
 
+/*
+ * After an error or cancel: held-out score the new bests still without one
+ * (a cancel during a held-out score, or a parallel run's last batch), so the
+ * run's best keeps its held-out score; bounded by PT_HOLDOUT_GRACE_MS.
+ */
+static void
+score_kept_holdouts(PtRunState *st)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		PtRunScoreHoldoutsAfterStop(st);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		AbortCurrentTransaction();
+		st->n_pending = 0;
+	}
+	PG_END_TRY();
+}
+
 /* Raise when the budget ran out, iterations failed and none scored: such a run ends failed. */
 static void
 check_some_scored(PtRunState *st)
@@ -559,6 +583,8 @@ PtRunExecute(PtRunShared *shared)
 		if (st.run_id != 0)
 		{
 			write_kept_rows(&st);
+			if (!PtWorkerTerminated())
+				score_kept_holdouts(&st);
 			run_finish(&st, status, error);
 		}
 		if (PtWorkerTerminated())

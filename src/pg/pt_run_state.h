@@ -24,7 +24,10 @@ typedef struct PtStoredTrial
 	PtTrial		trial;			/* x, summary and reasoning in the run context */
 } PtStoredTrial;
 
-/* A new best of a batch whose held-out score waits until the next batch is under way. */
+/* How long a cancelled run may still take to held-out score its last new bests. */
+#define PT_HOLDOUT_GRACE_MS 1000
+
+/* A new best whose held-out score is not yet stored (a parallel run's wait for its next batch). */
 typedef struct PtPendingHoldout
 {
 	int			iter;
@@ -94,7 +97,10 @@ extern void PtRunBatch(PtRunState *st, int first, int n);
  */
 extern void PtRunWriteKeptRows(PtRunState *st);
 
-/* Held-out score the new bests the last batch left pending (pt_run_trial.c). */
+/* Held-out score the new bests the last batch left pending (pt_run_trial.c); a cancel raises. */
 extern void PtRunScorePendingHoldouts(PtRunState *st);
+
+/* After a cancel or error: held-out score the pending new bests within PT_HOLDOUT_GRACE_MS. */
+extern void PtRunScoreHoldoutsAfterStop(PtRunState *st);
 
 #endif							/* PTOPT_PT_RUN_STATE_H */

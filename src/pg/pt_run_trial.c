@@ -23,6 +23,7 @@
 
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "portability/instr_time.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
@@ -304,22 +305,29 @@ PtRunWriteKeptRows(PtRunState *st)
 /*
  * A new best: score its point on the held-out worlds and store that beside
  * it, in its own column, which no strategy reads.  An objective without
- * held-out worlds (or a backtest with none) has nothing to store.
+ * held-out worlds (or a backtest with none) has nothing to store.  A stop
+ * under PtPgStop raises the cancel; under another stop (the grace after a
+ * cancel) it leaves the score unset and returns false.
  */
-static void
-score_holdout(PtRunState *st, int iter, const double *point)
+static bool
+score_holdout(PtRunState *st, int iter, const double *point, const PtStop *stop)
 {
 	double		holdout;
 	PtError		err;
 	int			rc;
+	char		activity[64];
 
+	snprintf(activity, sizeof(activity), "ptopt run: held-out score of iteration %d", iter);
+	pgstat_report_activity(STATE_RUNNING, activity);
 	PtRunBeginStep();
-	rc = PtObjectiveEvaluateHoldout(st->objective, point, &holdout, PtPgStop(), &err);
-	if (rc == PT_ERR_CANCELLED)
+	rc = PtObjectiveEvaluateHoldout(st->objective, point, &holdout, stop, &err);
+	if (rc == PT_ERR_CANCELLED && stop == PtPgStop())
 		PtRaise(&err);
 	if (rc == PT_OK)
 		PtStoreSetHoldout(st->run_id, iter, holdout);
 	PtRunCommitStep();
+	pgstat_report_activity(STATE_RUNNING, "ptopt run");
+	return rc != PT_ERR_CANCELLED;
 }
 
 /* True when the run's new bests get a held-out score. */
@@ -330,7 +338,7 @@ has_holdout(PtRunState *st)
 	return st->objective != NULL && PtObjectiveHasHoldout(st->objective);
 }
 
-/* Keep a new best of a batch for PtRunScorePendingHoldouts (its point copied to the run context). */
+/* Keep a new best for held-out scoring (its point copied to the run context). */
 static void
 defer_holdout(PtRunState *st, Trial *t)
 {
@@ -347,18 +355,44 @@ defer_holdout(PtRunState *st, Trial *t)
 	memcpy(p->point, t->point, sizeof(double) * (n_eval + 1));
 }
 
-/* Held-out score the pending new bests, in iteration order. */
+/*
+ * Held-out score the pending new bests, in iteration order, each leaving the
+ * list once scored, so a cancel in the middle leaves the rest for
+ * PtRunScoreHoldoutsAfterStop.  False when stop ended it early.
+ */
+static bool
+score_pending(PtRunState *st, const PtStop *stop)
+{
+	while (st->n_pending > 0)
+	{
+		PtPendingHoldout done = st->pending[0];
+
+		if (!score_holdout(st, done.iter, done.point, stop))
+			return false;
+		st->n_pending--;
+		memmove(&st->pending[0], &st->pending[1], sizeof(PtPendingHoldout) * st->n_pending);
+		pfree(done.point);
+	}
+	return true;
+}
+
+/* Held-out score the new bests left pending; a cancel raises. */
 void
 PtRunScorePendingHoldouts(PtRunState *st)
 {
-	int			i;
+	(void) score_pending(st, PtPgStop());
+}
 
-	for (i = 0; i < st->n_pending; i++)
-	{
-		score_holdout(st, st->pending[i].iter, st->pending[i].point);
-		pfree(st->pending[i].point);
-		st->pending[i].point = NULL;
-	}
+/*
+ * After a cancel or an error, with interrupts held: held-out score the new
+ * bests still pending, the run's last best among them, within
+ * PT_HOLDOUT_GRACE_MS; what does not fit stays without one.
+ */
+void
+PtRunScoreHoldoutsAfterStop(PtRunState *st)
+{
+	if (st->n_pending > 0 && st->objective != NULL)
+		(void) score_pending(st, PtPgGraceStop(PT_HOLDOUT_GRACE_MS));
 	st->n_pending = 0;
 }
 
@@ -388,10 +422,9 @@ remember_trial(PtRunState *st, Trial *t, bool defer)
 		PtRaise(&err);
 	if (t->stored == NULL && st->history->best == st->history->n - 1 && has_holdout(st))
 	{
-		if (defer)
-			defer_holdout(st, t);
-		else
-			score_holdout(st, t->iter, t->point);
+		defer_holdout(st, t);
+		if (!defer)
+			PtRunScorePendingHoldouts(st);
 	}
 	PtEvaluationClear(&t->eval);
 	PtFree(t->proposal.reasoning);
