@@ -255,6 +255,83 @@ event_cmp(const void *a, const void *b)
 	return (int) x->token - (int) y->token;
 }
 
+/*
+ * Sort events by event_cmp, stably (equal events keep their order): a stable
+ * radix sort on the time (from the earliest), then insertion sort inside each run of equal times.
+ * The same order on every C library (qsort's is not specified); false when
+ * out of memory.
+ */
+static bool
+sort_events(ClobEvent *ev, int32_t n)
+{
+	enum
+	{
+		RADIX_BITS = 11, RADIX = 1 << RADIX_BITS
+	};
+	ClobEvent  *tmp;
+	ClobEvent  *from = ev;
+	ClobEvent  *to;
+	int64_t		min_t = ev[0].t_us;
+	uint64_t	span = 0;
+	int32_t    *count;
+	int32_t		i;
+	int			shift;
+
+	for (i = 1; i < n; i++)
+		if (ev[i].t_us < min_t)
+			min_t = ev[i].t_us;
+	for (i = 0; i < n; i++)
+		if ((uint64_t) (ev[i].t_us - min_t) > span)
+			span = (uint64_t) (ev[i].t_us - min_t);
+	tmp = PtMalloc(sizeof(ClobEvent) * (size_t) n);
+	count = PtMalloc(sizeof(int32_t) * RADIX);
+	if (tmp == NULL || count == NULL)
+	{
+		PtFree(tmp);
+		PtFree(count);
+		return false;
+	}
+	to = tmp;
+	for (shift = 0; shift < 64 && (span >> shift) != 0; shift += RADIX_BITS)
+	{
+		ClobEvent  *swap;
+		int32_t		sum = 0;
+
+		memset(count, 0, sizeof(int32_t) * RADIX);
+		for (i = 0; i < n; i++)
+			count[((uint64_t) (from[i].t_us - min_t) >> shift) & (RADIX - 1)]++;
+		for (i = 0; i < RADIX; i++)
+		{
+			int32_t		c = count[i];
+
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			to[count[((uint64_t) (from[i].t_us - min_t) >> shift) & (RADIX - 1)]++] = from[i];
+		swap = from;
+		from = to;
+		to = swap;
+	}
+	if (from != ev)
+		memcpy(ev, from, sizeof(ClobEvent) * (size_t) n);
+	PtFree(tmp);
+	PtFree(count);
+	for (i = 1; i < n; i++)
+	{
+		ClobEvent	e = ev[i];
+		int32_t		j = i;
+
+		while (j > 0 && ev[j - 1].t_us == e.t_us && event_cmp(&ev[j - 1], &e) > 0)
+		{
+			ev[j] = ev[j - 1];
+			j--;
+		}
+		ev[j] = e;
+	}
+	return true;
+}
+
 /* A growable event array used only while generating. */
 typedef struct EventBuf
 {
@@ -618,8 +695,8 @@ ClobWorldGenerate(const ClobScenario *s, uint64_t seed, ClobTape *tape, PtError 
 		}
 	}
 
-	if (buf.n > 1)
-		qsort(buf.ev, (size_t) buf.n, sizeof(ClobEvent), event_cmp);
+	if (buf.n > 1 && !sort_events(buf.ev, buf.n))
+		goto oom;
 	tape->events = buf.ev;
 	tape->n_events = buf.n;
 	buf.ev = NULL;
