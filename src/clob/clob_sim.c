@@ -82,6 +82,7 @@ typedef struct OpQueue
 	MmOp		op[CLOB_MM_QUEUE];
 	int			head;
 	int			n;
+	int64_t		due;			/* time of the first operation, NEVER when empty */
 } OpQueue;
 
 /* Market data as of an exchange time, delivered lat_feed later. */
@@ -169,9 +170,11 @@ struct ClobSim
 	FeedMsg		feed[FEED_RING];
 	int32_t		feed_head;
 	int32_t		feed_n;
+	int64_t		feed_due;		/* delivery time of the first message, NEVER when none */
 	ReportMsg	report[REPORT_RING];
 	int32_t		rep_head;
 	int32_t		rep_n;
+	int64_t		rep_due;		/* delivery time of the first report, NEVER when none */
 	int64_t		start_cash;
 	double		edge;			/* micro-pUSD */
 	int64_t		fees;
@@ -222,6 +225,7 @@ struct ClobSim
 	ClobPhase	phase_to[4];
 	int			n_phase;
 	int			phase_i;
+	int64_t		phase_due;		/* time of the next phase change, NEVER when none */
 
 	int64_t		next_sample;
 	int32_t		n_sec;
@@ -474,7 +478,8 @@ queue_push(OpQueue *q, int64_t t, int32_t rec, uint32_t gen)
 	op->t = t;
 	op->rec = rec;
 	op->gen = gen;
-	q->n++;
+	if (q->n++ == 0)
+		q->due = t;
 	return true;
 }
 
@@ -482,7 +487,7 @@ queue_push(OpQueue *q, int64_t t, int32_t rec, uint32_t gen)
 static inline int64_t
 queue_t(const OpQueue *q)
 {
-	return q->n > 0 ? q->op[q->head].t : NEVER;
+	return q->due;
 }
 
 /* Pop the first queued operation. */
@@ -493,6 +498,7 @@ queue_pop(OpQueue *q)
 
 	q->head = (q->head + 1) % CLOB_MM_QUEUE;
 	q->n--;
+	q->due = q->n > 0 ? q->op[q->head].t : NEVER;
 	return op;
 }
 
@@ -1158,6 +1164,7 @@ report_push(ClobSim *s, int32_t rec, bool release, int64_t signed_size, int64_t 
 		r = &s->report[s->rep_head];
 		s->rep_head = (s->rep_head + 1) % REPORT_RING;
 		s->rep_n--;
+		s->rep_due = s->report[s->rep_head].t;
 		report_apply(s, r);
 	}
 	r = &s->report[(s->rep_head + s->rep_n) % REPORT_RING];
@@ -1166,7 +1173,8 @@ report_push(ClobSim *s, int32_t rec, bool release, int64_t signed_size, int64_t 
 	r->release = release;
 	r->signed_size = signed_size;
 	r->cash = cash;
-	s->rep_n++;
+	if (s->rep_n++ == 0)
+		s->rep_due = r->t;
 }
 
 /* The exchange is done with an order (filled, cancelled, rejected): the strategy hears later. */
@@ -1734,7 +1742,9 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	s->n_resting = 0;
 	s->orphans = 0;
 	s->subq.head = s->subq.n = 0;
+	s->subq.due = NEVER;
 	s->canq.head = s->canq.n = 0;
+	s->canq.due = NEVER;
 
 	s->start_cash = (int64_t) llround(sc->start_cash_pusd * CLOB_PUSD);
 	s->cash = s->start_cash;
@@ -1742,7 +1752,9 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	s->kcash = s->start_cash;
 	s->kq = 0;
 	s->feed_head = s->feed_n = 0;
+	s->feed_due = NEVER;
 	s->rep_head = s->rep_n = 0;
+	s->rep_due = NEVER;
 	s->print_side = 0;
 	s->print_size = 0;
 	s->edge = 0;
@@ -1810,6 +1822,7 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 		s->phase_t[s->n_phase] = tc;
 		s->phase_to[s->n_phase++] = CLOB_PHASE_CLOSED;
 	}
+	s->phase_due = s->n_phase > 0 ? s->phase_t[0] : NEVER;
 
 	s->next_sample = 0;
 	s->n_sec = 0;
@@ -1994,15 +2007,41 @@ run_finish(ClobSim *s)
 	}
 }
 
+/* Index of the tape's first event at or after the end of the window (events are in time order). */
+static int32_t
+tape_end_index(const ClobTape *tape, int64_t end)
+{
+	int32_t		lo = 0;
+	int32_t		hi = tape->n_events;
+
+	while (lo < hi)
+	{
+		int32_t		mid = lo + (hi - lo) / 2;
+
+		if (tape->events[mid].t_us < end)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The feed ring's first delivery time, after the ring changed. */
+static inline void
+feed_due_update(ClobSim *s)
+{
+	s->feed_due = s->feed_n > 0 ? s->feed[s->feed_head].t + s->lat_feed : NEVER;
+}
+
 /* Play one tape. */
 int
 ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPolicy *pol,
 		   const PtStop *stop, ClobSeedMetrics *m, PtError *err)
 {
 	const ClobEvent *ev = tape->events;
-	int32_t		n = tape->n_events;
-	int32_t		i = 0;
 	int64_t		end = tape->window_us;
+	int32_t		n_end = tape_end_index(tape, end);	/* events played: those before the end */
+	int32_t		i = 0;
 	int64_t		count = 0;
 
 	if (!run_reset(s, tape, mm, pol, m))
@@ -2012,12 +2051,12 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 
 	for (;;)
 	{
-		int64_t		te = i < n ? ev[i].t_us : NEVER;
+		int64_t		te = i < n_end ? ev[i].t_us : end;
 		int64_t		ts = queue_t(&s->subq);
 		int64_t		tc = queue_t(&s->canq);
-		int64_t		tp = s->phase_i < s->n_phase ? s->phase_t[s->phase_i] : NEVER;
-		int64_t		tf = s->feed_n > 0 ? s->feed[s->feed_head].t + s->lat_feed : NEVER;
-		int64_t		tr = s->rep_n > 0 ? s->report[s->rep_head].t : NEVER;
+		int64_t		tp = s->phase_due;
+		int64_t		tf = s->feed_due;
+		int64_t		tr = s->rep_due;
 		int64_t		tx = s->next_sample;
 
 		if (tp < tx)
@@ -2037,41 +2076,51 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 
 		if (te <= tx)
 		{
+			int64_t		before = count;
+			int32_t		first = i;
+
+			/* The run may reach into the feed outage only when it spans its start or end. */
+			bool		gap = tx >= s->feed_gap_lo && te < s->feed_gap_hi;
+
 			if (te >= end)
 				break;
 
 			/*
 			 * The tape's run until the next strategy or exchange time: that
 			 * time moves earlier only when a feed or report ring was empty
-			 * and gets its first message, so only then is it lowered.
+			 * and gets its first message, so only then is it lowered (a ring
+			 * not empty is due at tx or later).
 			 */
-			while (i < n && ev[i].t_us <= tx)
+			do
 			{
 				bool		printed;
-				bool		feed_was_empty = s->feed_n == 0;
-				bool		rep_was_empty = s->rep_n == 0;
 
 				te = ev[i].t_us;
-				if (te >= end)
-					break;
 				s->now = te;
 				printed = play_event(s, &ev[i]);
 				i++;
-				if (te < s->feed_gap_lo || te >= s->feed_gap_hi)
+				if (gap && (te < s->feed_gap_lo || te >= s->feed_gap_hi))
 					s->last_feed_t = te;
 				if (printed || s->book.best_bid != s->top_bid || s->book.best_ask != s->top_ask)
 				{
 					s->top_bid = s->book.best_bid;
 					s->top_ask = s->book.best_ask;
 					feed_publish(s, s->print_side, printed ? s->print_size : 0);
+					if (s->feed_due == NEVER && s->feed_n > 0)
+					{
+						feed_due_update(s);
+						if (s->feed_due < tx)
+							tx = s->feed_due;
+					}
 				}
-				if ((++count & (CLOB_STOP_EVERY - 1)) == 0 && PtStopRequested(stop))
-					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
-				if (feed_was_empty && s->feed_n > 0 && s->feed[s->feed_head].t + s->lat_feed < tx)
-					tx = s->feed[s->feed_head].t + s->lat_feed;
-				if (rep_was_empty && s->rep_n > 0 && s->report[s->rep_head].t < tx)
-					tx = s->report[s->rep_head].t;
-			}
+				if (s->rep_due < tx)
+					tx = s->rep_due;
+			} while (i < n_end && ev[i].t_us <= tx);
+			if (!gap)
+				s->last_feed_t = te;
+			count += i - first;
+			if ((count / CLOB_STOP_EVERY) != (before / CLOB_STOP_EVERY) && PtStopRequested(stop))
+				return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
 			continue;
 		}
 		else
@@ -2091,21 +2140,32 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 				continue;
 			}
 			if (tx == tp)
+			{
 				phase_change(s);
+				s->phase_due = s->phase_i < s->n_phase ? s->phase_t[s->phase_i] : NEVER;
+			}
 			else if (tx == tc)
 				arrive_cancel(s, queue_pop(&s->canq));
 			else if (tx == ts)
+			{
 				arrive_submit(s, queue_pop(&s->subq));
+				if (s->feed_due == NEVER)
+					feed_due_update(s);
+			}
 			else if (tx == tr)
 			{
 				ReportMsg	r = s->report[s->rep_head];
 
 				s->rep_head = (s->rep_head + 1) % REPORT_RING;
 				s->rep_n--;
+				s->rep_due = s->rep_n > 0 ? s->report[s->rep_head].t : NEVER;
 				report_apply(s, &r);
 			}
 			else if (tx == tf)
+			{
 				feed_deliver(s);
+				feed_due_update(s);
+			}
 			else if (tx == s->react_t)
 			{
 				s->react_t = NEVER;
