@@ -225,7 +225,6 @@ struct ClobSim
 	ClobPhase	phase_to[4];
 	int			n_phase;
 	int			phase_i;
-	int64_t		phase_due;		/* time of the next phase change, NEVER when none */
 
 	int64_t		next_sample;
 	int32_t		n_sec;
@@ -1822,7 +1821,6 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 		s->phase_t[s->n_phase] = tc;
 		s->phase_to[s->n_phase++] = CLOB_PHASE_CLOSED;
 	}
-	s->phase_due = s->n_phase > 0 ? s->phase_t[0] : NEVER;
 
 	s->next_sample = 0;
 	s->n_sec = 0;
@@ -2042,25 +2040,27 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 	int64_t		end = tape->window_us;
 	int32_t		n_end = tape_end_index(tape, end);	/* events played: those before the end */
 	int32_t		i = 0;
+	int64_t		te;				/* the next event's time, end when none is left */
+	int64_t		tp;				/* the next phase change, NEVER when none */
+	int64_t		t_clock;		/* the sampler or a phase change, whichever is first */
 	int64_t		count = 0;
 
 	if (!run_reset(s, tape, mm, pol, m))
 		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory in the backtest replay");
 	if (pol->force_trip)
 		kill_trip(s, CLOB_KILL_FORCED);
+	te = n_end > 0 ? ev[0].t_us : end;
+	tp = s->n_phase > 0 ? s->phase_t[0] : NEVER;
+	t_clock = tp < s->next_sample ? tp : s->next_sample;
 
 	for (;;)
 	{
-		int64_t		te = i < n_end ? ev[i].t_us : end;
 		int64_t		ts = queue_t(&s->subq);
 		int64_t		tc = queue_t(&s->canq);
-		int64_t		tp = s->phase_due;
 		int64_t		tf = s->feed_due;
 		int64_t		tr = s->rep_due;
-		int64_t		tx = s->next_sample;
+		int64_t		tx = t_clock;
 
-		if (tp < tx)
-			tx = tp;
 		if (tf < tx)
 			tx = tf;
 		if (tr < tx)
@@ -2078,6 +2078,7 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 		{
 			int64_t		before = count;
 			int32_t		first = i;
+			int64_t		t_last;
 
 			/* The run may reach into the feed outage only when it spans its start or end. */
 			bool		gap = tx >= s->feed_gap_lo && te < s->feed_gap_hi;
@@ -2091,11 +2092,11 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			 * and gets its first message, so only then is it lowered (a ring
 			 * not empty is due at tx or later).
 			 */
-			do
+			for (;;)
 			{
 				bool		printed;
 
-				te = ev[i].t_us;
+				t_last = te;
 				s->now = te;
 				printed = play_event(s, &ev[i]);
 				i++;
@@ -2115,9 +2116,17 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 				}
 				if (s->rep_due < tx)
 					tx = s->rep_due;
-			} while (i < n_end && ev[i].t_us <= tx);
+				if (i >= n_end)
+				{
+					te = end;
+					break;
+				}
+				te = ev[i].t_us;
+				if (te > tx)
+					break;
+			}
 			if (!gap)
-				s->last_feed_t = te;
+				s->last_feed_t = t_last;
 			count += i - first;
 			if ((count / CLOB_STOP_EVERY) != (before / CLOB_STOP_EVERY) && PtStopRequested(stop))
 				return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
@@ -2128,21 +2137,23 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			if (tx >= end)
 				break;
 			s->now = tx;
-			if (tx == s->next_sample)
+			if (tx == t_clock)
 			{
-				sample_second(s);
-				if (done_early(s, end))
+				if (tx == s->next_sample)
 				{
-					finish_seconds(s, end);
-					m->stopped_early_s = (double) (end - s->now) / US;
-					break;
+					sample_second(s);
+					t_clock = tp < s->next_sample ? tp : s->next_sample;
+					if (done_early(s, end))
+					{
+						finish_seconds(s, end);
+						m->stopped_early_s = (double) (end - s->now) / US;
+						break;
+					}
+					continue;
 				}
-				continue;
-			}
-			if (tx == tp)
-			{
 				phase_change(s);
-				s->phase_due = s->phase_i < s->n_phase ? s->phase_t[s->phase_i] : NEVER;
+				tp = s->phase_i < s->n_phase ? s->phase_t[s->phase_i] : NEVER;
+				t_clock = tp < s->next_sample ? tp : s->next_sample;
 			}
 			else if (tx == tc)
 				arrive_cancel(s, queue_pop(&s->canq));
