@@ -2031,6 +2031,27 @@ feed_due_update(ClobSim *s)
 	s->feed_due = s->feed_n > 0 ? s->feed[s->feed_head].t + s->lat_feed : NEVER;
 }
 
+/*
+ * The feed's last market data time after the tape's events first..last-1
+ * (in time order): the newest of them outside the feed outage, if any.
+ */
+static inline void
+feed_seen_update(ClobSim *s, const ClobEvent *ev, int32_t first, int32_t last)
+{
+	int32_t		k = last - 1;
+
+	if (ev[k].t_us < s->feed_gap_lo || ev[k].t_us >= s->feed_gap_hi)
+	{
+		s->last_feed_t = ev[k].t_us;
+		return;
+	}
+	/* The newest is in the outage; so is every one since the outage began. */
+	while (k >= first && ev[k].t_us >= s->feed_gap_lo)
+		k--;
+	if (k >= first)
+		s->last_feed_t = ev[k].t_us;
+}
+
 /* Play one tape. */
 int
 ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPolicy *pol,
@@ -2078,10 +2099,6 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 		{
 			int64_t		before = count;
 			int32_t		first = i;
-			int64_t		t_last;
-
-			/* The run may reach into the feed outage only when it spans its start or end. */
-			bool		gap = tx >= s->feed_gap_lo && te < s->feed_gap_hi;
 
 			if (te >= end)
 				break;
@@ -2096,12 +2113,14 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			{
 				bool		printed;
 
-				t_last = te;
 				s->now = te;
 				printed = play_event(s, &ev[i]);
 				i++;
-				if (gap && (te < s->feed_gap_lo || te >= s->feed_gap_hi))
-					s->last_feed_t = te;
+
+				/*
+				 * A report comes only from a fill of the strategy's order,
+				 * and a fill prints: it is looked for only then.
+				 */
 				if (printed || s->book.best_bid != s->top_bid || s->book.best_ask != s->top_ask)
 				{
 					s->top_bid = s->book.best_bid;
@@ -2113,9 +2132,9 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 						if (s->feed_due < tx)
 							tx = s->feed_due;
 					}
+					if (s->rep_due < tx)
+						tx = s->rep_due;
 				}
-				if (s->rep_due < tx)
-					tx = s->rep_due;
 				if (i >= n_end)
 				{
 					te = end;
@@ -2125,8 +2144,7 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 				if (te > tx)
 					break;
 			}
-			if (!gap)
-				s->last_feed_t = t_last;
+			feed_seen_update(s, ev, first, i);
 			count += i - first;
 			if ((count / CLOB_STOP_EVERY) != (before / CLOB_STOP_EVERY) && PtStopRequested(stop))
 				return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
