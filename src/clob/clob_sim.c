@@ -9,6 +9,7 @@
  * the public prints, and its own fills; it never sees the truth.
  */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "clob_sim.h"
@@ -2052,6 +2053,24 @@ feed_seen_update(ClobSim *s, const ClobEvent *ev, int32_t first, int32_t last)
 		s->last_feed_t = ev[k].t_us;
 }
 
+/*
+ * The best bid and the best ask stored side by side (the book's, or the top
+ * the feed last published) as one 64-bit key: a move of either changes it.
+ */
+static inline uint64_t
+top_key(const int32_t *bid_then_ask)
+{
+	uint64_t	key;
+
+	memcpy(&key, bid_then_ask, sizeof(key));
+	return key;
+}
+
+_Static_assert(offsetof(ClobBook, best_ask) == offsetof(ClobBook, best_bid) + sizeof(int32_t),
+			   "top_key reads the book's best bid and ask as one word");
+_Static_assert(offsetof(ClobSim, top_ask) == offsetof(ClobSim, top_bid) + sizeof(int32_t),
+			   "top_key reads the published top as one word");
+
 /* Play one tape. */
 int
 ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPolicy *pol,
@@ -2121,7 +2140,7 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 				 * A report comes only from a fill of the strategy's order,
 				 * and a fill prints: it is looked for only then.
 				 */
-				if (printed || s->book.best_bid != s->top_bid || s->book.best_ask != s->top_ask)
+				if (printed || top_key(&s->book.best_bid) != top_key(&s->top_bid))
 				{
 					s->top_bid = s->book.best_bid;
 					s->top_ask = s->book.best_ask;
