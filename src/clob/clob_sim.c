@@ -2213,6 +2213,20 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			{
 				feed_deliver(s);
 				feed_due_update(s);
+
+				/*
+				 * A reaction asked for now is the next step: whatever else
+				 * was due now came first, the feed is delivered up to now,
+				 * the tape's next event is later, and without a fill to
+				 * handle this step changed nothing else.
+				 */
+				if (s->react_t == tx && !s->fill_flag)
+				{
+					if ((++count & (CLOB_STOP_EVERY - 1)) == 0 && PtStopRequested(stop))
+						return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
+					s->react_t = NEVER;
+					mm_act(s, false);
+				}
 			}
 			else if (tx == s->react_t)
 			{
