@@ -2099,20 +2099,22 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 		int64_t		tc = queue_t(&s->canq);
 		int64_t		tf = s->feed_due;
 		int64_t		tr = s->rep_due;
-		int64_t		tx = t_clock;
+		int64_t		t_fixed = t_clock;	/* the next time the tape cannot move */
+		int64_t		tx;
 
+		if (tc < t_fixed)
+			t_fixed = tc;
+		if (ts < t_fixed)
+			t_fixed = ts;
+		if (s->react_t < t_fixed)
+			t_fixed = s->react_t;
+		if (s->timer_t < t_fixed)
+			t_fixed = s->timer_t;
+		tx = t_fixed;
 		if (tf < tx)
 			tx = tf;
 		if (tr < tx)
 			tx = tr;
-		if (tc < tx)
-			tx = tc;
-		if (ts < tx)
-			tx = ts;
-		if (s->react_t < tx)
-			tx = s->react_t;
-		if (s->timer_t < tx)
-			tx = s->timer_t;
 
 		if (te <= tx)
 		{
@@ -2123,10 +2125,9 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 				break;
 
 			/*
-			 * The tape's run until the next strategy or exchange time: that
-			 * time moves earlier only when a feed or report ring was empty
-			 * and gets its first message, so only then is it lowered (a ring
-			 * not empty is due at tx or later).
+			 * The tape's run until the next strategy or exchange time: the
+			 * tape changes only the feed and report rings' due times, so tx
+			 * stays the next such time, and the step after the run is at tx.
 			 */
 			for (;;)
 			{
@@ -2145,12 +2146,11 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 					s->top_bid = s->book.best_bid;
 					s->top_ask = s->book.best_ask;
 					feed_publish(s, s->print_side, printed ? s->print_size : 0);
-					if (s->feed_due == NEVER && s->feed_n > 0)
-					{
+					if (s->feed_due == NEVER)
 						feed_due_update(s);
-						if (s->feed_due < tx)
-							tx = s->feed_due;
-					}
+					tx = t_fixed;
+					if (s->feed_due < tx)
+						tx = s->feed_due;
 					if (s->rep_due < tx)
 						tx = s->rep_due;
 				}
@@ -2167,77 +2167,77 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			count += i - first;
 			if ((count / CLOB_STOP_EVERY) != (before / CLOB_STOP_EVERY) && PtStopRequested(stop))
 				return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
-			continue;
+			if (te <= tx)
+				break;			/* the tape is played out, and the window is over by tx */
+			tf = s->feed_due;
+			tr = s->rep_due;
 		}
-		else
+		if (tx >= end)
+			break;
+		s->now = tx;
+		if (tx == t_clock)
 		{
-			if (tx >= end)
-				break;
-			s->now = tx;
-			if (tx == t_clock)
+			if (tx == s->next_sample)
 			{
-				if (tx == s->next_sample)
-				{
-					sample_second(s);
-					t_clock = tp < s->next_sample ? tp : s->next_sample;
-					if (done_early(s, end))
-					{
-						finish_seconds(s, end);
-						m->stopped_early_s = (double) (end - s->now) / US;
-						break;
-					}
-					continue;
-				}
-				phase_change(s);
-				tp = s->phase_i < s->n_phase ? s->phase_t[s->phase_i] : NEVER;
+				sample_second(s);
 				t_clock = tp < s->next_sample ? tp : s->next_sample;
-			}
-			else if (tx == tc)
-				arrive_cancel(s, queue_pop(&s->canq));
-			else if (tx == ts)
-			{
-				arrive_submit(s, queue_pop(&s->subq));
-				if (s->feed_due == NEVER)
-					feed_due_update(s);
-			}
-			else if (tx == tr)
-			{
-				ReportMsg	r = s->report[s->rep_head];
-
-				s->rep_head = (s->rep_head + 1) % REPORT_RING;
-				s->rep_n--;
-				s->rep_due = s->rep_n > 0 ? s->report[s->rep_head].t : NEVER;
-				report_apply(s, &r);
-			}
-			else if (tx == tf)
-			{
-				feed_deliver(s);
-				feed_due_update(s);
-
-				/*
-				 * A reaction asked for now is the next step: whatever else
-				 * was due now came first, the feed is delivered up to now,
-				 * the tape's next event is later, and without a fill to
-				 * handle this step changed nothing else.
-				 */
-				if (s->react_t == tx && !s->fill_flag)
+				if (done_early(s, end))
 				{
-					if ((++count & (CLOB_STOP_EVERY - 1)) == 0 && PtStopRequested(stop))
-						return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
-					s->react_t = NEVER;
-					mm_act(s, false);
+					finish_seconds(s, end);
+					m->stopped_early_s = (double) (end - s->now) / US;
+					break;
 				}
+				continue;
 			}
-			else if (tx == s->react_t)
+			phase_change(s);
+			tp = s->phase_i < s->n_phase ? s->phase_t[s->phase_i] : NEVER;
+			t_clock = tp < s->next_sample ? tp : s->next_sample;
+		}
+		else if (tx == tc)
+			arrive_cancel(s, queue_pop(&s->canq));
+		else if (tx == ts)
+		{
+			arrive_submit(s, queue_pop(&s->subq));
+			if (s->feed_due == NEVER)
+				feed_due_update(s);
+		}
+		else if (tx == tr)
+		{
+			ReportMsg	r = s->report[s->rep_head];
+
+			s->rep_head = (s->rep_head + 1) % REPORT_RING;
+			s->rep_n--;
+			s->rep_due = s->rep_n > 0 ? s->report[s->rep_head].t : NEVER;
+			report_apply(s, &r);
+		}
+		else if (tx == tf)
+		{
+			feed_deliver(s);
+			feed_due_update(s);
+
+			/*
+			 * A reaction asked for now is the next step: whatever else
+			 * was due now came first, the feed is delivered up to now,
+			 * the tape's next event is later, and without a fill to
+			 * handle this step changed nothing else.
+			 */
+			if (s->react_t == tx && !s->fill_flag)
 			{
+				if ((++count & (CLOB_STOP_EVERY - 1)) == 0 && PtStopRequested(stop))
+					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
 				s->react_t = NEVER;
 				mm_act(s, false);
 			}
-			else
-			{
-				s->timer_t += s->timer_us;
-				mm_act(s, true);
-			}
+		}
+		else if (tx == s->react_t)
+		{
+			s->react_t = NEVER;
+			mm_act(s, false);
+		}
+		else
+		{
+			s->timer_t += s->timer_us;
+			mm_act(s, true);
 		}
 		if (s->fill_flag)
 		{
