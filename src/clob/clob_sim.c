@@ -2071,6 +2071,27 @@ _Static_assert(offsetof(ClobBook, best_ask) == offsetof(ClobBook, best_bid) + si
 _Static_assert(offsetof(ClobSim, top_ask) == offsetof(ClobSim, top_bid) + sizeof(int32_t),
 			   "top_key reads the published top as one word");
 
+/* After a strategy or exchange step: a fill wakes the strategy, the kill switch looks first. */
+static inline void
+step_fill_check(ClobSim *s)
+{
+	if (s->fill_flag)
+	{
+		s->fill_flag = false;
+		if (!s->killed)
+			(void) kill_check(s);
+		if (s->react_t == NEVER)
+			s->react_t = s->now;
+	}
+}
+
+/* Count a step; true when this is a step to poll at and a stop has been requested. */
+static inline bool
+step_stop(int64_t *count, const PtStop *stop)
+{
+	return (++*count & (CLOB_STOP_EVERY - 1)) == 0 && PtStopRequested(stop);
+}
+
 /* Play one tape. */
 int
 ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPolicy *pol,
@@ -2193,22 +2214,50 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			tp = s->phase_i < s->n_phase ? s->phase_t[s->phase_i] : NEVER;
 			t_clock = tp < s->next_sample ? tp : s->next_sample;
 		}
+		/*
+		 * Operations and reports often come due together: while the next
+		 * one is due now and nothing before it in the order is (the clock
+		 * and the tape are later), it is the next step.
+		 */
 		else if (tx == tc)
-			arrive_cancel(s, queue_pop(&s->canq));
+		{
+			do
+			{
+				arrive_cancel(s, queue_pop(&s->canq));
+				step_fill_check(s);
+				if (step_stop(&count, stop))
+					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
+			} while (s->canq.due == tx);
+			continue;
+		}
 		else if (tx == ts)
 		{
-			arrive_submit(s, queue_pop(&s->subq));
-			if (s->feed_due == NEVER)
-				feed_due_update(s);
+			do
+			{
+				arrive_submit(s, queue_pop(&s->subq));
+				if (s->feed_due == NEVER)
+					feed_due_update(s);
+				step_fill_check(s);
+				if (step_stop(&count, stop))
+					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
+			} while (s->subq.due == tx && s->canq.due != tx);
+			continue;
 		}
 		else if (tx == tr)
 		{
-			ReportMsg	r = s->report[s->rep_head];
+			do
+			{
+				ReportMsg	r = s->report[s->rep_head];
 
-			s->rep_head = (s->rep_head + 1) % REPORT_RING;
-			s->rep_n--;
-			s->rep_due = s->rep_n > 0 ? s->report[s->rep_head].t : NEVER;
-			report_apply(s, &r);
+				s->rep_head = (s->rep_head + 1) % REPORT_RING;
+				s->rep_n--;
+				s->rep_due = s->rep_n > 0 ? s->report[s->rep_head].t : NEVER;
+				report_apply(s, &r);
+				step_fill_check(s);
+				if (step_stop(&count, stop))
+					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
+			} while (s->rep_due == tx && s->canq.due != tx && s->subq.due != tx);
+			continue;
 		}
 		else if (tx == tf)
 		{
@@ -2223,7 +2272,7 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			 */
 			if (s->react_t == tx && !s->fill_flag)
 			{
-				if ((++count & (CLOB_STOP_EVERY - 1)) == 0 && PtStopRequested(stop))
+				if (step_stop(&count, stop))
 					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
 				s->react_t = NEVER;
 				mm_act(s, false);
@@ -2239,15 +2288,8 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			s->timer_t += s->timer_us;
 			mm_act(s, true);
 		}
-		if (s->fill_flag)
-		{
-			s->fill_flag = false;
-			if (!s->killed)
-				(void) kill_check(s);
-			if (s->react_t == NEVER)
-				s->react_t = s->now;
-		}
-		if ((++count & (CLOB_STOP_EVERY - 1)) == 0 && PtStopRequested(stop))
+		step_fill_check(s);
+		if (step_stop(&count, stop))
 			return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
 	}
 	s->now = end;
