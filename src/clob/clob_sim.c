@@ -2085,11 +2085,18 @@ step_fill_check(ClobSim *s)
 	}
 }
 
-/* Count a step; true when this is a step to poll at and a stop has been requested. */
+/*
+ * True when the events processed (played tape events and counted steps)
+ * reached the next poll and a stop has been requested; the next poll is then
+ * CLOB_STOP_EVERY events later.
+ */
 static inline bool
-step_stop(int64_t *count, const PtStop *stop)
+poll_stop(int64_t processed, int64_t *poll_at, const PtStop *stop)
 {
-	return (++*count & (CLOB_STOP_EVERY - 1)) == 0 && PtStopRequested(stop);
+	if (processed < *poll_at)
+		return false;
+	*poll_at = processed + CLOB_STOP_EVERY;
+	return PtStopRequested(stop);
 }
 
 /* Play one tape. */
@@ -2104,7 +2111,8 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 	int64_t		te;				/* the next event's time, end when none is left */
 	int64_t		tp;				/* the next phase change, NEVER when none */
 	int64_t		t_clock;		/* the sampler or a phase change, whichever is first */
-	int64_t		count = 0;
+	int64_t		steps = 0;		/* strategy and exchange steps counted as events */
+	int64_t		poll_at = CLOB_STOP_EVERY;
 
 	if (!run_reset(s, tape, mm, pol, m))
 		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory in the backtest replay");
@@ -2139,7 +2147,6 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 
 		if (te <= tx)
 		{
-			int64_t		before = count;
 			int32_t		first = i;
 
 			if (te >= end)
@@ -2185,11 +2192,12 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 					break;
 			}
 			feed_seen_update(s, ev, first, i);
-			count += i - first;
-			if ((count / CLOB_STOP_EVERY) != (before / CLOB_STOP_EVERY) && PtStopRequested(stop))
+			if (poll_stop(steps + i, &poll_at, stop))
 				return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
 			if (te <= tx)
 				break;			/* the tape is played out, and the window is over by tx */
+			ts = queue_t(&s->subq);
+			tc = queue_t(&s->canq);
 			tf = s->feed_due;
 			tr = s->rep_due;
 		}
@@ -2225,7 +2233,7 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			{
 				arrive_cancel(s, queue_pop(&s->canq));
 				step_fill_check(s);
-				if (step_stop(&count, stop))
+				if (poll_stop(++steps + i, &poll_at, stop))
 					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
 			} while (s->canq.due == tx);
 			continue;
@@ -2238,7 +2246,7 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 				if (s->feed_due == NEVER)
 					feed_due_update(s);
 				step_fill_check(s);
-				if (step_stop(&count, stop))
+				if (poll_stop(++steps + i, &poll_at, stop))
 					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
 			} while (s->subq.due == tx && s->canq.due != tx);
 			continue;
@@ -2254,7 +2262,7 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 				s->rep_due = s->rep_n > 0 ? s->report[s->rep_head].t : NEVER;
 				report_apply(s, &r);
 				step_fill_check(s);
-				if (step_stop(&count, stop))
+				if (poll_stop(++steps + i, &poll_at, stop))
 					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
 			} while (s->rep_due == tx && s->canq.due != tx && s->subq.due != tx);
 			continue;
@@ -2272,7 +2280,7 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			 */
 			if (s->react_t == tx && !s->fill_flag)
 			{
-				if (step_stop(&count, stop))
+				if (poll_stop(++steps + i, &poll_at, stop))
 					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
 				s->react_t = NEVER;
 				mm_act(s, false);
@@ -2289,13 +2297,13 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			mm_act(s, true);
 		}
 		step_fill_check(s);
-		if (step_stop(&count, stop))
+		if (poll_stop(++steps + i, &poll_at, stop))
 			return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
 	}
 	s->now = end;
 	if (s->n_sec == 0 || s->next_sample <= end)
 		sample_second(s);
-	m->events = count;
+	m->events = steps + i;
 	run_finish(s);
 	return PT_OK;
 }
