@@ -474,7 +474,7 @@ queue_push(OpQueue *q, int64_t t, int32_t rec, uint32_t gen)
 
 	if (q->n == CLOB_MM_QUEUE)
 		return false;
-	op = &q->op[(q->head + q->n) % CLOB_MM_QUEUE];
+	op = &q->op[(uint32_t) (q->head + q->n) % CLOB_MM_QUEUE];
 	op->t = t;
 	op->rec = rec;
 	op->gen = gen;
@@ -496,7 +496,7 @@ queue_pop(OpQueue *q)
 {
 	MmOp		op = q->op[q->head];
 
-	q->head = (q->head + 1) % CLOB_MM_QUEUE;
+	q->head = (uint32_t) (q->head + 1) % CLOB_MM_QUEUE;
 	q->n--;
 	q->due = q->n > 0 ? q->op[q->head].t : NEVER;
 	return op;
@@ -1162,12 +1162,12 @@ report_push(ClobSim *s, int32_t rec, bool release, int64_t signed_size, int64_t 
 	if (s->rep_n == REPORT_RING)
 	{
 		r = &s->report[s->rep_head];
-		s->rep_head = (s->rep_head + 1) % REPORT_RING;
+		s->rep_head = (uint32_t) (s->rep_head + 1) % REPORT_RING;
 		s->rep_n--;
 		s->rep_due = s->report[s->rep_head].t;
 		report_apply(s, r);
 	}
-	r = &s->report[(s->rep_head + s->rep_n) % REPORT_RING];
+	r = &s->report[(uint32_t) (s->rep_head + s->rep_n) % REPORT_RING];
 	r->t = s->now + s->lat_response;
 	r->rec = rec;
 	r->release = release;
@@ -2257,7 +2257,7 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			{
 				ReportMsg	r = s->report[s->rep_head];
 
-				s->rep_head = (s->rep_head + 1) % REPORT_RING;
+				s->rep_head = (uint32_t) (s->rep_head + 1) % REPORT_RING;
 				s->rep_n--;
 				s->rep_due = s->rep_n > 0 ? s->report[s->rep_head].t : NEVER;
 				report_apply(s, &r);
