@@ -828,7 +828,7 @@ feed_deliver(ClobSim *s)
 		int32_t		old_bid = s->ext_bid;
 		int32_t		old_ask = s->ext_ask;
 
-		s->feed_head = (s->feed_head + 1) % FEED_RING;
+		s->feed_head = (uint32_t) (s->feed_head + 1) % FEED_RING;
 		s->feed_n--;
 		if (f->n_prints > 0)
 			observe_prints(s, f);
@@ -1222,10 +1222,10 @@ feed_publish(ClobSim *s, int print_side, int64_t print_size)
 	if (s->now >= s->feed_gap_lo && s->now < s->feed_gap_hi)
 		return;
 	if (s->feed_n == FEED_RING)
-		f = &s->feed[(s->feed_head + s->feed_n - 1) % FEED_RING];
+		f = &s->feed[(uint32_t) (s->feed_head + s->feed_n - 1) % FEED_RING];
 	else
 	{
-		f = &s->feed[(s->feed_head + s->feed_n) % FEED_RING];
+		f = &s->feed[(uint32_t) (s->feed_head + s->feed_n) % FEED_RING];
 		s->feed_n++;
 		f->n_prints = 0;
 		f->buy_sz = 0;
