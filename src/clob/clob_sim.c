@@ -2255,12 +2255,13 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 		{
 			do
 			{
-				ReportMsg	r = s->report[s->rep_head];
+				/* Applying a report pushes none: its slot stays as it is meanwhile. */
+				const ReportMsg *r = &s->report[s->rep_head];
 
 				s->rep_head = (uint32_t) (s->rep_head + 1) % REPORT_RING;
 				s->rep_n--;
 				s->rep_due = s->rep_n > 0 ? s->report[s->rep_head].t : NEVER;
-				report_apply(s, &r);
+				report_apply(s, r);
 				step_fill_check(s);
 				if (poll_stop(++steps + i, &poll_at, stop))
 					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
