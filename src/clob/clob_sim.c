@@ -2099,6 +2099,15 @@ poll_stop(int64_t processed, int64_t *poll_at, const PtStop *stop)
 	return PtStopRequested(stop);
 }
 
+/* The sampler's or the next phase change's time, whichever is first. */
+static inline int64_t
+clock_due(const ClobSim *s)
+{
+	if (s->phase_i < s->n_phase && s->phase_t[s->phase_i] < s->next_sample)
+		return s->phase_t[s->phase_i];
+	return s->next_sample;
+}
+
 /* Play one tape. */
 int
 ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPolicy *pol,
@@ -2109,7 +2118,6 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 	int32_t		n_end = tape_end_index(tape, end);	/* events played: those before the end */
 	int32_t		i = 0;
 	int64_t		te;				/* the next event's time, end when none is left */
-	int64_t		tp;				/* the next phase change, NEVER when none */
 	int64_t		t_clock;		/* the sampler or a phase change, whichever is first */
 	int64_t		steps = 0;		/* strategy and exchange steps counted as events */
 	int64_t		poll_at = CLOB_STOP_EVERY;
@@ -2119,8 +2127,7 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 	if (pol->force_trip)
 		kill_trip(s, CLOB_KILL_FORCED);
 	te = n_end > 0 ? ev[0].t_us : end;
-	tp = s->n_phase > 0 ? s->phase_t[0] : NEVER;
-	t_clock = tp < s->next_sample ? tp : s->next_sample;
+	t_clock = clock_due(s);
 
 	for (;;)
 	{
@@ -2209,7 +2216,7 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 			if (tx == s->next_sample)
 			{
 				sample_second(s);
-				t_clock = tp < s->next_sample ? tp : s->next_sample;
+				t_clock = clock_due(s);
 				if (done_early(s, end))
 				{
 					finish_seconds(s, end);
@@ -2219,8 +2226,7 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 				continue;
 			}
 			phase_change(s);
-			tp = s->phase_i < s->n_phase ? s->phase_t[s->phase_i] : NEVER;
-			t_clock = tp < s->next_sample ? tp : s->next_sample;
+			t_clock = clock_due(s);
 		}
 		/*
 		 * Operations and reports often come due together: while the next
