@@ -2116,6 +2116,7 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 	const ClobEvent *ev = tape->events;
 	int64_t		end = tape->window_us;
 	int32_t		n_end = tape_end_index(tape, end);	/* events played: those before the end */
+	const ClobEvent *ev_end = ev + n_end;
 	int32_t		i = 0;
 	int64_t		te;				/* the next event's time, end when none is left */
 	int64_t		t_clock;		/* the sampler or a phase change, whichever is first */
@@ -2155,6 +2156,7 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 		if (te <= tx)
 		{
 			int32_t		first = i;
+			const ClobEvent *e = ev + i;
 
 			if (te >= end)
 				break;
@@ -2169,8 +2171,8 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 				bool		printed;
 
 				s->now = te;
-				printed = play_event(s, &ev[i]);
-				i++;
+				printed = play_event(s, e);
+				e++;
 
 				/*
 				 * A report comes only from a fill of the strategy's order,
@@ -2189,15 +2191,16 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 					if (s->rep_due < tx)
 						tx = s->rep_due;
 				}
-				if (i >= n_end)
+				if (e == ev_end)
 				{
 					te = end;
 					break;
 				}
-				te = ev[i].t_us;
+				te = e->t_us;
 				if (te > tx)
 					break;
 			}
+			i = (int32_t) (e - ev);
 			feed_seen_update(s, ev, first, i);
 			if (poll_stop(steps + i, &poll_at, stop))
 				return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
