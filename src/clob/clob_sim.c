@@ -9,6 +9,7 @@
  * the public prints, and its own fills; it never sees the truth.
  */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "clob_sim.h"
@@ -82,6 +83,7 @@ typedef struct OpQueue
 	MmOp		op[CLOB_MM_QUEUE];
 	int			head;
 	int			n;
+	int64_t		due;			/* time of the first operation, NEVER when empty */
 } OpQueue;
 
 /* Market data as of an exchange time, delivered lat_feed later. */
@@ -169,9 +171,11 @@ struct ClobSim
 	FeedMsg		feed[FEED_RING];
 	int32_t		feed_head;
 	int32_t		feed_n;
+	int64_t		feed_due;		/* delivery time of the first message, NEVER when none */
 	ReportMsg	report[REPORT_RING];
 	int32_t		rep_head;
 	int32_t		rep_n;
+	int64_t		rep_due;		/* delivery time of the first report, NEVER when none */
 	int64_t		start_cash;
 	double		edge;			/* micro-pUSD */
 	int64_t		fees;
@@ -470,11 +474,12 @@ queue_push(OpQueue *q, int64_t t, int32_t rec, uint32_t gen)
 
 	if (q->n == CLOB_MM_QUEUE)
 		return false;
-	op = &q->op[(q->head + q->n) % CLOB_MM_QUEUE];
+	op = &q->op[(uint32_t) (q->head + q->n) % CLOB_MM_QUEUE];
 	op->t = t;
 	op->rec = rec;
 	op->gen = gen;
-	q->n++;
+	if (q->n++ == 0)
+		q->due = t;
 	return true;
 }
 
@@ -482,7 +487,7 @@ queue_push(OpQueue *q, int64_t t, int32_t rec, uint32_t gen)
 static inline int64_t
 queue_t(const OpQueue *q)
 {
-	return q->n > 0 ? q->op[q->head].t : NEVER;
+	return q->due;
 }
 
 /* Pop the first queued operation. */
@@ -491,8 +496,9 @@ queue_pop(OpQueue *q)
 {
 	MmOp		op = q->op[q->head];
 
-	q->head = (q->head + 1) % CLOB_MM_QUEUE;
+	q->head = (uint32_t) (q->head + 1) % CLOB_MM_QUEUE;
 	q->n--;
+	q->due = q->n > 0 ? q->op[q->head].t : NEVER;
 	return op;
 }
 
@@ -822,7 +828,7 @@ feed_deliver(ClobSim *s)
 		int32_t		old_bid = s->ext_bid;
 		int32_t		old_ask = s->ext_ask;
 
-		s->feed_head = (s->feed_head + 1) % FEED_RING;
+		s->feed_head = (uint32_t) (s->feed_head + 1) % FEED_RING;
 		s->feed_n--;
 		if (f->n_prints > 0)
 			observe_prints(s, f);
@@ -1156,17 +1162,19 @@ report_push(ClobSim *s, int32_t rec, bool release, int64_t signed_size, int64_t 
 	if (s->rep_n == REPORT_RING)
 	{
 		r = &s->report[s->rep_head];
-		s->rep_head = (s->rep_head + 1) % REPORT_RING;
+		s->rep_head = (uint32_t) (s->rep_head + 1) % REPORT_RING;
 		s->rep_n--;
+		s->rep_due = s->report[s->rep_head].t;
 		report_apply(s, r);
 	}
-	r = &s->report[(s->rep_head + s->rep_n) % REPORT_RING];
+	r = &s->report[(uint32_t) (s->rep_head + s->rep_n) % REPORT_RING];
 	r->t = s->now + s->lat_response;
 	r->rec = rec;
 	r->release = release;
 	r->signed_size = signed_size;
 	r->cash = cash;
-	s->rep_n++;
+	if (s->rep_n++ == 0)
+		s->rep_due = r->t;
 }
 
 /* The exchange is done with an order (filled, cancelled, rejected): the strategy hears later. */
@@ -1214,10 +1222,10 @@ feed_publish(ClobSim *s, int print_side, int64_t print_size)
 	if (s->now >= s->feed_gap_lo && s->now < s->feed_gap_hi)
 		return;
 	if (s->feed_n == FEED_RING)
-		f = &s->feed[(s->feed_head + s->feed_n - 1) % FEED_RING];
+		f = &s->feed[(uint32_t) (s->feed_head + s->feed_n - 1) % FEED_RING];
 	else
 	{
-		f = &s->feed[(s->feed_head + s->feed_n) % FEED_RING];
+		f = &s->feed[(uint32_t) (s->feed_head + s->feed_n) % FEED_RING];
 		s->feed_n++;
 		f->n_prints = 0;
 		f->buy_sz = 0;
@@ -1734,7 +1742,9 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	s->n_resting = 0;
 	s->orphans = 0;
 	s->subq.head = s->subq.n = 0;
+	s->subq.due = NEVER;
 	s->canq.head = s->canq.n = 0;
+	s->canq.due = NEVER;
 
 	s->start_cash = (int64_t) llround(sc->start_cash_pusd * CLOB_PUSD);
 	s->cash = s->start_cash;
@@ -1742,7 +1752,9 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	s->kcash = s->start_cash;
 	s->kq = 0;
 	s->feed_head = s->feed_n = 0;
+	s->feed_due = NEVER;
 	s->rep_head = s->rep_n = 0;
+	s->rep_due = NEVER;
 	s->print_side = 0;
 	s->print_size = 0;
 	s->edge = 0;
@@ -1994,94 +2006,220 @@ run_finish(ClobSim *s)
 	}
 }
 
+/* Index of the tape's first event at or after the end of the window (events are in time order). */
+static int32_t
+tape_end_index(const ClobTape *tape, int64_t end)
+{
+	int32_t		lo = 0;
+	int32_t		hi = tape->n_events;
+
+	while (lo < hi)
+	{
+		int32_t		mid = lo + (hi - lo) / 2;
+
+		if (tape->events[mid].t_us < end)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The feed ring's first delivery time, after the ring changed. */
+static inline void
+feed_due_update(ClobSim *s)
+{
+	s->feed_due = s->feed_n > 0 ? s->feed[s->feed_head].t + s->lat_feed : NEVER;
+}
+
+/*
+ * The feed's last market data time after the tape's events first..last-1
+ * (in time order): the newest of them outside the feed outage, if any.
+ */
+static inline void
+feed_seen_update(ClobSim *s, const ClobEvent *ev, int32_t first, int32_t last)
+{
+	int32_t		k = last - 1;
+
+	if (ev[k].t_us < s->feed_gap_lo || ev[k].t_us >= s->feed_gap_hi)
+	{
+		s->last_feed_t = ev[k].t_us;
+		return;
+	}
+	/* The newest is in the outage; so is every one since the outage began. */
+	while (k >= first && ev[k].t_us >= s->feed_gap_lo)
+		k--;
+	if (k >= first)
+		s->last_feed_t = ev[k].t_us;
+}
+
+/*
+ * The best bid and the best ask stored side by side (the book's, or the top
+ * the feed last published) as one 64-bit key: a move of either changes it.
+ */
+static inline uint64_t
+top_key(const int32_t *bid_then_ask)
+{
+	uint64_t	key;
+
+	memcpy(&key, bid_then_ask, sizeof(key));
+	return key;
+}
+
+_Static_assert(offsetof(ClobBook, best_ask) == offsetof(ClobBook, best_bid) + sizeof(int32_t),
+			   "top_key reads the book's best bid and ask as one word");
+_Static_assert(offsetof(ClobSim, top_ask) == offsetof(ClobSim, top_bid) + sizeof(int32_t),
+			   "top_key reads the published top as one word");
+
+/* After a strategy or exchange step: a fill wakes the strategy, the kill switch looks first. */
+static inline void
+step_fill_check(ClobSim *s)
+{
+	if (s->fill_flag)
+	{
+		s->fill_flag = false;
+		if (!s->killed)
+			(void) kill_check(s);
+		if (s->react_t == NEVER)
+			s->react_t = s->now;
+	}
+}
+
+/*
+ * True when the events processed (played tape events and counted steps)
+ * reached the next poll and a stop has been requested; the next poll is then
+ * CLOB_STOP_EVERY events later.
+ */
+static inline bool
+poll_stop(int64_t processed, int64_t *poll_at, const PtStop *stop)
+{
+	if (processed < *poll_at)
+		return false;
+	*poll_at = processed + CLOB_STOP_EVERY;
+	return PtStopRequested(stop);
+}
+
+/* The sampler's or the next phase change's time, whichever is first. */
+static inline int64_t
+clock_due(const ClobSim *s)
+{
+	if (s->phase_i < s->n_phase && s->phase_t[s->phase_i] < s->next_sample)
+		return s->phase_t[s->phase_i];
+	return s->next_sample;
+}
+
 /* Play one tape. */
 int
 ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPolicy *pol,
 		   const PtStop *stop, ClobSeedMetrics *m, PtError *err)
 {
 	const ClobEvent *ev = tape->events;
-	int32_t		n = tape->n_events;
-	int32_t		i = 0;
 	int64_t		end = tape->window_us;
-	int64_t		count = 0;
+	int32_t		n_end = tape_end_index(tape, end);	/* events played: those before the end */
+	const ClobEvent *ev_end = ev + n_end;
+	int32_t		i = 0;
+	int64_t		te;				/* the next event's time, end when none is left */
+	int64_t		t_clock;		/* the sampler or a phase change, whichever is first */
+	int64_t		steps = 0;		/* strategy and exchange steps counted as events */
+	int64_t		poll_at = CLOB_STOP_EVERY;
 
 	if (!run_reset(s, tape, mm, pol, m))
 		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory in the backtest replay");
 	if (pol->force_trip)
 		kill_trip(s, CLOB_KILL_FORCED);
+	te = n_end > 0 ? ev[0].t_us : end;
+	t_clock = clock_due(s);
 
 	for (;;)
 	{
-		int64_t		te = i < n ? ev[i].t_us : NEVER;
 		int64_t		ts = queue_t(&s->subq);
 		int64_t		tc = queue_t(&s->canq);
-		int64_t		tp = s->phase_i < s->n_phase ? s->phase_t[s->phase_i] : NEVER;
-		int64_t		tf = s->feed_n > 0 ? s->feed[s->feed_head].t + s->lat_feed : NEVER;
-		int64_t		tr = s->rep_n > 0 ? s->report[s->rep_head].t : NEVER;
-		int64_t		tx = s->next_sample;
+		int64_t		tf = s->feed_due;
+		int64_t		tr = s->rep_due;
+		int64_t		t_fixed = t_clock;	/* the next time the tape cannot move */
+		int64_t		tx;
 
-		if (tp < tx)
-			tx = tp;
+		if (tc < t_fixed)
+			t_fixed = tc;
+		if (ts < t_fixed)
+			t_fixed = ts;
+		if (s->react_t < t_fixed)
+			t_fixed = s->react_t;
+		if (s->timer_t < t_fixed)
+			t_fixed = s->timer_t;
+		tx = t_fixed;
 		if (tf < tx)
 			tx = tf;
 		if (tr < tx)
 			tx = tr;
-		if (tc < tx)
-			tx = tc;
-		if (ts < tx)
-			tx = ts;
-		if (s->react_t < tx)
-			tx = s->react_t;
-		if (s->timer_t < tx)
-			tx = s->timer_t;
 
 		if (te <= tx)
 		{
+			int32_t		first = i;
+			const ClobEvent *e = ev + i;
+
 			if (te >= end)
 				break;
 
 			/*
-			 * The tape's run until the next strategy or exchange time: that
-			 * time moves earlier only when a feed or report ring was empty
-			 * and gets its first message, so only then is it lowered.
+			 * The tape's run until the next strategy or exchange time: the
+			 * tape changes only the feed and report rings' due times, so tx
+			 * stays the next such time, and the step after the run is at tx.
 			 */
-			while (i < n && ev[i].t_us <= tx)
+			for (;;)
 			{
 				bool		printed;
-				bool		feed_was_empty = s->feed_n == 0;
-				bool		rep_was_empty = s->rep_n == 0;
 
-				te = ev[i].t_us;
-				if (te >= end)
-					break;
 				s->now = te;
-				printed = play_event(s, &ev[i]);
-				i++;
-				if (te < s->feed_gap_lo || te >= s->feed_gap_hi)
-					s->last_feed_t = te;
-				if (printed || s->book.best_bid != s->top_bid || s->book.best_ask != s->top_ask)
+				printed = play_event(s, e);
+				e++;
+
+				/*
+				 * A report comes only from a fill of the strategy's order,
+				 * and a fill prints: it is looked for only then.
+				 */
+				if (printed || top_key(&s->book.best_bid) != top_key(&s->top_bid))
 				{
 					s->top_bid = s->book.best_bid;
 					s->top_ask = s->book.best_ask;
 					feed_publish(s, s->print_side, printed ? s->print_size : 0);
+					if (s->feed_due == NEVER)
+						feed_due_update(s);
+					tx = t_fixed;
+					if (s->feed_due < tx)
+						tx = s->feed_due;
+					if (s->rep_due < tx)
+						tx = s->rep_due;
 				}
-				if ((++count & (CLOB_STOP_EVERY - 1)) == 0 && PtStopRequested(stop))
-					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
-				if (feed_was_empty && s->feed_n > 0 && s->feed[s->feed_head].t + s->lat_feed < tx)
-					tx = s->feed[s->feed_head].t + s->lat_feed;
-				if (rep_was_empty && s->rep_n > 0 && s->report[s->rep_head].t < tx)
-					tx = s->report[s->rep_head].t;
+				if (e == ev_end)
+				{
+					te = end;
+					break;
+				}
+				te = e->t_us;
+				if (te > tx)
+					break;
 			}
-			continue;
+			i = (int32_t) (e - ev);
+			feed_seen_update(s, ev, first, i);
+			if (poll_stop(steps + i, &poll_at, stop))
+				return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
+			if (te <= tx)
+				break;			/* the tape is played out, and the window is over by tx */
+			ts = queue_t(&s->subq);
+			tc = queue_t(&s->canq);
+			tf = s->feed_due;
+			tr = s->rep_due;
 		}
-		else
+		if (tx >= end)
+			break;
+		s->now = tx;
+		if (tx == t_clock)
 		{
-			if (tx >= end)
-				break;
-			s->now = tx;
 			if (tx == s->next_sample)
 			{
 				sample_second(s);
+				t_clock = clock_due(s);
 				if (done_early(s, end))
 				{
 					finish_seconds(s, end);
@@ -2090,48 +2228,92 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 				}
 				continue;
 			}
-			if (tx == tp)
-				phase_change(s);
-			else if (tx == tc)
+			phase_change(s);
+			t_clock = clock_due(s);
+		}
+		/*
+		 * Operations and reports often come due together: while the next
+		 * one is due now and nothing before it in the order is (the clock
+		 * and the tape are later), it is the next step.
+		 */
+		else if (tx == tc)
+		{
+			do
+			{
 				arrive_cancel(s, queue_pop(&s->canq));
-			else if (tx == ts)
+				step_fill_check(s);
+				if (poll_stop(++steps + i, &poll_at, stop))
+					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
+			} while (s->canq.due == tx);
+			continue;
+		}
+		else if (tx == ts)
+		{
+			do
+			{
 				arrive_submit(s, queue_pop(&s->subq));
-			else if (tx == tr)
+				if (s->feed_due == NEVER)
+					feed_due_update(s);
+				step_fill_check(s);
+				if (poll_stop(++steps + i, &poll_at, stop))
+					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
+			} while (s->subq.due == tx && s->canq.due != tx);
+			continue;
+		}
+		else if (tx == tr)
+		{
+			do
 			{
-				ReportMsg	r = s->report[s->rep_head];
+				/* Applying a report pushes none: its slot stays as it is meanwhile. */
+				const ReportMsg *r = &s->report[s->rep_head];
 
-				s->rep_head = (s->rep_head + 1) % REPORT_RING;
+				s->rep_head = (uint32_t) (s->rep_head + 1) % REPORT_RING;
 				s->rep_n--;
-				report_apply(s, &r);
-			}
-			else if (tx == tf)
-				feed_deliver(s);
-			else if (tx == s->react_t)
+				s->rep_due = s->rep_n > 0 ? s->report[s->rep_head].t : NEVER;
+				report_apply(s, r);
+				step_fill_check(s);
+				if (poll_stop(++steps + i, &poll_at, stop))
+					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
+			} while (s->rep_due == tx && s->canq.due != tx && s->subq.due != tx);
+			continue;
+		}
+		else if (tx == tf)
+		{
+			feed_deliver(s);
+			feed_due_update(s);
+
+			/*
+			 * A reaction asked for now is the next step: whatever else
+			 * was due now came first, the feed is delivered up to now,
+			 * the tape's next event is later, and without a fill to
+			 * handle this step changed nothing else.
+			 */
+			if (s->react_t == tx && !s->fill_flag)
 			{
+				if (poll_stop(++steps + i, &poll_at, stop))
+					return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
 				s->react_t = NEVER;
 				mm_act(s, false);
 			}
-			else
-			{
-				s->timer_t += s->timer_us;
-				mm_act(s, true);
-			}
 		}
-		if (s->fill_flag)
+		else if (tx == s->react_t)
 		{
-			s->fill_flag = false;
-			if (!s->killed)
-				(void) kill_check(s);
-			if (s->react_t == NEVER)
-				s->react_t = s->now;
+			s->react_t = NEVER;
+			mm_act(s, false);
 		}
-		if ((++count & (CLOB_STOP_EVERY - 1)) == 0 && PtStopRequested(stop))
+		else
+		{
+			s->timer_t += s->timer_us;
+			mm_act(s, true);
+		}
+		step_fill_check(s);
+		if (poll_stop(++steps + i, &poll_at, stop))
 			return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
 	}
 	s->now = end;
 	if (s->n_sec == 0 || s->next_sample <= end)
 		sample_second(s);
-	m->events = count;
+	m->events = steps + i;
 	run_finish(s);
 	return PT_OK;
 }
