@@ -225,6 +225,7 @@ test_cancel(void)
 	PtError		err;
 	ClobResult	res;
 	ClobSession *s = ClobSessionCreate(NULL, NULL, &err);
+	ClobSession *long_trial;
 	TrialOut	before;
 	TrialOut	after;
 	int			i;
@@ -245,19 +246,27 @@ test_cancel(void)
 			  p.calls, atomic_load(&p.foreign_calls));
 		ClobResultClear(&res);
 	}
+	/*
+	 * Stops by time need a trial far longer than the last one: 64 worlds of
+	 * about 50 000 events each (tens of ms on any machine), generated first.
+	 */
+	long_trial = ClobSessionCreate("{\"train_seeds\": 64}", NULL, &err);
+	ClobSessionSetThreads(long_trial, 4);
+	CHECK(ClobSessionRun(long_trial, "{}", NULL, &res, &err) == PT_OK, "64 worlds: a whole trial first");
+	ClobResultClear(&res);
 	for (i = 0; i < 3; i++)
 	{
 		StopProbe	p = {.caller = pthread_self(), .fire_after_s = after_s[i], .start = now_s()};
 		PtStop		stop = {probe_stop, &p};
-		int			rc = ClobSessionRun(s, "{}", &stop, &res, &err);
+		int			rc = ClobSessionRun(long_trial, "{}", &stop, &res, &err);
 		double		took = now_s() - p.start;
 
-		/* The trial takes over 5 ms on any machine: 8 worlds of 50 000 events each. */
 		CHECK(rc == PT_ERR_CANCELLED && atomic_load(&p.foreign_calls) == 0,
 			  "4 threads, stop after %.1f ms: %s after %.1f ms, callback on the calling thread only",
 			  after_s[i] * 1e3, PtErrorCodeName((PtErrorCode) rc), took * 1e3);
 		ClobResultClear(&res);
 	}
+	ClobSessionFree(long_trial);
 	run_one(s, 0, &after);
 	CHECK(same_trial(&before, &after, &d), "a trial after cancelled ones gives the same results");
 	free(before.envelope);
