@@ -66,25 +66,32 @@ ClobTakerFee(int64_t size, int32_t price, double fee_rate, double fee_exp)
 	return (int64_t) llround(fee * 1e5) * 10;
 }
 
-/* Mark a level occupied. */
+/* Mark a level occupied (and its bitmap word in the summary). */
 static inline void
-bit_set(uint64_t *bits, int32_t p)
+bit_set(uint64_t *bits, uint64_t *sum, int32_t p)
 {
-	bits[p >> 6] |= UINT64_C(1) << (p & 63);
+	int			w = p >> 6;
+
+	bits[w] |= UINT64_C(1) << (p & 63);
+	sum[w >> 6] |= UINT64_C(1) << (w & 63);
 }
 
-/* Mark a level empty. */
+/* Mark a level empty (and its bitmap word, when that empties too). */
 static inline void
-bit_clear(uint64_t *bits, int32_t p)
+bit_clear(uint64_t *bits, uint64_t *sum, int32_t p)
 {
-	bits[p >> 6] &= ~(UINT64_C(1) << (p & 63));
+	int			w = p >> 6;
+
+	if ((bits[w] &= ~(UINT64_C(1) << (p & 63))) == 0)
+		sum[w >> 6] &= ~(UINT64_C(1) << (w & 63));
 }
 
 /* Lowest occupied level >= p, or ASK_NONE. */
 static inline int32_t
-bits_next(const uint64_t *bits, int32_t p)
+bits_next(const uint64_t *bits, const uint64_t *sum, int32_t p)
 {
 	int			w;
+	int			s;
 	uint64_t	m;
 
 	if (p > CLOB_PRICE_SCALE)
@@ -93,20 +100,29 @@ bits_next(const uint64_t *bits, int32_t p)
 		p = 0;
 	w = p >> 6;
 	m = bits[w] & (~UINT64_C(0) << (p & 63));
+	if (m != 0)
+		return w * 64 + __builtin_ctzll(m);
+	/* The next non-zero word after w, from the summary. */
+	if (++w >= CLOB_BOOK_WORDS)
+		return ASK_NONE;
+	s = w >> 6;
+	m = sum[s] & (~UINT64_C(0) << (w & 63));
 	while (m == 0)
 	{
-		if (++w >= CLOB_BOOK_WORDS)
+		if (++s >= CLOB_BOOK_SUMMARY)
 			return ASK_NONE;
-		m = bits[w];
+		m = sum[s];
 	}
-	return w * 64 + __builtin_ctzll(m);
+	w = s * 64 + __builtin_ctzll(m);
+	return w * 64 + __builtin_ctzll(bits[w]);
 }
 
 /* Highest occupied level <= p, or -1. */
 static inline int32_t
-bits_prev(const uint64_t *bits, int32_t p)
+bits_prev(const uint64_t *bits, const uint64_t *sum, int32_t p)
 {
 	int			w;
+	int			s;
 	uint64_t	m;
 
 	if (p < 0)
@@ -114,28 +130,36 @@ bits_prev(const uint64_t *bits, int32_t p)
 	if (p > CLOB_PRICE_SCALE)
 		p = CLOB_PRICE_SCALE;
 	w = p >> 6;
-	m = bits[w] & ((p & 63) == 63 ? ~UINT64_C(0) : ((UINT64_C(1) << ((p & 63) + 1)) - 1));
+	m = bits[w] & (~UINT64_C(0) >> (63 - (p & 63)));
+	if (m != 0)
+		return w * 64 + 63 - __builtin_clzll(m);
+	/* The previous non-zero word before w, from the summary. */
+	if (--w < 0)
+		return -1;
+	s = w >> 6;
+	m = sum[s] & (~UINT64_C(0) >> (63 - (w & 63)));
 	while (m == 0)
 	{
-		if (--w < 0)
+		if (--s < 0)
 			return -1;
-		m = bits[w];
+		m = sum[s];
 	}
-	return w * 64 + 63 - __builtin_clzll(m);
+	w = s * 64 + 63 - __builtin_clzll(m);
+	return w * 64 + 63 - __builtin_clzll(bits[w]);
 }
 
 /* Next bid level strictly below a price. */
 int32_t
 ClobBookNextBid(const ClobBook *book, int32_t below)
 {
-	return bits_prev(book->bid_bits, below - 1);
+	return bits_prev(book->bid_bits, book->bid_sum, below - 1);
 }
 
 /* Next ask level strictly above a price. */
 int32_t
 ClobBookNextAsk(const ClobBook *book, int32_t above)
 {
-	return bits_next(book->ask_bits, above + 1);
+	return bits_next(book->ask_bits, book->ask_sum, above + 1);
 }
 
 /* Allocate the pool and the level arrays. */
@@ -186,6 +210,8 @@ ClobBookReset(ClobBook *book)
 	}
 	memset(book->bid_bits, 0, sizeof(book->bid_bits));
 	memset(book->ask_bits, 0, sizeof(book->ask_bits));
+	memset(book->bid_sum, 0, sizeof(book->bid_sum));
+	memset(book->ask_sum, 0, sizeof(book->ask_sum));
 }
 
 /* Free the book's memory. */
@@ -223,15 +249,15 @@ ClobBookRemove(ClobBook *book, int32_t index)
 	{
 		if (o->side == CLOB_BUY)
 		{
-			bit_clear(book->bid_bits, o->price);
+			bit_clear(book->bid_bits, book->bid_sum, o->price);
 			if (book->best_bid == o->price)
-				book->best_bid = bits_prev(book->bid_bits, o->price - 1);
+				book->best_bid = bits_prev(book->bid_bits, book->bid_sum, o->price - 1);
 		}
 		else
 		{
-			bit_clear(book->ask_bits, o->price);
+			bit_clear(book->ask_bits, book->ask_sum, o->price);
 			if (book->best_ask == o->price)
-				book->best_ask = bits_next(book->ask_bits, o->price + 1);
+				book->best_ask = bits_next(book->ask_bits, book->ask_sum, o->price + 1);
 		}
 	}
 	o->live = 0;
@@ -266,7 +292,7 @@ book_rest(ClobBook *book, uint8_t side, int32_t price, int64_t size, int64_t exp
 	{
 		lv = &book->bids[price];
 		if (lv->head < 0)
-			bit_set(book->bid_bits, price);
+			bit_set(book->bid_bits, book->bid_sum, price);
 		if (price > book->best_bid)
 			book->best_bid = price;
 	}
@@ -274,7 +300,7 @@ book_rest(ClobBook *book, uint8_t side, int32_t price, int64_t size, int64_t exp
 	{
 		lv = &book->asks[price];
 		if (lv->head < 0)
-			bit_set(book->ask_bits, price);
+			bit_set(book->ask_bits, book->ask_sum, price);
 		if (price < book->best_ask)
 			book->best_ask = price;
 	}
@@ -298,13 +324,13 @@ available_to(const ClobBook *book, uint8_t side, int32_t limit, int64_t need)
 	if (side == CLOB_BUY)
 	{
 		for (p = book->best_ask; p <= limit && p <= CLOB_PRICE_SCALE && total < need;
-			 p = bits_next(book->ask_bits, p + 1))
+			 p = bits_next(book->ask_bits, book->ask_sum, p + 1))
 			total += book->asks[p].size;
 	}
 	else
 	{
 		for (p = book->best_bid; p >= limit && p >= 0 && total < need;
-			 p = bits_prev(book->bid_bits, p - 1))
+			 p = bits_prev(book->bid_bits, book->bid_sum, p - 1))
 			total += book->bids[p].size;
 	}
 	return total;

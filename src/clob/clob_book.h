@@ -26,6 +26,7 @@
 #define CLOB_NO_EXPIRY INT64_MAX
 #define CLOB_GTD_EARLY_US 60000000LL	/* GTD expires 60 s before its stated time */
 #define CLOB_BOOK_WORDS ((CLOB_PRICE_SCALE + 64) / 64)
+#define CLOB_BOOK_SUMMARY ((CLOB_BOOK_WORDS + 63) / 64)	/* one bit per non-zero bitmap word */
 
 typedef enum ClobSide
 {
@@ -171,6 +172,8 @@ typedef struct ClobBook
 	ClobLevel  *asks;
 	uint64_t	bid_bits[CLOB_BOOK_WORDS];
 	uint64_t	ask_bits[CLOB_BOOK_WORDS];
+	uint64_t	bid_sum[CLOB_BOOK_SUMMARY];	/* which bid_bits words are non-zero */
+	uint64_t	ask_sum[CLOB_BOOK_SUMMARY];
 } ClobBook;
 
 /* The reason's short name ("post_only_would_cross"). */
