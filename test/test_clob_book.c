@@ -391,6 +391,82 @@ test_add_passive(void)
 	ClobBookFree(&b);
 }
 
+/*
+ * The tape's cancel: only the order still in the slot with the owner and
+ * reference it was placed with goes; -1 (a refused add), a slot reused by
+ * another order and the restart phase leave the book as it is.
+ */
+static void
+test_cancel_owned(void)
+{
+	ClobBook	b;
+	int32_t		a;
+	int32_t		c;
+
+	CHECK(ClobBookInit(&b, 16, SH(5)), "book allocates");
+	a = ClobBookAddPassive(&b, CLOB_BUY, 4000, SH(10), CLOB_OWNER_BACKGROUND, 7);
+	CHECK(ClobBookCancelOwned(&b, -1, CLOB_OWNER_BACKGROUND, 7) == CLOB_REJ_UNKNOWN_ORDER,
+		  "index -1 (a refused add) cancels nothing");
+	CHECK(ClobBookCancelOwned(&b, a, CLOB_OWNER_BACKGROUND, 8) == CLOB_REJ_UNKNOWN_ORDER &&
+		  ClobBookCancelOwned(&b, a, CLOB_OWNER_NOISE, 7) == CLOB_REJ_UNKNOWN_ORDER &&
+		  b.n_live == 1, "another reference or owner in the slot: not cancelled");
+	b.phase = CLOB_PHASE_RESTART;
+	CHECK(ClobBookCancelOwned(&b, a, CLOB_OWNER_BACKGROUND, 7) == CLOB_REJ_ENGINE_RESTART &&
+		  b.n_live == 1, "refused during the restart");
+	b.phase = CLOB_PHASE_OPEN;
+	CHECK(ClobBookCancelOwned(&b, a, CLOB_OWNER_BACKGROUND, 7) == CLOB_OK && b.n_live == 0 &&
+		  b.best_bid == -1, "the order placed with that owner and reference is cancelled");
+	c = ClobBookAddPassive(&b, CLOB_SELL, 6000, SH(10), CLOB_OWNER_BACKGROUND, 9);
+	CHECK(c == a && ClobBookCancelOwned(&b, a, CLOB_OWNER_BACKGROUND, 7) == CLOB_REJ_UNKNOWN_ORDER &&
+		  b.best_ask == 6000, "a reused slot is not cancelled for its old order");
+	ClobBookFree(&b);
+}
+
+/*
+ * Best prices and next levels across the whole price range: levels far
+ * apart (several bitmap words, and bitmap summary words, between them),
+ * emptied one by one from the best; a reset leaves every level empty.
+ */
+static void
+test_far_levels(void)
+{
+	ClobBook	b;
+	int32_t		bid_lo;
+	int32_t		bid_hi;
+	int32_t		ask_lo;
+	int32_t		ask_hi;
+	int32_t		p;
+	int64_t		depth = 0;
+
+	CHECK(ClobBookInit(&b, 16, SH(5)), "book allocates");
+	bid_lo = ClobBookAddPassive(&b, CLOB_BUY, 10, SH(5), CLOB_OWNER_TEST, 1);
+	bid_hi = ClobBookAddPassive(&b, CLOB_BUY, 4500, SH(5), CLOB_OWNER_TEST, 2);
+	ask_hi = ClobBookAddPassive(&b, CLOB_SELL, 9990, SH(5), CLOB_OWNER_TEST, 3);
+	ask_lo = ClobBookAddPassive(&b, CLOB_SELL, 5100, SH(5), CLOB_OWNER_TEST, 4);
+	CHECK(b.best_bid == 4500 && b.best_ask == 5100, "best prices 0.45 / 0.51");
+	CHECK(ClobBookNextBid(&b, 4500) == 10 && ClobBookNextBid(&b, 10) == -1 &&
+		  ClobBookNextAsk(&b, 5100) == 9990 && ClobBookNextAsk(&b, 9990) == CLOB_PRICE_SCALE + 1,
+		  "next levels across the range");
+	CHECK(ClobBookNextBid(&b, CLOB_PRICE_SCALE + 1) == 4500 && ClobBookNextAsk(&b, -1) == 5100,
+		  "next levels from outside the range");
+	ClobBookRemove(&b, bid_hi);
+	ClobBookRemove(&b, ask_lo);
+	CHECK(b.best_bid == 10 && b.best_ask == 9990, "an emptied best moves to the far level");
+	ClobBookRemove(&b, bid_lo);
+	ClobBookRemove(&b, ask_hi);
+	CHECK(b.best_bid == -1 && b.best_ask == CLOB_PRICE_SCALE + 1 && b.n_live == 0,
+		  "emptied sides have no best price");
+	(void) ClobBookAddPassive(&b, CLOB_BUY, 3000, SH(5), CLOB_OWNER_TEST, 5);
+	(void) ClobBookAddPassive(&b, CLOB_SELL, 9700, SH(7), CLOB_OWNER_TEST, 6);
+	ClobBookReset(&b);
+	for (p = 0; p <= CLOB_PRICE_SCALE; p++)
+		depth += ClobBookDepthAt(&b, CLOB_BUY, p) + ClobBookDepthAt(&b, CLOB_SELL, p) +
+			(b.bids[p].head >= 0) + (b.asks[p].tail >= 0);
+	CHECK(depth == 0 && b.best_bid == -1 && ClobBookNextAsk(&b, 0) == CLOB_PRICE_SCALE + 1,
+		  "a reset leaves every level empty");
+	ClobBookFree(&b);
+}
+
 /* Run every check and print the TAP plan. */
 int
 main(void)
@@ -401,6 +477,8 @@ main(void)
 	test_restart_phases();
 	test_fee();
 	test_add_passive();
+	test_cancel_owned();
+	test_far_levels();
 	CHECK(PtAllocLive() == 0, "no allocation leaked (%ld live)", PtAllocLive());
 	return UnitDone();
 }

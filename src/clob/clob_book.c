@@ -148,47 +148,76 @@ bits_prev(const uint64_t *bits, const uint64_t *sum, int32_t p)
 	return w * 64 + 63 - __builtin_clzll(bits[w]);
 }
 
+/* The level of a side at a YES price (asks follow bids in one block). */
+static inline ClobLevel *
+level_at(const ClobBook *book, int side, int32_t price)
+{
+	return book->bids + side * (CLOB_PRICE_SCALE + 1) + price;
+}
+
+/* ClobPriceCheck by table: bounds, then the grid of the price's region. */
+static inline ClobReject
+price_check(const ClobBook *book, int32_t price)
+{
+	if (price < CLOB_PRICE_MIN || price > CLOB_PRICE_MAX)
+		return CLOB_REJ_PRICE_BOUNDS;
+	return (book->tick_ok[price >> 6] >> (price & 63)) & 1 ? CLOB_OK : CLOB_REJ_INVALID_TICK;
+}
+
 /* Next bid level strictly below a price. */
 int32_t
 ClobBookNextBid(const ClobBook *book, int32_t below)
 {
-	return bits_prev(book->bid_bits, book->bid_sum, below - 1);
+	return bits_prev(book->bits[CLOB_BUY], book->sum[CLOB_BUY], below - 1);
 }
 
 /* Next ask level strictly above a price. */
 int32_t
 ClobBookNextAsk(const ClobBook *book, int32_t above)
 {
-	return bits_next(book->ask_bits, book->ask_sum, above + 1);
+	return bits_next(book->bits[CLOB_SELL], book->sum[CLOB_SELL], above + 1);
 }
 
 /* Allocate the pool and the level arrays. */
 bool
 ClobBookInit(ClobBook *book, int32_t capacity, int64_t min_size)
 {
+	int32_t		i;
+
 	memset(book, 0, sizeof(*book));
 	if (capacity < 16)
 		capacity = 16;
 	book->orders = PtMalloc(sizeof(ClobOrder) * (size_t) capacity);
 	book->expiry = PtMalloc(sizeof(int64_t) * (size_t) capacity);
-	book->bids = PtMalloc(sizeof(ClobLevel) * (CLOB_PRICE_SCALE + 1));
-	book->asks = PtMalloc(sizeof(ClobLevel) * (CLOB_PRICE_SCALE + 1));
-	if (book->orders == NULL || book->expiry == NULL || book->bids == NULL || book->asks == NULL)
+	book->bids = PtMalloc(sizeof(ClobLevel) * 2 * (CLOB_PRICE_SCALE + 1));
+	if (book->orders == NULL || book->expiry == NULL || book->bids == NULL)
 	{
 		ClobBookFree(book);
 		return false;
 	}
+	book->asks = book->bids + CLOB_PRICE_SCALE + 1;
 	book->capacity = capacity;
 	book->min_size = min_size;
+	/* Every level starts empty; ClobBookReset then only empties occupied ones. */
+	for (i = 0; i < 2 * (CLOB_PRICE_SCALE + 1); i++)
+	{
+		book->bids[i].head = book->bids[i].tail = -1;
+		book->bids[i].size = 0;
+	}
+	for (i = 0; i <= CLOB_PRICE_SCALE; i++)
+		if (ClobPriceCheck(i) == CLOB_OK)
+			book->tick_ok[i >> 6] |= UINT64_C(1) << (i & 63);
 	ClobBookReset(book);
 	return true;
 }
 
-/* Empty the book. */
+/* Empty the book: the pool, and the levels the bitmaps mark occupied. */
 void
 ClobBookReset(ClobBook *book)
 {
 	int32_t		i;
+	int			side;
+	int			w;
 
 	for (i = 0; i < book->capacity; i++)
 	{
@@ -201,17 +230,24 @@ ClobBookReset(ClobBook *book)
 	book->best_ask = ASK_NONE;
 	book->phase = CLOB_PHASE_OPEN;
 	book->n_expired = 0;
-	for (i = 0; i <= CLOB_PRICE_SCALE; i++)
+	for (side = 0; side < 2; side++)
 	{
-		book->bids[i].head = book->bids[i].tail = -1;
-		book->bids[i].size = 0;
-		book->asks[i].head = book->asks[i].tail = -1;
-		book->asks[i].size = 0;
+		for (w = 0; w < CLOB_BOOK_WORDS; w++)
+		{
+			uint64_t	m = book->bits[side][w];
+
+			while (m != 0)
+			{
+				ClobLevel  *lv = level_at(book, side, w * 64 + __builtin_ctzll(m));
+
+				lv->head = lv->tail = -1;
+				lv->size = 0;
+				m &= m - 1;
+			}
+		}
 	}
-	memset(book->bid_bits, 0, sizeof(book->bid_bits));
-	memset(book->ask_bits, 0, sizeof(book->ask_bits));
-	memset(book->bid_sum, 0, sizeof(book->bid_sum));
-	memset(book->ask_sum, 0, sizeof(book->ask_sum));
+	memset(book->bits, 0, sizeof(book->bits));
+	memset(book->sum, 0, sizeof(book->sum));
 }
 
 /* Free the book's memory. */
@@ -221,7 +257,6 @@ ClobBookFree(ClobBook *book)
 	PtFree(book->orders);
 	PtFree(book->expiry);
 	PtFree(book->bids);
-	PtFree(book->asks);
 	book->orders = NULL;
 	book->expiry = NULL;
 	book->bids = NULL;
@@ -229,35 +264,38 @@ ClobBookFree(ClobBook *book)
 	book->capacity = 0;
 }
 
-/* Unlink an order from its level and return its slot to the pool. */
-void
-ClobBookRemove(ClobBook *book, int32_t index)
+/* Unlink an order from its level, keep the best prices, return its slot to the pool. */
+static inline __attribute__((always_inline)) void
+book_unlink(ClobBook *book, int32_t index)
 {
 	ClobOrder  *o = &book->orders[index];
-	ClobLevel  *lv = o->side == CLOB_BUY ? &book->bids[o->price] : &book->asks[o->price];
+	int			side = o->side;
+	int32_t		price = o->price;
+	int32_t		prev = o->prev;
+	int32_t		next = o->next;
+	ClobLevel  *lv = level_at(book, side, price);
 
-	if (o->prev >= 0)
-		book->orders[o->prev].next = o->next;
-	else
-		lv->head = o->next;
-	if (o->next >= 0)
-		book->orders[o->next].prev = o->prev;
-	else
-		lv->tail = o->prev;
 	lv->size -= o->size;
-	if (lv->head < 0)
+	if (next >= 0)
+		book->orders[next].prev = prev;
+	else
+		lv->tail = prev;
+	if (prev >= 0)
+		book->orders[prev].next = next;
+	else
 	{
-		if (o->side == CLOB_BUY)
+		lv->head = next;
+		if (next < 0)
 		{
-			bit_clear(book->bid_bits, book->bid_sum, o->price);
-			if (book->best_bid == o->price)
-				book->best_bid = bits_prev(book->bid_bits, book->bid_sum, o->price - 1);
-		}
-		else
-		{
-			bit_clear(book->ask_bits, book->ask_sum, o->price);
-			if (book->best_ask == o->price)
-				book->best_ask = bits_next(book->ask_bits, book->ask_sum, o->price + 1);
+			/* The level emptied: a best price moves to the next occupied level. */
+			bit_clear(book->bits[side], book->sum[side], price);
+			if (side == CLOB_BUY)
+			{
+				if (book->best_bid == price)
+					book->best_bid = bits_prev(book->bits[CLOB_BUY], book->sum[CLOB_BUY], price - 1);
+			}
+			else if (book->best_ask == price)
+				book->best_ask = bits_next(book->bits[CLOB_SELL], book->sum[CLOB_SELL], price + 1);
 		}
 	}
 	o->live = 0;
@@ -266,51 +304,53 @@ ClobBookRemove(ClobBook *book, int32_t index)
 	book->n_live--;
 }
 
-/* Append an order at the tail of its level. */
-static int32_t
-book_rest(ClobBook *book, uint8_t side, int32_t price, int64_t size, int64_t expire_us,
+/* Unlink a resting order and return its slot to the pool. */
+void
+ClobBookRemove(ClobBook *book, int32_t index)
+{
+	book_unlink(book, index);
+}
+
+/* Append an order (side 0 or 1) at the tail of its level; the pool must have room. */
+static inline __attribute__((always_inline)) int32_t
+book_rest(ClobBook *book, int side, int32_t price, int64_t size, int64_t expire_us,
 		  uint8_t owner, int32_t ref)
 {
 	int32_t		idx = book->free_head;
-	ClobOrder  *o;
-	ClobLevel  *lv;
+	ClobOrder  *o = &book->orders[idx];
+	ClobLevel  *lv = level_at(book, side, price);
+	int32_t		tail = lv->tail;
 
-	o = &book->orders[idx];
 	book->free_head = o->next;
 	book->n_live++;
 	o->size = size;
+	o->price = price;
+	o->next = -1;
+	o->prev = tail;
+	o->ref = ref;
+	o->side = (uint8_t) side;
+	o->owner = owner;
+	o->live = 1;
 	o->expires = expire_us != CLOB_NO_EXPIRY;
 	if (o->expires)
 		book->expiry[idx] = expire_us;
-	o->price = price;
-	o->side = side;
-	o->owner = owner;
-	o->ref = ref;
-	o->live = 1;
-	o->next = -1;
-	if (side == CLOB_BUY)
-	{
-		lv = &book->bids[price];
-		if (lv->head < 0)
-			bit_set(book->bid_bits, book->bid_sum, price);
-		if (price > book->best_bid)
-			book->best_bid = price;
-	}
-	else
-	{
-		lv = &book->asks[price];
-		if (lv->head < 0)
-			bit_set(book->ask_bits, book->ask_sum, price);
-		if (price < book->best_ask)
-			book->best_ask = price;
-	}
-	o->prev = lv->tail;
-	if (lv->tail >= 0)
-		book->orders[lv->tail].next = idx;
-	else
-		lv->head = idx;
 	lv->tail = idx;
 	lv->size += size;
+	if (tail >= 0)
+		book->orders[tail].next = idx;
+	else
+	{
+		/* A new level: only it can improve its side's best price. */
+		lv->head = idx;
+		bit_set(book->bits[side], book->sum[side], price);
+		if (side == CLOB_BUY)
+		{
+			if (price > book->best_bid)
+				book->best_bid = price;
+		}
+		else if (price < book->best_ask)
+			book->best_ask = price;
+	}
 	return idx;
 }
 
@@ -324,13 +364,13 @@ available_to(const ClobBook *book, uint8_t side, int32_t limit, int64_t need)
 	if (side == CLOB_BUY)
 	{
 		for (p = book->best_ask; p <= limit && p <= CLOB_PRICE_SCALE && total < need;
-			 p = bits_next(book->ask_bits, book->ask_sum, p + 1))
+			 p = bits_next(book->bits[CLOB_SELL], book->sum[CLOB_SELL], p + 1))
 			total += book->asks[p].size;
 	}
 	else
 	{
 		for (p = book->best_bid; p >= limit && p >= 0 && total < need;
-			 p = bits_prev(book->bid_bits, book->bid_sum, p - 1))
+			 p = bits_prev(book->bits[CLOB_BUY], book->sum[CLOB_BUY], p - 1))
 			total += book->bids[p].size;
 	}
 	return total;
@@ -353,7 +393,7 @@ take_level(ClobBook *book, ClobLevel *lv, int64_t remaining, const ClobOrderReq 
 		if (o->expires && book->expiry[idx] <= now_us)
 		{
 			book->n_expired++;
-			ClobBookRemove(book, idx);
+			book_unlink(book, idx);
 			idx = next;
 			continue;
 		}
@@ -373,7 +413,7 @@ take_level(ClobBook *book, ClobLevel *lv, int64_t remaining, const ClobOrderReq 
 		fill.price = o->price;
 		fill.size = f;
 		if (fill.maker_done)
-			ClobBookRemove(book, idx);
+			book_unlink(book, idx);
 		if (book->on_fill != NULL)
 			book->on_fill(book->fill_arg, &fill);
 		idx = next;
@@ -385,7 +425,7 @@ take_level(ClobBook *book, ClobLevel *lv, int64_t remaining, const ClobOrderReq 
 void
 ClobBookSubmit(ClobBook *book, const ClobOrderReq *req, int64_t now_us, ClobSubmitResult *res)
 {
-	uint8_t		side = req->side;
+	uint8_t		side = req->side != CLOB_BUY;	/* 0 or 1: it indexes the sides */
 	int32_t		price = req->price;
 	int64_t		remaining = req->size;
 	int64_t		expire = CLOB_NO_EXPIRY;
@@ -417,7 +457,7 @@ ClobBookSubmit(ClobBook *book, const ClobOrderReq *req, int64_t now_us, ClobSubm
 		res->reject = CLOB_REJ_RESTART_POST_ONLY;
 		return;
 	}
-	r = ClobPriceCheck(price);
+	r = price_check(book, price);
 	if (r != CLOB_OK)
 	{
 		res->reject = r;
@@ -504,16 +544,18 @@ int32_t
 ClobBookAddPassive(ClobBook *book, uint8_t side, int32_t price, int64_t size, uint8_t owner,
 				   int32_t ref)
 {
+	int			s = side != CLOB_BUY;
+
 	if (book->phase == CLOB_PHASE_CLOSED || book->phase == CLOB_PHASE_RESTART)
 		return -1;
-	if (ClobPriceCheck(price) != CLOB_OK || size <= 0 || size % CLOB_SIZE_QUANTUM != 0 ||
-		size < book->min_size)
+	if (price_check(book, price) != CLOB_OK || size < book->min_size || size <= 0 ||
+		size % CLOB_SIZE_QUANTUM != 0)
 		return -1;
-	if (side == CLOB_BUY ? book->best_ask <= price : book->best_bid >= price)
+	if (s == CLOB_BUY ? book->best_ask <= price : book->best_bid >= price)
 		return -1;
 	if (book->free_head < 0)
 		return -1;
-	return book_rest(book, side, price, size, CLOB_NO_EXPIRY, owner, ref);
+	return book_rest(book, s, price, size, CLOB_NO_EXPIRY, owner, ref);
 }
 
 /* Cancel a resting order. */
@@ -524,7 +566,28 @@ ClobBookCancel(ClobBook *book, int32_t index)
 		return CLOB_REJ_ENGINE_RESTART;
 	if (index < 0 || index >= book->capacity || !book->orders[index].live)
 		return CLOB_REJ_UNKNOWN_ORDER;
-	ClobBookRemove(book, index);
+	book_unlink(book, index);
+	return CLOB_OK;
+}
+
+/*
+ * Cancel an order by pool index only if it still is the one placed with
+ * this owner and reference (a slot is reused once its order left): the
+ * tape's cancels, whose index may be -1 (the order was refused).
+ */
+ClobReject
+ClobBookCancelOwned(ClobBook *book, int32_t index, uint8_t owner, int32_t ref)
+{
+	const ClobOrder *o;
+
+	if (book->phase == CLOB_PHASE_RESTART)
+		return CLOB_REJ_ENGINE_RESTART;
+	if ((uint32_t) index >= (uint32_t) book->capacity)
+		return CLOB_REJ_UNKNOWN_ORDER;
+	o = &book->orders[index];
+	if (!o->live || o->owner != owner || o->ref != ref)
+		return CLOB_REJ_UNKNOWN_ORDER;
+	book_unlink(book, index);
 	return CLOB_OK;
 }
 

@@ -168,12 +168,11 @@ typedef struct ClobBook
 	ClobFillFn	on_fill;
 	void	   *fill_arg;
 	int64_t		n_expired;		/* GTD orders dropped at match time */
-	ClobLevel  *bids;			/* CLOB_PRICE_SCALE + 1 levels each */
-	ClobLevel  *asks;
-	uint64_t	bid_bits[CLOB_BOOK_WORDS];
-	uint64_t	ask_bits[CLOB_BOOK_WORDS];
-	uint64_t	bid_sum[CLOB_BOOK_SUMMARY];	/* which bid_bits words are non-zero */
-	uint64_t	ask_sum[CLOB_BOOK_SUMMARY];
+	ClobLevel  *bids;			/* CLOB_PRICE_SCALE + 1 levels each, one block: */
+	ClobLevel  *asks;			/* asks == bids + CLOB_PRICE_SCALE + 1 */
+	uint64_t	bits[2][CLOB_BOOK_WORDS];	/* occupied levels per ClobSide */
+	uint64_t	sum[2][CLOB_BOOK_SUMMARY];	/* which bits words are non-zero */
+	uint64_t	tick_ok[CLOB_BOOK_WORDS];	/* prices that pass ClobPriceCheck */
 } ClobBook;
 
 /* The reason's short name ("post_only_would_cross"). */
@@ -272,6 +271,9 @@ extern int32_t ClobBookAddPassive(ClobBook *book, uint8_t side, int32_t price, i
 
 /* Cancel a resting order by pool index; returns the reason it could not be (CLOB_OK on success). */
 extern ClobReject ClobBookCancel(ClobBook *book, int32_t index);
+
+/* Cancel only if the slot still holds the order of this owner and ref (index -1: nothing). */
+extern ClobReject ClobBookCancelOwned(ClobBook *book, int32_t index, uint8_t owner, int32_t ref);
 
 /* Remove a resting order regardless of phase (exchange-side cancel). */
 extern void ClobBookRemove(ClobBook *book, int32_t index);

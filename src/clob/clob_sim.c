@@ -1601,14 +1601,8 @@ play_event(ClobSim *s, const ClobEvent *e)
 													CLOB_OWNER_BACKGROUND, e->aux);
 			return false;
 		case CLOB_EV_CANCEL:
-			{
-				int32_t		idx = s->add_map[e->aux];
-
-				if (idx >= 0 && b->orders[idx].live && b->orders[idx].owner == CLOB_OWNER_BACKGROUND
-					&& b->orders[idx].ref == e->aux)
-					(void) ClobBookCancel(b, idx);
-				return false;
-			}
+			(void) ClobBookCancelOwned(b, s->add_map[e->aux], CLOB_OWNER_BACKGROUND, e->aux);
+			return false;
 		case CLOB_EV_NOISE:
 			req.side = e->side;
 			req.token = e->token;
