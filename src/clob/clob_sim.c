@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "clob_book_ops.h"
 #include "clob_sim.h"
 #include "pt_alloc.h"
 
@@ -1596,12 +1597,12 @@ play_event(ClobSim *s, const ClobEvent *e)
 	switch (e->type)
 	{
 		case CLOB_EV_ADD:
-			s->add_map[e->aux] = ClobBookAddPassive(b, e->side, e->price,
-													(int64_t) e->size_cs * CLOB_SIZE_QUANTUM,
-													CLOB_OWNER_BACKGROUND, e->aux);
+			s->add_map[e->aux] = book_add_passive(b, e->side, e->price,
+												  (int64_t) e->size_cs * CLOB_SIZE_QUANTUM,
+												  CLOB_OWNER_BACKGROUND, e->aux);
 			return false;
 		case CLOB_EV_CANCEL:
-			(void) ClobBookCancelOwned(b, s->add_map[e->aux], CLOB_OWNER_BACKGROUND, e->aux);
+			(void) book_cancel_owned(b, s->add_map[e->aux], CLOB_OWNER_BACKGROUND, e->aux);
 			return false;
 		case CLOB_EV_NOISE:
 			req.side = e->side;
