@@ -97,6 +97,8 @@ ClobBookInit(ClobBook *book, int32_t capacity, int64_t min_size)
 		return false;
 	}
 	book->asks = book->bids + CLOB_PRICE_SCALE + 1;
+	book->levels[CLOB_BUY] = book->bids;
+	book->levels[CLOB_SELL] = book->asks;
 	book->capacity = capacity;
 	book->min_size = min_size;
 	/* Every level starts empty; ClobBookReset then only empties occupied ones. */
@@ -162,6 +164,7 @@ ClobBookFree(ClobBook *book)
 	book->expiry = NULL;
 	book->bids = NULL;
 	book->asks = NULL;
+	book->levels[CLOB_BUY] = book->levels[CLOB_SELL] = NULL;
 	book->capacity = 0;
 }
 

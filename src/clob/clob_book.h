@@ -170,6 +170,7 @@ typedef struct ClobBook
 	int64_t		n_expired;		/* GTD orders dropped at match time */
 	ClobLevel  *bids;			/* CLOB_PRICE_SCALE + 1 levels each, one block: */
 	ClobLevel  *asks;			/* asks == bids + CLOB_PRICE_SCALE + 1 */
+	ClobLevel  *levels[2];		/* bids and asks, by ClobSide */
 	uint64_t	bits[2][CLOB_BOOK_WORDS];	/* occupied levels per ClobSide */
 	uint64_t	sum[2][CLOB_BOOK_SUMMARY];	/* which bits words are non-zero */
 	uint64_t	tick_ok[CLOB_BOOK_WORDS];	/* prices that pass ClobPriceCheck */

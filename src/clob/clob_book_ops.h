@@ -93,11 +93,11 @@ bits_prev(const uint64_t *bits, const uint64_t *sum, int32_t p)
 	return w * 64 + 63 - __builtin_clzll(bits[w]);
 }
 
-/* The level of a side at a YES price (asks follow bids in one block). */
+/* The level of a side (0 or 1) at a YES price. */
 static inline ClobLevel *
 book_level(const ClobBook *book, int side, int32_t price)
 {
-	return book->bids + side * (CLOB_PRICE_SCALE + 1) + price;
+	return book->levels[side] + price;
 }
 
 /* ClobPriceCheck by table: bounds, then the grid of the price's region. */
@@ -133,14 +133,18 @@ book_unlink(ClobBook *book, int32_t index)
 		if (next < 0)
 		{
 			/* The level emptied: a best price moves to the next occupied level. */
-			bit_clear(book->bits[side], book->sum[side], price);
 			if (side == CLOB_BUY)
 			{
+				bit_clear(book->bits[CLOB_BUY], book->sum[CLOB_BUY], price);
 				if (book->best_bid == price)
 					book->best_bid = bits_prev(book->bits[CLOB_BUY], book->sum[CLOB_BUY], price - 1);
 			}
-			else if (book->best_ask == price)
-				book->best_ask = bits_next(book->bits[CLOB_SELL], book->sum[CLOB_SELL], price + 1);
+			else
+			{
+				bit_clear(book->bits[CLOB_SELL], book->sum[CLOB_SELL], price);
+				if (book->best_ask == price)
+					book->best_ask = bits_next(book->bits[CLOB_SELL], book->sum[CLOB_SELL], price + 1);
+			}
 		}
 	}
 	o->live = 0;
@@ -180,14 +184,18 @@ book_rest(ClobBook *book, int side, int32_t price, int64_t size, int64_t expire_
 	{
 		/* A new level: only it can improve its side's best price. */
 		lv->head = idx;
-		bit_set(book->bits[side], book->sum[side], price);
 		if (side == CLOB_BUY)
 		{
+			bit_set(book->bits[CLOB_BUY], book->sum[CLOB_BUY], price);
 			if (price > book->best_bid)
 				book->best_bid = price;
 		}
-		else if (price < book->best_ask)
-			book->best_ask = price;
+		else
+		{
+			bit_set(book->bits[CLOB_SELL], book->sum[CLOB_SELL], price);
+			if (price < book->best_ask)
+				book->best_ask = price;
+		}
 	}
 	return idx;
 }
