@@ -160,10 +160,10 @@ typedef struct ClobBook
 	int64_t    *expiry;			/* effective expiry per pool slot, read when expires */
 	int32_t		capacity;
 	int32_t		free_head;
-	int32_t		n_live;
 	int32_t		best_bid;		/* -1 when empty */
 	int32_t		best_ask;		/* CLOB_PRICE_SCALE + 1 when empty */
 	ClobPhase	phase;
+	int32_t		n_live;			/* not beside free_head: updated apart, not as one vector */
 	int64_t		min_size;		/* micro-shares */
 	ClobFillFn	on_fill;
 	void	   *fill_arg;
