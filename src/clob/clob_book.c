@@ -108,8 +108,7 @@ ClobBookInit(ClobBook *book, int32_t capacity, int64_t min_size)
 		book->bids[i].size = 0;
 	}
 	for (i = 0; i <= CLOB_PRICE_SCALE; i++)
-		if (ClobPriceCheck(i) == CLOB_OK)
-			book->tick_ok[i >> 6] |= UINT64_C(1) << (i & 63);
+		book->tick_ok[i] = ClobPriceCheck(i) == CLOB_OK;
 	ClobBookReset(book);
 	return true;
 }

@@ -173,7 +173,7 @@ typedef struct ClobBook
 	ClobLevel  *levels[2];		/* bids and asks, by ClobSide */
 	uint64_t	bits[2][CLOB_BOOK_WORDS];	/* occupied levels per ClobSide */
 	uint64_t	sum[2][CLOB_BOOK_SUMMARY];	/* which bits words are non-zero */
-	uint64_t	tick_ok[CLOB_BOOK_WORDS];	/* prices that pass ClobPriceCheck */
+	uint8_t		tick_ok[CLOB_PRICE_SCALE + 1];	/* 1 at the prices that pass ClobPriceCheck */
 } ClobBook;
 
 /* The reason's short name ("post_only_would_cross"). */

@@ -106,7 +106,7 @@ book_price_check(const ClobBook *book, int32_t price)
 {
 	if (price < CLOB_PRICE_MIN || price > CLOB_PRICE_MAX)
 		return CLOB_REJ_PRICE_BOUNDS;
-	return (book->tick_ok[price >> 6] >> (price & 63)) & 1 ? CLOB_OK : CLOB_REJ_INVALID_TICK;
+	return book->tick_ok[price] ? CLOB_OK : CLOB_REJ_INVALID_TICK;
 }
 
 /* Unlink an order from its level, keep the best prices, return its slot to the pool. */
