@@ -364,7 +364,7 @@ int32_t
 ClobBookAddPassive(ClobBook *book, uint8_t side, int32_t price, int64_t size, uint8_t owner,
 				   int32_t ref)
 {
-	return book_add_passive(book, side, price, size, owner, ref);
+	return book_add_passive(book, side != CLOB_BUY, price, size, owner, ref);
 }
 
 /* Cancel a resting order. */

@@ -200,13 +200,10 @@ book_rest(ClobBook *book, int side, int32_t price, int64_t size, int64_t expire_
 	return idx;
 }
 
-/* ClobBookAddPassive, inline. */
+/* ClobBookAddPassive, inline, for a side that is 0 or 1 (a ClobSide, as the tape's are). */
 static inline __attribute__((always_inline)) int32_t
-book_add_passive(ClobBook *book, uint8_t side, int32_t price, int64_t size, uint8_t owner,
-				 int32_t ref)
+book_add_passive(ClobBook *book, int s, int32_t price, int64_t size, uint8_t owner, int32_t ref)
 {
-	int			s = side != CLOB_BUY;
-
 	if (book->phase == CLOB_PHASE_CLOSED || book->phase == CLOB_PHASE_RESTART)
 		return -1;
 	if (book_price_check(book, price) != CLOB_OK || size < book->min_size || size <= 0 ||
