@@ -197,7 +197,7 @@ available_to(const ClobBook *book, uint8_t side, int32_t limit, int64_t need)
 }
 
 /* Take liquidity from one level in FIFO order; returns what is left to fill. */
-static int64_t
+static inline __attribute__((always_inline)) int64_t
 take_level(ClobBook *book, ClobLevel *lv, int64_t remaining, const ClobOrderReq *req,
 		   uint8_t side, int64_t now_us, ClobSubmitResult *res)
 {
