@@ -54,6 +54,69 @@ submit(ClobBook *b, int side, int token, int type, bool post_only, int32_t price
 	return res;
 }
 
+/* The grid's rules computed directly, to check the tables of clob_ticks.c against. */
+static ClobReject
+ref_check(int32_t price)
+{
+	if (price < CLOB_PRICE_MIN || price > CLOB_PRICE_MAX)
+		return CLOB_REJ_PRICE_BOUNDS;
+	if (price % CLOB_TICK_COARSE == 0)
+		return CLOB_OK;
+	if (price % CLOB_TICK_FINE == 0 && ClobFineRegion(price))
+		return CLOB_OK;
+	return CLOB_REJ_INVALID_TICK;
+}
+
+/* Floor by the rules: clamp, then the tick of the price's own region. */
+static int32_t
+ref_floor(int32_t price)
+{
+	if (price < CLOB_PRICE_MIN)
+		return CLOB_PRICE_MIN;
+	if (price > CLOB_PRICE_MAX)
+		price = CLOB_PRICE_MAX;
+	return ClobFineRegion(price) ? price - price % CLOB_TICK_FINE : price - price % CLOB_TICK_COARSE;
+}
+
+/* Ceiling by the rules: clamp, then up to the next tick, out of the fine region onto a coarse one. */
+static int32_t
+ref_ceil(int32_t price)
+{
+	int32_t		p;
+
+	if (price > CLOB_PRICE_MAX)
+		return CLOB_PRICE_MAX;
+	if (price < CLOB_PRICE_MIN)
+		price = CLOB_PRICE_MIN;
+	if (price < CLOB_FINE_BELOW)
+		p = price + CLOB_TICK_FINE - 1;
+	else if (price <= CLOB_FINE_ABOVE - CLOB_TICK_COARSE)
+		return price + CLOB_TICK_COARSE - 1 - (price + CLOB_TICK_COARSE - 1) % CLOB_TICK_COARSE;
+	else
+	{
+		p = price + CLOB_TICK_FINE - 1;
+		p -= p % CLOB_TICK_FINE;
+		if (!ClobFineRegion(p) && p % CLOB_TICK_COARSE != 0)
+			p += CLOB_TICK_COARSE - p % CLOB_TICK_COARSE;
+		return p > CLOB_PRICE_MAX ? CLOB_PRICE_MAX : p;
+	}
+	return p - p % CLOB_TICK_FINE;
+}
+
+/* The table-driven ClobPriceCheck, ClobPriceFloor and ClobPriceCeil agree with the rules everywhere. */
+static void
+test_tick_tables(void)
+{
+	int32_t		x;
+	int			bad = 0;
+
+	for (x = -200; x <= CLOB_PRICE_SCALE + 200; x++)
+		if (ClobPriceCheck(x) != ref_check(x) || ClobPriceFloor(x) != ref_floor(x) ||
+			ClobPriceCeil(x) != ref_ceil(x))
+			bad++;
+	CHECK(bad == 0, "the tick tables match the grid's rules at every price (%d differ)", bad);
+}
+
 /* Validation: ticks, bounds, sizes, and the order-type rules. */
 static void
 test_validation(void)
@@ -471,6 +534,7 @@ test_far_levels(void)
 int
 main(void)
 {
+	test_tick_tables();
 	test_validation();
 	test_fifo();
 	test_types_and_mirroring();

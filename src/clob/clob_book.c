@@ -107,8 +107,6 @@ ClobBookInit(ClobBook *book, int32_t capacity, int64_t min_size)
 		book->bids[i].head = book->bids[i].tail = -1;
 		book->bids[i].size = 0;
 	}
-	for (i = 0; i <= CLOB_PRICE_SCALE; i++)
-		book->tick_ok[i] = ClobPriceCheck(i) == CLOB_OK;
 	ClobBookReset(book);
 	return true;
 }
@@ -277,7 +275,7 @@ ClobBookSubmit(ClobBook *book, const ClobOrderReq *req, int64_t now_us, ClobSubm
 		res->reject = CLOB_REJ_RESTART_POST_ONLY;
 		return;
 	}
-	r = book_price_check(book, price);
+	r = ClobPriceCheck(price);
 	if (r != CLOB_OK)
 	{
 		res->reject = r;

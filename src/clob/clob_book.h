@@ -173,7 +173,6 @@ typedef struct ClobBook
 	ClobLevel  *levels[2];		/* bids and asks, by ClobSide */
 	uint64_t	bits[2][CLOB_BOOK_WORDS];	/* occupied levels per ClobSide */
 	uint64_t	sum[2][CLOB_BOOK_SUMMARY];	/* which bits words are non-zero */
-	uint8_t		tick_ok[CLOB_PRICE_SCALE + 1];	/* 1 at the prices that pass ClobPriceCheck */
 } ClobBook;
 
 /* The reason's short name ("post_only_would_cross"). */
@@ -189,17 +188,18 @@ ClobFineRegion(int32_t price)
 	return price < CLOB_FINE_BELOW || price > CLOB_FINE_ABOVE;
 }
 
+/* The grid per price unit 0..CLOB_PRICE_SCALE (clob_ticks.c): on it, floor, ceiling. */
+extern const uint8_t ClobTickOk[CLOB_PRICE_SCALE + 1];
+extern const int16_t ClobTickFloor[CLOB_PRICE_SCALE + 1];
+extern const int16_t ClobTickCeil[CLOB_PRICE_SCALE + 1];
+
 /* Check a price of a token: bounds [0.001, 0.999], then the grid of its region. */
 static inline ClobReject
 ClobPriceCheck(int32_t price)
 {
 	if (price < CLOB_PRICE_MIN || price > CLOB_PRICE_MAX)
 		return CLOB_REJ_PRICE_BOUNDS;
-	if (price % CLOB_TICK_COARSE == 0)
-		return CLOB_OK;
-	if (price % CLOB_TICK_FINE == 0 && ClobFineRegion(price))
-		return CLOB_OK;
-	return CLOB_REJ_INVALID_TICK;
+	return ClobTickOk[price] ? CLOB_OK : CLOB_REJ_INVALID_TICK;
 }
 
 /* The tick at a price (100 or 10 units). */
@@ -209,42 +209,26 @@ ClobTickAt(int32_t price)
 	return ClobFineRegion(price) ? CLOB_TICK_FINE : CLOB_TICK_COARSE;
 }
 
-/* Round a price down onto the grid, clamped to [0.001, 0.999]. */
+/* Round a price down onto the grid, clamped to [0.001, 0.999] (both on the grid). */
 static inline int32_t
 ClobPriceFloor(int32_t price)
 {
 	if (price < CLOB_PRICE_MIN)
 		return CLOB_PRICE_MIN;
 	if (price > CLOB_PRICE_MAX)
-		price = CLOB_PRICE_MAX;
-	/* A price's own region decides: a fine-region price floors to a fine tick at or above the boundary. */
-	return ClobFineRegion(price) ? price - price % CLOB_TICK_FINE : price - price % CLOB_TICK_COARSE;
+		return CLOB_PRICE_MAX;
+	return ClobTickFloor[price];
 }
 
-/* Round a price up onto the grid, clamped to [0.001, 0.999]. */
+/* Round a price up onto the grid, clamped to [0.001, 0.999] (both on the grid). */
 static inline int32_t
 ClobPriceCeil(int32_t price)
 {
-	int32_t		p;
-
 	if (price > CLOB_PRICE_MAX)
 		return CLOB_PRICE_MAX;
 	if (price < CLOB_PRICE_MIN)
-		price = CLOB_PRICE_MIN;
-	if (price < CLOB_FINE_BELOW)
-		p = price + CLOB_TICK_FINE - 1;
-	else if (price <= CLOB_FINE_ABOVE - CLOB_TICK_COARSE)
-		return price + CLOB_TICK_COARSE - 1 - (price + CLOB_TICK_COARSE - 1) % CLOB_TICK_COARSE;
-	else
-	{
-		/* Near the upper fine region: the fine ceiling, moved to a coarse tick outside it. */
-		p = price + CLOB_TICK_FINE - 1;
-		p -= p % CLOB_TICK_FINE;
-		if (!ClobFineRegion(p) && p % CLOB_TICK_COARSE != 0)
-			p += CLOB_TICK_COARSE - p % CLOB_TICK_COARSE;
-		return p > CLOB_PRICE_MAX ? CLOB_PRICE_MAX : p;
-	}
-	return p - p % CLOB_TICK_FINE;
+		return CLOB_PRICE_MIN;
+	return ClobTickCeil[price];
 }
 
 /*

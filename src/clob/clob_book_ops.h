@@ -100,15 +100,6 @@ book_level(const ClobBook *book, int side, int32_t price)
 	return book->levels[side] + price;
 }
 
-/* ClobPriceCheck by table: bounds, then the grid of the price's region. */
-static inline ClobReject
-book_price_check(const ClobBook *book, int32_t price)
-{
-	if (price < CLOB_PRICE_MIN || price > CLOB_PRICE_MAX)
-		return CLOB_REJ_PRICE_BOUNDS;
-	return book->tick_ok[price] ? CLOB_OK : CLOB_REJ_INVALID_TICK;
-}
-
 /* Unlink an order from its level, keep the best prices, return its slot to the pool. */
 static inline __attribute__((always_inline)) void
 book_unlink(ClobBook *book, int32_t index)
@@ -206,7 +197,7 @@ book_add_passive(ClobBook *book, int s, int32_t price, int64_t size, uint8_t own
 {
 	if (book->phase == CLOB_PHASE_CLOSED || book->phase == CLOB_PHASE_RESTART)
 		return -1;
-	if (book_price_check(book, price) != CLOB_OK || size < book->min_size || size <= 0 ||
+	if (ClobPriceCheck(price) != CLOB_OK || size < book->min_size || size <= 0 ||
 		size % CLOB_SIZE_QUANTUM != 0)
 		return -1;
 	if (s == CLOB_BUY ? book->best_ask <= price : book->best_bid >= price)
