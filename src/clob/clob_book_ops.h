@@ -200,11 +200,18 @@ book_add_passive(ClobBook *book, int s, int32_t price, int64_t size, uint8_t own
 	if (ClobPriceCheck(price) != CLOB_OK || size < book->min_size || size <= 0 ||
 		size % CLOB_SIZE_QUANTUM != 0)
 		return -1;
-	if (s == CLOB_BUY ? book->best_ask <= price : book->best_bid >= price)
-		return -1;
 	if (book->free_head < 0)
 		return -1;
-	return book_rest(book, s, price, size, CLOB_NO_EXPIRY, owner, ref);
+	/* One path per side, so each rests with its side known. */
+	if (s == CLOB_BUY)
+	{
+		if (book->best_ask <= price)
+			return -1;
+		return book_rest(book, CLOB_BUY, price, size, CLOB_NO_EXPIRY, owner, ref);
+	}
+	if (book->best_bid >= price)
+		return -1;
+	return book_rest(book, CLOB_SELL, price, size, CLOB_NO_EXPIRY, owner, ref);
 }
 
 /* ClobBookCancelOwned, inline. */
