@@ -100,12 +100,11 @@ book_level(const ClobBook *book, int side, int32_t price)
 	return book->levels[side] + price;
 }
 
-/* Unlink an order from its level, keep the best prices, return its slot to the pool. */
+/* Unlink an order of a known side from its level, keep the best prices, free its slot. */
 static inline __attribute__((always_inline)) void
-book_unlink(ClobBook *book, int32_t index)
+book_unlink_side(ClobBook *book, int32_t index, int side)
 {
 	ClobOrder  *o = &book->orders[index];
-	int			side = o->side;
 	int32_t		price = o->price;
 	int32_t		prev = o->prev;
 	int32_t		next = o->next;
@@ -124,24 +123,31 @@ book_unlink(ClobBook *book, int32_t index)
 		if (next < 0)
 		{
 			/* The level emptied: a best price moves to the next occupied level. */
+			bit_clear(book->bits[side], book->sum[side], price);
 			if (side == CLOB_BUY)
 			{
-				bit_clear(book->bits[CLOB_BUY], book->sum[CLOB_BUY], price);
 				if (book->best_bid == price)
 					book->best_bid = bits_prev(book->bits[CLOB_BUY], book->sum[CLOB_BUY], price - 1);
 			}
-			else
-			{
-				bit_clear(book->bits[CLOB_SELL], book->sum[CLOB_SELL], price);
-				if (book->best_ask == price)
-					book->best_ask = bits_next(book->bits[CLOB_SELL], book->sum[CLOB_SELL], price + 1);
-			}
+			else if (book->best_ask == price)
+				book->best_ask = bits_next(book->bits[CLOB_SELL], book->sum[CLOB_SELL], price + 1);
 		}
 	}
 	o->live = 0;
 	o->next = book->free_head;
 	book->free_head = index;
 	book->n_live--;
+}
+
+/* Unlink an order from its level, keep the best prices, return its slot to the pool. */
+static inline __attribute__((always_inline)) void
+book_unlink(ClobBook *book, int32_t index)
+{
+	/* One path per side, so each runs with its side known. */
+	if (book->orders[index].side == CLOB_BUY)
+		book_unlink_side(book, index, CLOB_BUY);
+	else
+		book_unlink_side(book, index, CLOB_SELL);
 }
 
 /* Append an order (side 0 or 1) at the tail of its level; the pool must have room. */
