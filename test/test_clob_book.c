@@ -189,7 +189,7 @@ test_validation(void)
 	CHECK(r.reject == CLOB_REJ_POST_ONLY_TYPE, "post-only FAK rejected: %s", ClobRejectName(r.reject));
 	r = submit(&b, CLOB_BUY, CLOB_YES, CLOB_FOK, true, 5000, SH(10), 1, 0);
 	CHECK(r.reject == CLOB_REJ_POST_ONLY_TYPE, "post-only FOK rejected");
-	CHECK(b.n_live == 0, "nothing rested after rejects");
+	CHECK(ClobBookLive(&b) == 0, "nothing rested after rejects");
 	CHECK(strcmp(ClobRejectName(CLOB_REJ_POST_ONLY_CROSS), "post_only_would_cross") == 0,
 		  "reasons have names");
 	ClobBookFree(&b);
@@ -310,7 +310,7 @@ test_types_and_mirroring(void)
 	r = submit(&b, CLOB_BUY, CLOB_YES, CLOB_FAK, false, 5500, SH(5), 6, t0 + 59LL * 1000000);
 	CHECK(r.filled == SH(5), "it fills 59 s later");
 	r = submit(&b, CLOB_BUY, CLOB_YES, CLOB_FAK, false, 5500, SH(5), 6, t0 + 61LL * 1000000);
-	CHECK(r.filled == 0 && b.n_expired == 1 && b.n_live == 0,
+	CHECK(r.filled == 0 && b.n_expired == 1 && ClobBookLive(&b) == 0,
 		  "61 s later (past stated time - 60 s) it has expired and is dropped");
 	ClobBookFree(&b);
 }
@@ -368,7 +368,7 @@ same_books(const ClobBook *a, const ClobBook *b)
 {
 	int32_t		p;
 
-	if (a->best_bid != b->best_bid || a->best_ask != b->best_ask || a->n_live != b->n_live)
+	if (a->best_bid != b->best_bid || a->best_ask != b->best_ask || ClobBookLive(a) != ClobBookLive(b))
 		return false;
 	for (p = 0; p <= CLOB_PRICE_SCALE; p++)
 	{
@@ -472,12 +472,12 @@ test_cancel_owned(void)
 		  "index -1 (a refused add) cancels nothing");
 	CHECK(ClobBookCancelOwned(&b, a, CLOB_OWNER_BACKGROUND, 8) == CLOB_REJ_UNKNOWN_ORDER &&
 		  ClobBookCancelOwned(&b, a, CLOB_OWNER_NOISE, 7) == CLOB_REJ_UNKNOWN_ORDER &&
-		  b.n_live == 1, "another reference or owner in the slot: not cancelled");
+		  ClobBookLive(&b) == 1, "another reference or owner in the slot: not cancelled");
 	b.phase = CLOB_PHASE_RESTART;
 	CHECK(ClobBookCancelOwned(&b, a, CLOB_OWNER_BACKGROUND, 7) == CLOB_REJ_ENGINE_RESTART &&
-		  b.n_live == 1, "refused during the restart");
+		  ClobBookLive(&b) == 1, "refused during the restart");
 	b.phase = CLOB_PHASE_OPEN;
-	CHECK(ClobBookCancelOwned(&b, a, CLOB_OWNER_BACKGROUND, 7) == CLOB_OK && b.n_live == 0 &&
+	CHECK(ClobBookCancelOwned(&b, a, CLOB_OWNER_BACKGROUND, 7) == CLOB_OK && ClobBookLive(&b) == 0 &&
 		  b.best_bid == -1, "the order placed with that owner and reference is cancelled");
 	c = ClobBookAddPassive(&b, CLOB_SELL, 6000, SH(10), CLOB_OWNER_BACKGROUND, 9);
 	CHECK(c == a && ClobBookCancelOwned(&b, a, CLOB_OWNER_BACKGROUND, 7) == CLOB_REJ_UNKNOWN_ORDER &&
@@ -517,7 +517,7 @@ test_far_levels(void)
 	CHECK(b.best_bid == 10 && b.best_ask == 9990, "an emptied best moves to the far level");
 	ClobBookRemove(&b, bid_lo);
 	ClobBookRemove(&b, ask_hi);
-	CHECK(b.best_bid == -1 && b.best_ask == CLOB_PRICE_SCALE + 1 && b.n_live == 0,
+	CHECK(b.best_bid == -1 && b.best_ask == CLOB_PRICE_SCALE + 1 && ClobBookLive(&b) == 0,
 		  "emptied sides have no best price");
 	(void) ClobBookAddPassive(&b, CLOB_BUY, 3000, SH(5), CLOB_OWNER_TEST, 5);
 	(void) ClobBookAddPassive(&b, CLOB_SELL, 9700, SH(7), CLOB_OWNER_TEST, 6);

@@ -125,7 +125,6 @@ ClobBookReset(ClobBook *book)
 		book->orders[i].live = 0;
 	}
 	book->free_head = 0;
-	book->n_live = 0;
 	book->best_bid = -1;
 	book->best_ask = CLOB_ASK_NONE;
 	book->phase = CLOB_PHASE_OPEN;
@@ -386,6 +385,18 @@ ClobReject
 ClobBookCancelOwned(ClobBook *book, int32_t index, uint8_t owner, int32_t ref)
 {
 	return book_cancel_owned(book, index, owner, ref);
+}
+
+/* Count the live orders of the pool. */
+int32_t
+ClobBookLive(const ClobBook *book)
+{
+	int32_t		n = 0;
+	int32_t		i;
+
+	for (i = 0; i < book->capacity; i++)
+		n += book->orders[i].live;
+	return n;
 }
 
 /* Resting size at a price. */

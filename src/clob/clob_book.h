@@ -163,7 +163,6 @@ typedef struct ClobBook
 	int32_t		best_bid;		/* -1 when empty */
 	int32_t		best_ask;		/* CLOB_PRICE_SCALE + 1 when empty */
 	ClobPhase	phase;
-	int32_t		n_live;			/* not beside free_head: updated apart, not as one vector */
 	int64_t		min_size;		/* micro-shares */
 	ClobFillFn	on_fill;
 	void	   *fill_arg;
@@ -262,6 +261,9 @@ extern ClobReject ClobBookCancelOwned(ClobBook *book, int32_t index, uint8_t own
 
 /* Remove a resting order regardless of phase (exchange-side cancel). */
 extern void ClobBookRemove(ClobBook *book, int32_t index);
+
+/* How many orders rest in the book (counts the pool: for tests and checks). */
+extern int32_t ClobBookLive(const ClobBook *book);
 
 /* Resting size at a YES price on one side. */
 extern int64_t ClobBookDepthAt(const ClobBook *book, ClobSide side, int32_t price);

@@ -136,7 +136,6 @@ book_unlink_side(ClobBook *book, int32_t index, int side)
 	o->live = 0;
 	o->next = book->free_head;
 	book->free_head = index;
-	book->n_live--;
 }
 
 /* Unlink an order from its level, keep the best prices, return its slot to the pool. */
@@ -161,7 +160,6 @@ book_rest(ClobBook *book, int side, int32_t price, int64_t size, int64_t expire_
 	int32_t		tail = lv->tail;
 
 	book->free_head = o->next;
-	book->n_live++;
 	o->size = size;
 	o->price = price;
 	o->next = -1;
