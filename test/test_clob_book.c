@@ -112,7 +112,8 @@ test_tick_tables(void)
 
 	for (x = -200; x <= CLOB_PRICE_SCALE + 200; x++)
 		if (ClobPriceCheck(x) != ref_check(x) || ClobPriceFloor(x) != ref_floor(x) ||
-			ClobPriceCeil(x) != ref_ceil(x))
+			ClobPriceCeil(x) != ref_ceil(x) ||
+			(x >= 0 && x <= CLOB_PRICE_SCALE && ClobTickOk[x] != (ref_check(x) == CLOB_OK)))
 			bad++;
 	CHECK(bad == 0, "the tick tables match the grid's rules at every price (%d differ)", bad);
 }

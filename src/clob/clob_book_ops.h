@@ -201,7 +201,8 @@ book_add_passive(ClobBook *book, int s, int32_t price, int64_t size, uint8_t own
 {
 	if (book->phase == CLOB_PHASE_CLOSED || book->phase == CLOB_PHASE_RESTART)
 		return -1;
-	if (ClobPriceCheck(price) != CLOB_OK || size < book->min_size || size <= 0 ||
+	/* On the grid: ClobTickOk is 0 outside the bounds too. */
+	if ((uint32_t) price > CLOB_PRICE_SCALE || !ClobTickOk[price] || size < book->min_size || size <= 0 ||
 		size % CLOB_SIZE_QUANTUM != 0)
 		return -1;
 	if (book->free_head < 0)
