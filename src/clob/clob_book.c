@@ -344,8 +344,11 @@ ClobBookSubmit(ClobBook *book, const ClobOrderReq *req, int64_t now_us, ClobSubm
 	{
 		if (book->free_head < 0)
 			res->reject = CLOB_REJ_BOOK_FULL;	/* the fills stand */
+		else if (side == CLOB_BUY)
+			res->resting = book_rest(book, CLOB_BUY, price, remaining, expire, req->owner,
+									 req->ref);
 		else
-			res->resting = book_rest(book, side, price, remaining, expire, req->owner,
+			res->resting = book_rest(book, CLOB_SELL, price, remaining, expire, req->owner,
 									 req->ref);
 	}
 }
