@@ -210,7 +210,7 @@ take_level(ClobBook *book, ClobLevel *lv, int64_t remaining, const ClobOrderReq 
 		if (o->expires && book->expiry[idx] <= now_us)
 		{
 			book->n_expired++;
-			book_unlink(book, idx);
+			book_unlink_side(book, idx, !side);
 			idx = next;
 			continue;
 		}
@@ -230,7 +230,7 @@ take_level(ClobBook *book, ClobLevel *lv, int64_t remaining, const ClobOrderReq 
 		fill.price = o->price;
 		fill.size = f;
 		if (fill.maker_done)
-			book_unlink(book, idx);
+			book_unlink_side(book, idx, !side);	/* a maker rests on the other side */
 		if (book->on_fill != NULL)
 			book->on_fill(book->fill_arg, &fill);
 		idx = next;
@@ -327,7 +327,7 @@ ClobBookSubmit(ClobBook *book, const ClobOrderReq *req, int64_t now_us, ClobSubm
 		{
 			int32_t		p = book->best_ask;
 
-			remaining = take_level(book, &book->asks[p], remaining, req, side, now_us, res);
+			remaining = take_level(book, &book->asks[p], remaining, req, CLOB_BUY, now_us, res);
 		}
 	}
 	else
@@ -336,7 +336,7 @@ ClobBookSubmit(ClobBook *book, const ClobOrderReq *req, int64_t now_us, ClobSubm
 		{
 			int32_t		p = book->best_bid;
 
-			remaining = take_level(book, &book->bids[p], remaining, req, side, now_us, res);
+			remaining = take_level(book, &book->bids[p], remaining, req, CLOB_SELL, now_us, res);
 		}
 	}
 
