@@ -54,6 +54,70 @@ submit(ClobBook *b, int side, int token, int type, bool post_only, int32_t price
 	return res;
 }
 
+/* The grid's rules computed directly, to check the tables of clob_ticks.c against. */
+static ClobReject
+ref_check(int32_t price)
+{
+	if (price < CLOB_PRICE_MIN || price > CLOB_PRICE_MAX)
+		return CLOB_REJ_PRICE_BOUNDS;
+	if (price % CLOB_TICK_COARSE == 0)
+		return CLOB_OK;
+	if (price % CLOB_TICK_FINE == 0 && ClobFineRegion(price))
+		return CLOB_OK;
+	return CLOB_REJ_INVALID_TICK;
+}
+
+/* Floor by the rules: clamp, then the tick of the price's own region. */
+static int32_t
+ref_floor(int32_t price)
+{
+	if (price < CLOB_PRICE_MIN)
+		return CLOB_PRICE_MIN;
+	if (price > CLOB_PRICE_MAX)
+		price = CLOB_PRICE_MAX;
+	return ClobFineRegion(price) ? price - price % CLOB_TICK_FINE : price - price % CLOB_TICK_COARSE;
+}
+
+/* Ceiling by the rules: clamp, then up to the next tick, out of the fine region onto a coarse one. */
+static int32_t
+ref_ceil(int32_t price)
+{
+	int32_t		p;
+
+	if (price > CLOB_PRICE_MAX)
+		return CLOB_PRICE_MAX;
+	if (price < CLOB_PRICE_MIN)
+		price = CLOB_PRICE_MIN;
+	if (price < CLOB_FINE_BELOW)
+		p = price + CLOB_TICK_FINE - 1;
+	else if (price <= CLOB_FINE_ABOVE - CLOB_TICK_COARSE)
+		return price + CLOB_TICK_COARSE - 1 - (price + CLOB_TICK_COARSE - 1) % CLOB_TICK_COARSE;
+	else
+	{
+		p = price + CLOB_TICK_FINE - 1;
+		p -= p % CLOB_TICK_FINE;
+		if (!ClobFineRegion(p) && p % CLOB_TICK_COARSE != 0)
+			p += CLOB_TICK_COARSE - p % CLOB_TICK_COARSE;
+		return p > CLOB_PRICE_MAX ? CLOB_PRICE_MAX : p;
+	}
+	return p - p % CLOB_TICK_FINE;
+}
+
+/* The table-driven ClobPriceCheck, ClobPriceFloor and ClobPriceCeil agree with the rules everywhere. */
+static void
+test_tick_tables(void)
+{
+	int32_t		x;
+	int			bad = 0;
+
+	for (x = -200; x <= CLOB_PRICE_SCALE + 200; x++)
+		if (ClobPriceCheck(x) != ref_check(x) || ClobPriceFloor(x) != ref_floor(x) ||
+			ClobPriceCeil(x) != ref_ceil(x) ||
+			(x >= 0 && x <= CLOB_PRICE_SCALE && ClobTickOk[x] != (ref_check(x) == CLOB_OK)))
+			bad++;
+	CHECK(bad == 0, "the tick tables match the grid's rules at every price (%d differ)", bad);
+}
+
 /* Validation: ticks, bounds, sizes, and the order-type rules. */
 static void
 test_validation(void)
@@ -126,7 +190,7 @@ test_validation(void)
 	CHECK(r.reject == CLOB_REJ_POST_ONLY_TYPE, "post-only FAK rejected: %s", ClobRejectName(r.reject));
 	r = submit(&b, CLOB_BUY, CLOB_YES, CLOB_FOK, true, 5000, SH(10), 1, 0);
 	CHECK(r.reject == CLOB_REJ_POST_ONLY_TYPE, "post-only FOK rejected");
-	CHECK(b.n_live == 0, "nothing rested after rejects");
+	CHECK(ClobBookLive(&b) == 0, "nothing rested after rejects");
 	CHECK(strcmp(ClobRejectName(CLOB_REJ_POST_ONLY_CROSS), "post_only_would_cross") == 0,
 		  "reasons have names");
 	ClobBookFree(&b);
@@ -247,7 +311,7 @@ test_types_and_mirroring(void)
 	r = submit(&b, CLOB_BUY, CLOB_YES, CLOB_FAK, false, 5500, SH(5), 6, t0 + 59LL * 1000000);
 	CHECK(r.filled == SH(5), "it fills 59 s later");
 	r = submit(&b, CLOB_BUY, CLOB_YES, CLOB_FAK, false, 5500, SH(5), 6, t0 + 61LL * 1000000);
-	CHECK(r.filled == 0 && b.n_expired == 1 && b.n_live == 0,
+	CHECK(r.filled == 0 && b.n_expired == 1 && ClobBookLive(&b) == 0,
 		  "61 s later (past stated time - 60 s) it has expired and is dropped");
 	ClobBookFree(&b);
 }
@@ -305,7 +369,7 @@ same_books(const ClobBook *a, const ClobBook *b)
 {
 	int32_t		p;
 
-	if (a->best_bid != b->best_bid || a->best_ask != b->best_ask || a->n_live != b->n_live)
+	if (a->best_bid != b->best_bid || a->best_ask != b->best_ask || ClobBookLive(a) != ClobBookLive(b))
 		return false;
 	for (p = 0; p <= CLOB_PRICE_SCALE; p++)
 	{
@@ -391,16 +455,95 @@ test_add_passive(void)
 	ClobBookFree(&b);
 }
 
+/*
+ * The tape's cancel: only the order still in the slot with the owner and
+ * reference it was placed with goes; -1 (a refused add), a slot reused by
+ * another order and the restart phase leave the book as it is.
+ */
+static void
+test_cancel_owned(void)
+{
+	ClobBook	b;
+	int32_t		a;
+	int32_t		c;
+
+	CHECK(ClobBookInit(&b, 16, SH(5)), "book allocates");
+	a = ClobBookAddPassive(&b, CLOB_BUY, 4000, SH(10), CLOB_OWNER_BACKGROUND, 7);
+	CHECK(ClobBookCancelOwned(&b, -1, CLOB_OWNER_BACKGROUND, 7) == CLOB_REJ_UNKNOWN_ORDER,
+		  "index -1 (a refused add) cancels nothing");
+	CHECK(ClobBookCancelOwned(&b, a, CLOB_OWNER_BACKGROUND, 8) == CLOB_REJ_UNKNOWN_ORDER &&
+		  ClobBookCancelOwned(&b, a, CLOB_OWNER_NOISE, 7) == CLOB_REJ_UNKNOWN_ORDER &&
+		  ClobBookLive(&b) == 1, "another reference or owner in the slot: not cancelled");
+	b.phase = CLOB_PHASE_RESTART;
+	CHECK(ClobBookCancelOwned(&b, a, CLOB_OWNER_BACKGROUND, 7) == CLOB_REJ_ENGINE_RESTART &&
+		  ClobBookLive(&b) == 1, "refused during the restart");
+	b.phase = CLOB_PHASE_OPEN;
+	CHECK(ClobBookCancelOwned(&b, a, CLOB_OWNER_BACKGROUND, 7) == CLOB_OK && ClobBookLive(&b) == 0 &&
+		  b.best_bid == -1, "the order placed with that owner and reference is cancelled");
+	c = ClobBookAddPassive(&b, CLOB_SELL, 6000, SH(10), CLOB_OWNER_BACKGROUND, 9);
+	CHECK(c == a && ClobBookCancelOwned(&b, a, CLOB_OWNER_BACKGROUND, 7) == CLOB_REJ_UNKNOWN_ORDER &&
+		  b.best_ask == 6000, "a reused slot is not cancelled for its old order");
+	ClobBookFree(&b);
+}
+
+/*
+ * Best prices and next levels across the whole price range: levels far
+ * apart (several bitmap words, and bitmap summary words, between them),
+ * emptied one by one from the best; a reset leaves every level empty.
+ */
+static void
+test_far_levels(void)
+{
+	ClobBook	b;
+	int32_t		bid_lo;
+	int32_t		bid_hi;
+	int32_t		ask_lo;
+	int32_t		ask_hi;
+	int32_t		p;
+	int64_t		depth = 0;
+
+	CHECK(ClobBookInit(&b, 16, SH(5)), "book allocates");
+	bid_lo = ClobBookAddPassive(&b, CLOB_BUY, 10, SH(5), CLOB_OWNER_TEST, 1);
+	bid_hi = ClobBookAddPassive(&b, CLOB_BUY, 4500, SH(5), CLOB_OWNER_TEST, 2);
+	ask_hi = ClobBookAddPassive(&b, CLOB_SELL, 9990, SH(5), CLOB_OWNER_TEST, 3);
+	ask_lo = ClobBookAddPassive(&b, CLOB_SELL, 5100, SH(5), CLOB_OWNER_TEST, 4);
+	CHECK(b.best_bid == 4500 && b.best_ask == 5100, "best prices 0.45 / 0.51");
+	CHECK(ClobBookNextBid(&b, 4500) == 10 && ClobBookNextBid(&b, 10) == -1 &&
+		  ClobBookNextAsk(&b, 5100) == 9990 && ClobBookNextAsk(&b, 9990) == CLOB_PRICE_SCALE + 1,
+		  "next levels across the range");
+	CHECK(ClobBookNextBid(&b, CLOB_PRICE_SCALE + 1) == 4500 && ClobBookNextAsk(&b, -1) == 5100,
+		  "next levels from outside the range");
+	ClobBookRemove(&b, bid_hi);
+	ClobBookRemove(&b, ask_lo);
+	CHECK(b.best_bid == 10 && b.best_ask == 9990, "an emptied best moves to the far level");
+	ClobBookRemove(&b, bid_lo);
+	ClobBookRemove(&b, ask_hi);
+	CHECK(b.best_bid == -1 && b.best_ask == CLOB_PRICE_SCALE + 1 && ClobBookLive(&b) == 0,
+		  "emptied sides have no best price");
+	(void) ClobBookAddPassive(&b, CLOB_BUY, 3000, SH(5), CLOB_OWNER_TEST, 5);
+	(void) ClobBookAddPassive(&b, CLOB_SELL, 9700, SH(7), CLOB_OWNER_TEST, 6);
+	ClobBookReset(&b);
+	for (p = 0; p <= CLOB_PRICE_SCALE; p++)
+		depth += ClobBookDepthAt(&b, CLOB_BUY, p) + ClobBookDepthAt(&b, CLOB_SELL, p) +
+			(b.bids[p].head >= 0) + (b.asks[p].tail >= 0);
+	CHECK(depth == 0 && b.best_bid == -1 && ClobBookNextAsk(&b, 0) == CLOB_PRICE_SCALE + 1,
+		  "a reset leaves every level empty");
+	ClobBookFree(&b);
+}
+
 /* Run every check and print the TAP plan. */
 int
 main(void)
 {
+	test_tick_tables();
 	test_validation();
 	test_fifo();
 	test_types_and_mirroring();
 	test_restart_phases();
 	test_fee();
 	test_add_passive();
+	test_cancel_owned();
+	test_far_levels();
 	CHECK(PtAllocLive() == 0, "no allocation leaked (%ld live)", PtAllocLive());
 	return UnitDone();
 }

@@ -5,9 +5,8 @@
 #include <string.h>
 
 #include "clob_book.h"
+#include "clob_book_ops.h"
 #include "pt_alloc.h"
-
-#define ASK_NONE (CLOB_PRICE_SCALE + 1)
 
 static const char *const reject_names[CLOB_REJ_COUNT] = {
 	"ok",
@@ -66,105 +65,59 @@ ClobTakerFee(int64_t size, int32_t price, double fee_rate, double fee_exp)
 	return (int64_t) llround(fee * 1e5) * 10;
 }
 
-/* Mark a level occupied. */
-static inline void
-bit_set(uint64_t *bits, int32_t p)
-{
-	bits[p >> 6] |= UINT64_C(1) << (p & 63);
-}
-
-/* Mark a level empty. */
-static inline void
-bit_clear(uint64_t *bits, int32_t p)
-{
-	bits[p >> 6] &= ~(UINT64_C(1) << (p & 63));
-}
-
-/* Lowest occupied level >= p, or ASK_NONE. */
-static inline int32_t
-bits_next(const uint64_t *bits, int32_t p)
-{
-	int			w;
-	uint64_t	m;
-
-	if (p > CLOB_PRICE_SCALE)
-		return ASK_NONE;
-	if (p < 0)
-		p = 0;
-	w = p >> 6;
-	m = bits[w] & (~UINT64_C(0) << (p & 63));
-	while (m == 0)
-	{
-		if (++w >= CLOB_BOOK_WORDS)
-			return ASK_NONE;
-		m = bits[w];
-	}
-	return w * 64 + __builtin_ctzll(m);
-}
-
-/* Highest occupied level <= p, or -1. */
-static inline int32_t
-bits_prev(const uint64_t *bits, int32_t p)
-{
-	int			w;
-	uint64_t	m;
-
-	if (p < 0)
-		return -1;
-	if (p > CLOB_PRICE_SCALE)
-		p = CLOB_PRICE_SCALE;
-	w = p >> 6;
-	m = bits[w] & ((p & 63) == 63 ? ~UINT64_C(0) : ((UINT64_C(1) << ((p & 63) + 1)) - 1));
-	while (m == 0)
-	{
-		if (--w < 0)
-			return -1;
-		m = bits[w];
-	}
-	return w * 64 + 63 - __builtin_clzll(m);
-}
-
 /* Next bid level strictly below a price. */
 int32_t
 ClobBookNextBid(const ClobBook *book, int32_t below)
 {
-	return bits_prev(book->bid_bits, below - 1);
+	return bits_prev(book->bits[CLOB_BUY], book->sum[CLOB_BUY], below - 1);
 }
 
 /* Next ask level strictly above a price. */
 int32_t
 ClobBookNextAsk(const ClobBook *book, int32_t above)
 {
-	return bits_next(book->ask_bits, above + 1);
+	return bits_next(book->bits[CLOB_SELL], book->sum[CLOB_SELL], above + 1);
 }
 
 /* Allocate the pool and the level arrays. */
 bool
 ClobBookInit(ClobBook *book, int32_t capacity, int64_t min_size)
 {
+	int32_t		i;
+
 	memset(book, 0, sizeof(*book));
 	if (capacity < 16)
 		capacity = 16;
 	book->orders = PtMalloc(sizeof(ClobOrder) * (size_t) capacity);
 	book->expiry = PtMalloc(sizeof(int64_t) * (size_t) capacity);
-	book->bids = PtMalloc(sizeof(ClobLevel) * (CLOB_PRICE_SCALE + 1));
-	book->asks = PtMalloc(sizeof(ClobLevel) * (CLOB_PRICE_SCALE + 1));
-	if (book->orders == NULL || book->expiry == NULL || book->bids == NULL || book->asks == NULL)
+	book->bids = PtMalloc(sizeof(ClobLevel) * 2 * (CLOB_PRICE_SCALE + 1));
+	if (book->orders == NULL || book->expiry == NULL || book->bids == NULL)
 	{
 		ClobBookFree(book);
 		return false;
 	}
+	book->asks = book->bids + CLOB_PRICE_SCALE + 1;
+	book->levels[CLOB_BUY] = book->bids;
+	book->levels[CLOB_SELL] = book->asks;
 	book->capacity = capacity;
 	book->min_size = min_size;
+	/* Every level starts empty; ClobBookReset then only empties occupied ones. */
+	for (i = 0; i < 2 * (CLOB_PRICE_SCALE + 1); i++)
+	{
+		book->bids[i].head = book->bids[i].tail = -1;
+		book->bids[i].size = 0;
+	}
 	ClobBookReset(book);
 	return true;
 }
 
-/* Empty the book. */
+/* Empty the book: the pool, and the levels the bitmaps mark occupied. */
 void
 ClobBookReset(ClobBook *book)
 {
 	int32_t		i;
+	int			side;
+	int			w;
 
 	for (i = 0; i < book->capacity; i++)
 	{
@@ -172,20 +125,28 @@ ClobBookReset(ClobBook *book)
 		book->orders[i].live = 0;
 	}
 	book->free_head = 0;
-	book->n_live = 0;
 	book->best_bid = -1;
-	book->best_ask = ASK_NONE;
+	book->best_ask = CLOB_ASK_NONE;
 	book->phase = CLOB_PHASE_OPEN;
 	book->n_expired = 0;
-	for (i = 0; i <= CLOB_PRICE_SCALE; i++)
+	for (side = 0; side < 2; side++)
 	{
-		book->bids[i].head = book->bids[i].tail = -1;
-		book->bids[i].size = 0;
-		book->asks[i].head = book->asks[i].tail = -1;
-		book->asks[i].size = 0;
+		for (w = 0; w < CLOB_BOOK_WORDS; w++)
+		{
+			uint64_t	m = book->bits[side][w];
+
+			while (m != 0)
+			{
+				ClobLevel  *lv = book_level(book, side, w * 64 + __builtin_ctzll(m));
+
+				lv->head = lv->tail = -1;
+				lv->size = 0;
+				m &= m - 1;
+			}
+		}
 	}
-	memset(book->bid_bits, 0, sizeof(book->bid_bits));
-	memset(book->ask_bits, 0, sizeof(book->ask_bits));
+	memset(book->bits, 0, sizeof(book->bits));
+	memset(book->sum, 0, sizeof(book->sum));
 }
 
 /* Free the book's memory. */
@@ -195,97 +156,19 @@ ClobBookFree(ClobBook *book)
 	PtFree(book->orders);
 	PtFree(book->expiry);
 	PtFree(book->bids);
-	PtFree(book->asks);
 	book->orders = NULL;
 	book->expiry = NULL;
 	book->bids = NULL;
 	book->asks = NULL;
+	book->levels[CLOB_BUY] = book->levels[CLOB_SELL] = NULL;
 	book->capacity = 0;
 }
 
-/* Unlink an order from its level and return its slot to the pool. */
+/* Unlink a resting order and return its slot to the pool. */
 void
 ClobBookRemove(ClobBook *book, int32_t index)
 {
-	ClobOrder  *o = &book->orders[index];
-	ClobLevel  *lv = o->side == CLOB_BUY ? &book->bids[o->price] : &book->asks[o->price];
-
-	if (o->prev >= 0)
-		book->orders[o->prev].next = o->next;
-	else
-		lv->head = o->next;
-	if (o->next >= 0)
-		book->orders[o->next].prev = o->prev;
-	else
-		lv->tail = o->prev;
-	lv->size -= o->size;
-	if (lv->head < 0)
-	{
-		if (o->side == CLOB_BUY)
-		{
-			bit_clear(book->bid_bits, o->price);
-			if (book->best_bid == o->price)
-				book->best_bid = bits_prev(book->bid_bits, o->price - 1);
-		}
-		else
-		{
-			bit_clear(book->ask_bits, o->price);
-			if (book->best_ask == o->price)
-				book->best_ask = bits_next(book->ask_bits, o->price + 1);
-		}
-	}
-	o->live = 0;
-	o->next = book->free_head;
-	book->free_head = index;
-	book->n_live--;
-}
-
-/* Append an order at the tail of its level. */
-static int32_t
-book_rest(ClobBook *book, uint8_t side, int32_t price, int64_t size, int64_t expire_us,
-		  uint8_t owner, int32_t ref)
-{
-	int32_t		idx = book->free_head;
-	ClobOrder  *o;
-	ClobLevel  *lv;
-
-	o = &book->orders[idx];
-	book->free_head = o->next;
-	book->n_live++;
-	o->size = size;
-	o->expires = expire_us != CLOB_NO_EXPIRY;
-	if (o->expires)
-		book->expiry[idx] = expire_us;
-	o->price = price;
-	o->side = side;
-	o->owner = owner;
-	o->ref = ref;
-	o->live = 1;
-	o->next = -1;
-	if (side == CLOB_BUY)
-	{
-		lv = &book->bids[price];
-		if (lv->head < 0)
-			bit_set(book->bid_bits, price);
-		if (price > book->best_bid)
-			book->best_bid = price;
-	}
-	else
-	{
-		lv = &book->asks[price];
-		if (lv->head < 0)
-			bit_set(book->ask_bits, price);
-		if (price < book->best_ask)
-			book->best_ask = price;
-	}
-	o->prev = lv->tail;
-	if (lv->tail >= 0)
-		book->orders[lv->tail].next = idx;
-	else
-		lv->head = idx;
-	lv->tail = idx;
-	lv->size += size;
-	return idx;
+	book_unlink(book, index);
 }
 
 /* Liquidity available to a taker up to its limit (for FOK). */
@@ -298,20 +181,20 @@ available_to(const ClobBook *book, uint8_t side, int32_t limit, int64_t need)
 	if (side == CLOB_BUY)
 	{
 		for (p = book->best_ask; p <= limit && p <= CLOB_PRICE_SCALE && total < need;
-			 p = bits_next(book->ask_bits, p + 1))
+			 p = bits_next(book->bits[CLOB_SELL], book->sum[CLOB_SELL], p + 1))
 			total += book->asks[p].size;
 	}
 	else
 	{
 		for (p = book->best_bid; p >= limit && p >= 0 && total < need;
-			 p = bits_prev(book->bid_bits, p - 1))
+			 p = bits_prev(book->bits[CLOB_BUY], book->sum[CLOB_BUY], p - 1))
 			total += book->bids[p].size;
 	}
 	return total;
 }
 
 /* Take liquidity from one level in FIFO order; returns what is left to fill. */
-static int64_t
+static inline __attribute__((always_inline)) int64_t
 take_level(ClobBook *book, ClobLevel *lv, int64_t remaining, const ClobOrderReq *req,
 		   uint8_t side, int64_t now_us, ClobSubmitResult *res)
 {
@@ -327,7 +210,7 @@ take_level(ClobBook *book, ClobLevel *lv, int64_t remaining, const ClobOrderReq 
 		if (o->expires && book->expiry[idx] <= now_us)
 		{
 			book->n_expired++;
-			ClobBookRemove(book, idx);
+			book_unlink_side(book, idx, !side);
 			idx = next;
 			continue;
 		}
@@ -347,7 +230,7 @@ take_level(ClobBook *book, ClobLevel *lv, int64_t remaining, const ClobOrderReq 
 		fill.price = o->price;
 		fill.size = f;
 		if (fill.maker_done)
-			ClobBookRemove(book, idx);
+			book_unlink_side(book, idx, !side);	/* a maker rests on the other side */
 		if (book->on_fill != NULL)
 			book->on_fill(book->fill_arg, &fill);
 		idx = next;
@@ -359,7 +242,7 @@ take_level(ClobBook *book, ClobLevel *lv, int64_t remaining, const ClobOrderReq 
 void
 ClobBookSubmit(ClobBook *book, const ClobOrderReq *req, int64_t now_us, ClobSubmitResult *res)
 {
-	uint8_t		side = req->side;
+	uint8_t		side = req->side != CLOB_BUY;	/* 0 or 1: it indexes the sides */
 	int32_t		price = req->price;
 	int64_t		remaining = req->size;
 	int64_t		expire = CLOB_NO_EXPIRY;
@@ -444,7 +327,7 @@ ClobBookSubmit(ClobBook *book, const ClobOrderReq *req, int64_t now_us, ClobSubm
 		{
 			int32_t		p = book->best_ask;
 
-			remaining = take_level(book, &book->asks[p], remaining, req, side, now_us, res);
+			remaining = take_level(book, &book->asks[p], remaining, req, CLOB_BUY, now_us, res);
 		}
 	}
 	else
@@ -453,7 +336,7 @@ ClobBookSubmit(ClobBook *book, const ClobOrderReq *req, int64_t now_us, ClobSubm
 		{
 			int32_t		p = book->best_bid;
 
-			remaining = take_level(book, &book->bids[p], remaining, req, side, now_us, res);
+			remaining = take_level(book, &book->bids[p], remaining, req, CLOB_SELL, now_us, res);
 		}
 	}
 
@@ -461,8 +344,11 @@ ClobBookSubmit(ClobBook *book, const ClobOrderReq *req, int64_t now_us, ClobSubm
 	{
 		if (book->free_head < 0)
 			res->reject = CLOB_REJ_BOOK_FULL;	/* the fills stand */
+		else if (side == CLOB_BUY)
+			res->resting = book_rest(book, CLOB_BUY, price, remaining, expire, req->owner,
+									 req->ref);
 		else
-			res->resting = book_rest(book, side, price, remaining, expire, req->owner,
+			res->resting = book_rest(book, CLOB_SELL, price, remaining, expire, req->owner,
 									 req->ref);
 	}
 }
@@ -478,16 +364,7 @@ int32_t
 ClobBookAddPassive(ClobBook *book, uint8_t side, int32_t price, int64_t size, uint8_t owner,
 				   int32_t ref)
 {
-	if (book->phase == CLOB_PHASE_CLOSED || book->phase == CLOB_PHASE_RESTART)
-		return -1;
-	if (ClobPriceCheck(price) != CLOB_OK || size <= 0 || size % CLOB_SIZE_QUANTUM != 0 ||
-		size < book->min_size)
-		return -1;
-	if (side == CLOB_BUY ? book->best_ask <= price : book->best_bid >= price)
-		return -1;
-	if (book->free_head < 0)
-		return -1;
-	return book_rest(book, side, price, size, CLOB_NO_EXPIRY, owner, ref);
+	return book_add_passive(book, side != CLOB_BUY, price, size, owner, ref);
 }
 
 /* Cancel a resting order. */
@@ -498,8 +375,31 @@ ClobBookCancel(ClobBook *book, int32_t index)
 		return CLOB_REJ_ENGINE_RESTART;
 	if (index < 0 || index >= book->capacity || !book->orders[index].live)
 		return CLOB_REJ_UNKNOWN_ORDER;
-	ClobBookRemove(book, index);
+	book_unlink(book, index);
 	return CLOB_OK;
+}
+
+/*
+ * Cancel an order by pool index only if it still is the one placed with
+ * this owner and reference (a slot is reused once its order left): the
+ * tape's cancels, whose index may be -1 (the order was refused).
+ */
+ClobReject
+ClobBookCancelOwned(ClobBook *book, int32_t index, uint8_t owner, int32_t ref)
+{
+	return book_cancel_owned(book, index, owner, ref);
+}
+
+/* Count the live orders of the pool. */
+int32_t
+ClobBookLive(const ClobBook *book)
+{
+	int32_t		n = 0;
+	int32_t		i;
+
+	for (i = 0; i < book->capacity; i++)
+		n += book->orders[i].live;
+	return n;
 }
 
 /* Resting size at a price. */

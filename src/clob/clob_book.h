@@ -26,6 +26,7 @@
 #define CLOB_NO_EXPIRY INT64_MAX
 #define CLOB_GTD_EARLY_US 60000000LL	/* GTD expires 60 s before its stated time */
 #define CLOB_BOOK_WORDS ((CLOB_PRICE_SCALE + 64) / 64)
+#define CLOB_BOOK_SUMMARY ((CLOB_BOOK_WORDS + 63) / 64)	/* one bit per non-zero bitmap word */
 
 typedef enum ClobSide
 {
@@ -159,7 +160,6 @@ typedef struct ClobBook
 	int64_t    *expiry;			/* effective expiry per pool slot, read when expires */
 	int32_t		capacity;
 	int32_t		free_head;
-	int32_t		n_live;
 	int32_t		best_bid;		/* -1 when empty */
 	int32_t		best_ask;		/* CLOB_PRICE_SCALE + 1 when empty */
 	ClobPhase	phase;
@@ -167,10 +167,11 @@ typedef struct ClobBook
 	ClobFillFn	on_fill;
 	void	   *fill_arg;
 	int64_t		n_expired;		/* GTD orders dropped at match time */
-	ClobLevel  *bids;			/* CLOB_PRICE_SCALE + 1 levels each */
-	ClobLevel  *asks;
-	uint64_t	bid_bits[CLOB_BOOK_WORDS];
-	uint64_t	ask_bits[CLOB_BOOK_WORDS];
+	ClobLevel  *bids;			/* CLOB_PRICE_SCALE + 1 levels each, one block: */
+	ClobLevel  *asks;			/* asks == bids + CLOB_PRICE_SCALE + 1 */
+	ClobLevel  *levels[2];		/* bids and asks, by ClobSide */
+	uint64_t	bits[2][CLOB_BOOK_WORDS];	/* occupied levels per ClobSide */
+	uint64_t	sum[2][CLOB_BOOK_SUMMARY];	/* which bits words are non-zero */
 } ClobBook;
 
 /* The reason's short name ("post_only_would_cross"). */
@@ -186,17 +187,18 @@ ClobFineRegion(int32_t price)
 	return price < CLOB_FINE_BELOW || price > CLOB_FINE_ABOVE;
 }
 
+/* The grid per price unit 0..CLOB_PRICE_SCALE (clob_ticks.c): on it, floor, ceiling. */
+extern const uint8_t ClobTickOk[CLOB_PRICE_SCALE + 1];
+extern const int16_t ClobTickFloor[CLOB_PRICE_SCALE + 1];
+extern const int16_t ClobTickCeil[CLOB_PRICE_SCALE + 1];
+
 /* Check a price of a token: bounds [0.001, 0.999], then the grid of its region. */
 static inline ClobReject
 ClobPriceCheck(int32_t price)
 {
 	if (price < CLOB_PRICE_MIN || price > CLOB_PRICE_MAX)
 		return CLOB_REJ_PRICE_BOUNDS;
-	if (price % CLOB_TICK_COARSE == 0)
-		return CLOB_OK;
-	if (price % CLOB_TICK_FINE == 0 && ClobFineRegion(price))
-		return CLOB_OK;
-	return CLOB_REJ_INVALID_TICK;
+	return ClobTickOk[price] ? CLOB_OK : CLOB_REJ_INVALID_TICK;
 }
 
 /* The tick at a price (100 or 10 units). */
@@ -206,42 +208,26 @@ ClobTickAt(int32_t price)
 	return ClobFineRegion(price) ? CLOB_TICK_FINE : CLOB_TICK_COARSE;
 }
 
-/* Round a price down onto the grid, clamped to [0.001, 0.999]. */
+/* Round a price down onto the grid, clamped to [0.001, 0.999] (both on the grid). */
 static inline int32_t
 ClobPriceFloor(int32_t price)
 {
 	if (price < CLOB_PRICE_MIN)
 		return CLOB_PRICE_MIN;
 	if (price > CLOB_PRICE_MAX)
-		price = CLOB_PRICE_MAX;
-	/* A price's own region decides: a fine-region price floors to a fine tick at or above the boundary. */
-	return ClobFineRegion(price) ? price - price % CLOB_TICK_FINE : price - price % CLOB_TICK_COARSE;
+		return CLOB_PRICE_MAX;
+	return ClobTickFloor[price];
 }
 
-/* Round a price up onto the grid, clamped to [0.001, 0.999]. */
+/* Round a price up onto the grid, clamped to [0.001, 0.999] (both on the grid). */
 static inline int32_t
 ClobPriceCeil(int32_t price)
 {
-	int32_t		p;
-
 	if (price > CLOB_PRICE_MAX)
 		return CLOB_PRICE_MAX;
 	if (price < CLOB_PRICE_MIN)
-		price = CLOB_PRICE_MIN;
-	if (price < CLOB_FINE_BELOW)
-		p = price + CLOB_TICK_FINE - 1;
-	else if (price <= CLOB_FINE_ABOVE - CLOB_TICK_COARSE)
-		return price + CLOB_TICK_COARSE - 1 - (price + CLOB_TICK_COARSE - 1) % CLOB_TICK_COARSE;
-	else
-	{
-		/* Near the upper fine region: the fine ceiling, moved to a coarse tick outside it. */
-		p = price + CLOB_TICK_FINE - 1;
-		p -= p % CLOB_TICK_FINE;
-		if (!ClobFineRegion(p) && p % CLOB_TICK_COARSE != 0)
-			p += CLOB_TICK_COARSE - p % CLOB_TICK_COARSE;
-		return p > CLOB_PRICE_MAX ? CLOB_PRICE_MAX : p;
-	}
-	return p - p % CLOB_TICK_FINE;
+		return CLOB_PRICE_MIN;
+	return ClobTickCeil[price];
 }
 
 /*
@@ -270,8 +256,14 @@ extern int32_t ClobBookAddPassive(ClobBook *book, uint8_t side, int32_t price, i
 /* Cancel a resting order by pool index; returns the reason it could not be (CLOB_OK on success). */
 extern ClobReject ClobBookCancel(ClobBook *book, int32_t index);
 
+/* Cancel only if the slot still holds the order of this owner and ref (index -1: nothing). */
+extern ClobReject ClobBookCancelOwned(ClobBook *book, int32_t index, uint8_t owner, int32_t ref);
+
 /* Remove a resting order regardless of phase (exchange-side cancel). */
 extern void ClobBookRemove(ClobBook *book, int32_t index);
+
+/* How many orders rest in the book (counts the pool: for tests and checks). */
+extern int32_t ClobBookLive(const ClobBook *book);
 
 /* Resting size at a YES price on one side. */
 extern int64_t ClobBookDepthAt(const ClobBook *book, ClobSide side, int32_t price);

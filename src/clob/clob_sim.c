@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "clob_book_ops.h"
 #include "clob_sim.h"
 #include "pt_alloc.h"
 
@@ -1601,22 +1602,21 @@ play_event(ClobSim *s, const ClobEvent *e)
 	ClobSubmitResult res;
 	ClobBook   *b = &s->book;
 
+	/* Adds and cancels, nine events in ten, first and without a jump table. */
+	if (e->type == CLOB_EV_ADD)
+	{
+		s->add_map[e->aux] = book_add_passive(b, e->side, e->price,
+											  (int64_t) e->size_cs * CLOB_SIZE_QUANTUM,
+											  CLOB_OWNER_BACKGROUND, e->aux);
+		return false;
+	}
+	if (e->type == CLOB_EV_CANCEL)
+	{
+		(void) book_cancel_owned(b, s->add_map[e->aux], CLOB_OWNER_BACKGROUND, e->aux);
+		return false;
+	}
 	switch (e->type)
 	{
-		case CLOB_EV_ADD:
-			s->add_map[e->aux] = ClobBookAddPassive(b, e->side, e->price,
-													(int64_t) e->size_cs * CLOB_SIZE_QUANTUM,
-													CLOB_OWNER_BACKGROUND, e->aux);
-			return false;
-		case CLOB_EV_CANCEL:
-			{
-				int32_t		idx = s->add_map[e->aux];
-
-				if (idx >= 0 && b->orders[idx].live && b->orders[idx].owner == CLOB_OWNER_BACKGROUND
-					&& b->orders[idx].ref == e->aux)
-					(void) ClobBookCancel(b, idx);
-				return false;
-			}
 		case CLOB_EV_NOISE:
 			req.side = e->side;
 			req.token = e->token;
