@@ -65,6 +65,8 @@ typedef struct MmRec
 	int64_t		size;
 	int64_t		rem;			/* exchange: size still resting or to fill */
 	int64_t		rem_known;		/* strategy: size not yet reported filled */
+	double		notional_known;	/* order_notional of rem_known */
+	double		coll_known;		/* order_collateral of rem_known with nothing covered */
 	uint32_t	gen;
 	int32_t		next_free;
 	int32_t		act_pos;		/* index in the active list */
@@ -608,6 +610,15 @@ order_notional(int side, int32_t price, int64_t size)
 	return (double) size / CLOB_SHARE * (side == CLOB_BUY ? p : 1.0 - p);
 }
 
+/* Set what the strategy knows is left of an order, with its notional and uncovered collateral. */
+static inline void
+rec_known_set(MmRec *x, int64_t rem_known)
+{
+	x->rem_known = rem_known;
+	x->notional_known = order_notional(x->side, x->price, rem_known);
+	x->coll_known = order_collateral(x->side, x->price, rem_known, 0);
+}
+
 /*
  * Send an order through the gates (signer, compliance, rate limit, exposure
  * guard, balance); on success it is in flight and its record is returned.
@@ -664,8 +675,12 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 	{
 		const MmRec *x = &s->rec[s->active[i]];
 
-		open_notional[x->side] += order_notional(x->side, x->price, x->rem_known);
-		reserved += order_collateral(x->side, x->price, x->rem_known, s->kq);
+		open_notional[x->side] += x->notional_known;
+		/* Only a position on the other side covers part of an order. */
+		if (x->side == CLOB_BUY ? s->kq < 0 : s->kq > 0)
+			reserved += order_collateral(x->side, x->price, x->rem_known, s->kq);
+		else
+			reserved += x->coll_known;
 	}
 
 	/* Exposure guard: orders that add risk must fit under both caps. */
@@ -748,7 +763,7 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 	s->rec[r].price = price;
 	s->rec[r].size = size;
 	s->rec[r].rem = size;
-	s->rec[r].rem_known = size;
+	rec_known_set(&s->rec[r], size);
 	s->rec[r].type = type;
 	s->rec[r].post_only = post_only;
 	m->orders++;
@@ -1194,7 +1209,8 @@ report_apply(ClobSim *s, const ReportMsg *r)
 	}
 	s->kq += r->signed_size;
 	s->kcash += r->cash;
-	s->rec[r->rec].rem_known -= r->signed_size >= 0 ? r->signed_size : -r->signed_size;
+	rec_known_set(&s->rec[r->rec], s->rec[r->rec].rem_known -
+				  (r->signed_size >= 0 ? r->signed_size : -r->signed_size));
 	s->fill_flag = true;
 }
 
