@@ -148,6 +148,14 @@ struct ClobSim
 	int64_t		min_size;
 	double		noise_elast;	/* scenario noise_elasticity */
 	double		noise_slip_units;	/* noise_slip_ticks in price units */
+	/* per-run thresholds in the units they are compared in */
+	double		kill_loss;		/* max_loss_pusd in micro-pUSD */
+	double		kill_drawdown;	/* max_drawdown_pusd in micro-pUSD */
+	int64_t		stale_us;		/* halt_on_stale_s */
+	int64_t		halt_before_us;	/* halt_before_s */
+	int64_t		reduce_only_us;	/* reduce_only_s */
+	double		band_lo;		/* price_band_lo in price units */
+	double		band_hi;		/* price_band_hi in price units */
 
 	MmRec		rec[CLOB_MM_RECORDS];
 	int32_t		free_rec;
@@ -903,9 +911,9 @@ kill_check(ClobSim *s)
 	}
 	if (eq > s->peak)
 		s->peak = eq;
-	if ((double) s->start_cash - eq >= s->pol->max_loss_pusd * CLOB_PUSD)
+	if ((double) s->start_cash - eq >= s->kill_loss)
 		kill_trip(s, CLOB_KILL_MAX_LOSS);
-	else if (s->peak - eq >= s->pol->max_drawdown_pusd * CLOB_PUSD)
+	else if (s->peak - eq >= s->kill_drawdown)
 		kill_trip(s, CLOB_KILL_MAX_DRAWDOWN);
 	return s->killed;
 }
@@ -988,7 +996,7 @@ mm_act(ClobSim *s, bool timer)
 	if (pol->halt_on_closed && s->book.phase == CLOB_PHASE_CLOSED)
 		mask |= HALT_CLOSED;
 	/* Stale: no market data for halt_on_stale_s as the feed delivers it (lat_feed late). */
-	if (pol->halt_on_stale && s->now - s->lat_feed - s->last_feed_t > (int64_t) (pol->halt_on_stale_s * US))
+	if (pol->halt_on_stale && s->now - s->lat_feed - s->last_feed_t > s->stale_us)
 		mask |= HALT_STALE;
 	if (mask != 0 && s->halt_mask == 0)
 		s->m->halts_seen++;
@@ -1006,7 +1014,7 @@ mm_act(ClobSim *s, bool timer)
 				rec_cancel(s, s->active[i]);
 	}
 
-	if (mask != 0 || ttr < (int64_t) (mm->halt_before_s * US) || s->now < s->cool_until ||
+	if (mask != 0 || ttr < s->halt_before_us || s->now < s->cool_until ||
 		!s->have_fv)
 	{
 		cancel_all(s);
@@ -1043,8 +1051,7 @@ mm_act(ClobSim *s, bool timer)
 	delta = mm->c_vol * sigma + mm->c_tox * (fabs(imb) + (s->tox_as > 0 ? s->tox_as : 0)) * tickd;
 	if (delta < mm->half_spread_min_ticks * tickd)
 		delta = mm->half_spread_min_ticks * tickd;
-	reduce_only = ttr < (int64_t) (mm->reduce_only_s * US) ||
-		fv < mm->price_band_lo * CLOB_PRICE_SCALE || fv > mm->price_band_hi * CLOB_PRICE_SCALE;
+	reduce_only = ttr < s->reduce_only_us || fv < s->band_lo || fv > s->band_hi;
 
 	base_bid = (int64_t) (mm->base_size_pusd / (fv / CLOB_PRICE_SCALE) * CLOB_SHARE);
 	base_ask = (int64_t) (mm->base_size_pusd / (1.0 - fv / CLOB_PRICE_SCALE) * CLOB_SHARE);
@@ -1727,6 +1734,13 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	s->lat_cancel = (int64_t) llround(sc->lat_cancel_ms * 1000.0);
 	s->lat_response = (int64_t) llround(sc->lat_response_ms * 1000.0);
 	s->timer_us = (int64_t) mm->requote_interval_ms * 1000;
+	s->kill_loss = pol->max_loss_pusd * CLOB_PUSD;
+	s->kill_drawdown = pol->max_drawdown_pusd * CLOB_PUSD;
+	s->stale_us = (int64_t) (pol->halt_on_stale_s * US);
+	s->halt_before_us = (int64_t) (mm->halt_before_s * US);
+	s->reduce_only_us = (int64_t) (mm->reduce_only_s * US);
+	s->band_lo = mm->price_band_lo * CLOB_PRICE_SCALE;
+	s->band_hi = mm->price_band_hi * CLOB_PRICE_SCALE;
 	if (s->timer_us < 1000)
 		s->timer_us = 1000;
 
