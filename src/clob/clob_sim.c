@@ -163,6 +163,7 @@ struct ClobSim
 	int32_t		resting[CLOB_MM_RECORDS];	/* records with an order in the book */
 	int64_t		mm_at[2][CLOB_PRICE_SCALE + 1];	/* the strategy's resting size by side and price */
 	int32_t		n_resting;
+	int32_t		n_resting_buy;	/* of them, bids */
 	int32_t		active[CLOB_MM_RECORDS];	/* records not free */
 	int32_t		n_active;
 	int32_t		ext_bid;		/* the book without our orders, as last seen */
@@ -443,6 +444,7 @@ resting_drop(ClobSim *s, int32_t r)
 		if (s->resting[i] == r)
 		{
 			s->mm_at[s->rec[r].side][s->rec[r].price] -= s->rec[r].rem;
+			s->n_resting_buy -= s->rec[r].side == CLOB_BUY;
 			s->resting[i] = s->resting[--s->n_resting];
 			return;
 		}
@@ -1386,6 +1388,7 @@ arrive_submit(ClobSim *s, MmOp op)
 		if (x->state == REC_INFLIGHT)
 			x->state = REC_LIVE;
 		s->resting[s->n_resting++] = op.rec;
+		s->n_resting_buy += x->side == CLOB_BUY;
 		s->mm_at[x->side][x->price] += x->rem;
 	}
 	else if (x->state != REC_DONE)
@@ -1455,9 +1458,6 @@ sample_second(ClobSim *s)
 	double		eq;
 	double		inv;
 	double		mark;
-	int			has_bid = 0;
-	int			has_ask = 0;
-	int			i;
 
 	if (b->best_bid >= 0 && b->best_ask <= CLOB_PRICE_SCALE)
 		s->full_mid = (b->best_bid + b->best_ask) / 2;
@@ -1465,11 +1465,11 @@ sample_second(ClobSim *s)
 	eq = equity_at(s, mark);
 	s->mid_s[s->n_sec] = s->full_mid;
 	s->eq_s[s->n_sec] = eq;
-	s->mid_ring[s->n_sec % MID_RING] = s->have_mid ? s->ext_mid : 0;
+	s->mid_ring[(uint32_t) s->n_sec % MID_RING] = s->have_mid ? s->ext_mid : 0;
 	if (s->n_sec >= VOL_DIFF_S)
 	{
-		double		m1 = s->mid_ring[s->n_sec % MID_RING];
-		double		m0 = s->mid_ring[(s->n_sec - VOL_DIFF_S) % MID_RING];
+		double		m1 = s->mid_ring[(uint32_t) s->n_sec % MID_RING];
+		double		m0 = s->mid_ring[(uint32_t) (s->n_sec - VOL_DIFF_S) % MID_RING];
 
 		if (m0 > 0 && m1 > 0)
 		{
@@ -1506,7 +1506,7 @@ sample_second(ClobSim *s)
 	if (inv >= AT_CAP_FRAC * s->mm->q_max_pusd)
 		s->atcap_s++;
 	/* The market's spread and depth, every FACTS_EVERY_S seconds (they describe the world, not the trial). */
-	if (s->n_sec % FACTS_EVERY_S == 0)
+	if ((uint32_t) s->n_sec % FACTS_EVERY_S == 0)
 	{
 		int64_t		bsz;
 		int64_t		asz;
@@ -1522,14 +1522,7 @@ sample_second(ClobSim *s)
 			s->depth_n++;
 		}
 	}
-	for (i = 0; i < s->n_resting; i++)
-	{
-		if (s->rec[s->resting[i]].side == CLOB_BUY)
-			has_bid = 1;
-		else
-			has_ask = 1;
-	}
-	if (has_bid && has_ask)
+	if (s->n_resting_buy > 0 && s->n_resting > s->n_resting_buy)
 		s->uptime_s++;
 	if (s->killed && s->now < s->kill_until)
 		s->m->killed_s += 1.0;
@@ -1762,6 +1755,7 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 		for (k = 0; k < CLOB_MAX_LAYERS; k++)
 			s->quote[i][k] = -1;
 	s->n_resting = 0;
+	s->n_resting_buy = 0;
 	s->orphans = 0;
 	s->subq.head = s->subq.n = 0;
 	s->canq.head = s->canq.n = 0;
