@@ -558,11 +558,15 @@ mm_size_at(const ClobSim *s, int side, int32_t price)
 	return s->mm_at[side][price];
 }
 
-/* Best price on a side without the strategy's own orders; size through *sz. */
-static int32_t
+/*
+ * Best price on a side without the strategy's own orders; size through *sz.
+ * Inline so that each caller's constant side drops the side tests.
+ */
+static inline int32_t
 ext_best(const ClobSim *s, int side, int64_t *sz)
 {
 	const ClobBook *b = &s->book;
+	const ClobLevel *lv = side == CLOB_BUY ? b->bids : b->asks;
 	int32_t		p = side == CLOB_BUY ? b->best_bid : b->best_ask;
 	int			guard;
 
@@ -570,9 +574,9 @@ ext_best(const ClobSim *s, int side, int64_t *sz)
 	{
 		int64_t		ext;
 
-		if (p < 0 || p > CLOB_PRICE_SCALE)
+		if ((uint32_t) p > CLOB_PRICE_SCALE)
 			break;
-		ext = (side == CLOB_BUY ? b->bids[p].size : b->asks[p].size);
+		ext = lv[p].size;
 		if (s->n_resting > 0)
 			ext -= mm_size_at(s, side, p);
 		if (ext > 0)
