@@ -482,7 +482,7 @@ queue_push(OpQueue *q, int64_t t, int32_t rec, uint32_t gen)
 
 	if (q->n == CLOB_MM_QUEUE)
 		return false;
-	op = &q->op[(q->head + q->n) % CLOB_MM_QUEUE];
+	op = &q->op[(uint32_t) (q->head + q->n) % CLOB_MM_QUEUE];
 	op->t = t;
 	op->rec = rec;
 	op->gen = gen;
@@ -851,7 +851,7 @@ feed_deliver(ClobSim *s)
 		int32_t		old_bid = s->ext_bid;
 		int32_t		old_ask = s->ext_ask;
 
-		s->feed_head = (s->feed_head + 1) % FEED_RING;
+		s->feed_head = (int32_t) ((uint32_t) (s->feed_head + 1) % FEED_RING);
 		s->feed_n--;
 		if (f->n_prints > 0)
 			observe_prints(s, f);
@@ -1184,11 +1184,11 @@ report_push(ClobSim *s, int32_t rec, bool release, int64_t signed_size, int64_t 
 	if (s->rep_n == REPORT_RING)
 	{
 		r = &s->report[s->rep_head];
-		s->rep_head = (s->rep_head + 1) % REPORT_RING;
+		s->rep_head = (int32_t) ((uint32_t) (s->rep_head + 1) % REPORT_RING);
 		s->rep_n--;
 		report_apply(s, r);
 	}
-	r = &s->report[(s->rep_head + s->rep_n) % REPORT_RING];
+	r = &s->report[(uint32_t) (s->rep_head + s->rep_n) % REPORT_RING];
 	r->t = s->now + s->lat_response;
 	r->rec = rec;
 	r->release = release;
@@ -1243,10 +1243,10 @@ feed_publish(ClobSim *s, int print_side, int64_t print_size)
 	if (s->now >= s->feed_gap_lo && s->now < s->feed_gap_hi)
 		return;
 	if (s->feed_n == FEED_RING)
-		f = &s->feed[(s->feed_head + s->feed_n - 1) % FEED_RING];
+		f = &s->feed[(uint32_t) (s->feed_head + s->feed_n - 1) % FEED_RING];
 	else
 	{
-		f = &s->feed[(s->feed_head + s->feed_n) % FEED_RING];
+		f = &s->feed[(uint32_t) (s->feed_head + s->feed_n) % FEED_RING];
 		s->feed_n++;
 		f->n_prints = 0;
 		f->buy_sz = 0;
