@@ -903,7 +903,7 @@ kill_trip(ClobSim *s, ClobKillReason reason)
 }
 
 /* Check the kill switch against equity at the current mark. */
-static bool
+static inline bool
 kill_check(ClobSim *s)
 {
 	double		eq = (double) s->kcash + (double) s->kq * s->view_mid / CLOB_PRICE_SCALE;
