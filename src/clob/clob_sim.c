@@ -927,7 +927,7 @@ kill_check(ClobSim *s)
 /* ---- the market maker ---- */
 
 /* Reconcile one side's quotes with its targets. */
-static void
+static inline void
 reconcile_side(ClobSim *s, int side, const int32_t *price, const int64_t *size, bool timer,
 			   bool post_only, int32_t tick)
 {
