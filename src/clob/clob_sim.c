@@ -926,6 +926,35 @@ kill_check(ClobSim *s)
 
 /* ---- the market maker ---- */
 
+/*
+ * (int32_t) floor(x): inside the int32 range by truncation and one
+ * correction (the same integer), elsewhere (and for NaN) through floor().
+ */
+static inline int32_t
+floor_i32(double x)
+{
+	if (x > -2147483648.0 && x < 2147483647.0)
+	{
+		int32_t		t = (int32_t) x;
+
+		return (double) t > x ? t - 1 : t;
+	}
+	return (int32_t) floor(x);
+}
+
+/* (int32_t) ceil(x), the same way. */
+static inline int32_t
+ceil_i32(double x)
+{
+	if (x > -2147483647.0 && x < 2147483647.0)
+	{
+		int32_t		t = (int32_t) x;
+
+		return (double) t < x ? t + 1 : t;
+	}
+	return (int32_t) ceil(x);
+}
+
 /* Reconcile one side's quotes with its targets. */
 static inline void
 reconcile_side(ClobSim *s, int side, const int32_t *price, const int64_t *size, bool timer,
@@ -1064,13 +1093,13 @@ mm_act(ClobSim *s, bool timer)
 	ext_bid = s->ext_bid;
 	ext_ask = s->ext_ask;
 
-	bmax = ClobPriceFloor((int32_t) floor(fv - mm->min_edge_ticks * tickd));
-	amin = ClobPriceCeil((int32_t) ceil(fv + mm->min_edge_ticks * tickd));
+	bmax = ClobPriceFloor(floor_i32(fv - mm->min_edge_ticks * tickd));
+	amin = ClobPriceCeil(ceil_i32(fv + mm->min_edge_ticks * tickd));
 	for (k = 0; k < mm->layers; k++)
 	{
 		double		off = delta + (double) k * mm->layer_step_ticks * tickd;
-		int32_t		b = ClobPriceFloor((int32_t) floor(r - off));
-		int32_t		a = ClobPriceCeil((int32_t) ceil(r + off));
+		int32_t		b = ClobPriceFloor(floor_i32(r - off));
+		int32_t		a = ClobPriceCeil(ceil_i32(r + off));
 
 		if (b > bmax)
 			b = bmax;
