@@ -1001,7 +1001,7 @@ mm_act(ClobSim *s, bool timer)
 	double		fv;
 	double		sigma;
 	double		imb = 0;
-	double		z = 0;
+	bool		lean_on;		/* |z| > trend_flow_z, z the flow's z-score */
 	double		u;
 	double		delta;
 	double		r;
@@ -1056,21 +1056,48 @@ mm_act(ClobSim *s, bool timer)
 		return;
 	}
 
-	/* Signals at this instant. */
+	/*
+	 * Signals at this instant.  The flow's decay d = exp(-dt/tau) (0 < d <= 1)
+	 * is computed only where bounds cannot settle its two uses, fa d > 1e-9
+	 * and |z| > trend_flow_z with z = imb sqrt(fn d).  With dlo = 1 - dt/tau
+	 * (exp(-x) >= 1 - x): fa dlo clearing 1e-9, or |imb| sqrt(fn dlo) clearing
+	 * trend_flow_z, by a 1e-12 relative margin (exp and the products err by a
+	 * few 1e-16) settles the test as true; |imb| sqrt(fn) at most
+	 * trend_flow_z settles the lean test as false (d <= 1, rounding is
+	 * monotone).  Otherwise d and z are computed as they always were.
+	 */
 	{
-		double		d = decay(1.0, (double) (s->now - s->flow_t) / US, s->tau_f);
+		double		dt = (double) (s->now - s->flow_t) / US;
+		double		dlo = dt <= 0 ? 1.0 : 1.0 - dt / s->tau_f;
+		double		d = -1;		/* not computed */
 
 		sigma = sqrt((s->vs > s->vl ? s->vs : s->vl) * VOL_HORIZON_S);
-		if (s->fa * d > 1e-9)
+		lean_on = 0.0 > mm->trend_flow_z;	/* the test at z = 0 */
+		if (s->fa > 1e-9)		/* else fa d <= fa <= 1e-9 */
 		{
-			imb = s->ff / s->fa;	/* the decay cancels in the ratio */
-			z = imb * sqrt(s->fn * d);
+			if (!(s->fa * dlo * (1.0 - 1e-12) > 1e-9))
+				d = decay(1.0, dt, s->tau_f);
+			if (d < 0 || s->fa * d > 1e-9)
+			{
+				imb = s->ff / s->fa;	/* the decay cancels in the ratio */
+				if (!(fabs(imb) * sqrt(s->fn) <= mm->trend_flow_z))
+				{
+					if (dlo > 0 && fabs(imb) * sqrt(s->fn * dlo) * (1.0 - 1e-12) > mm->trend_flow_z)
+						lean_on = true;
+					else
+					{
+						if (d < 0)
+							d = decay(1.0, dt, s->tau_f);
+						lean_on = fabs(imb * sqrt(s->fn * d)) > mm->trend_flow_z;
+					}
+				}
+			}
 		}
 	}
 	fv = s->fv;
 	tick = ClobTickAt((int32_t) fv);
 	tickd = tick;
-	if (fabs(z) > mm->trend_flow_z)
+	if (lean_on)
 	{
 		double		lean = LEAN_SIGMAS * sigma;
 
