@@ -1190,13 +1190,14 @@ mm_act(ClobSim *s, bool timer)
 				room_other -= (double) rs[k];
 			}
 		}
+		/* The prices come from ClobPriceFloor/Ceil: always valid (test_clob_book checks every input). */
 		for (k = 0; k < mm->layers; k++)
 		{
 			bid_sz[k] -= bid_sz[k] % CLOB_SIZE_QUANTUM;
 			ask_sz[k] -= ask_sz[k] % CLOB_SIZE_QUANTUM;
-			if (bid_sz[k] < s->min_size || ClobPriceCheck(bid_px[k]) != CLOB_OK)
+			if (bid_sz[k] < s->min_size)
 				bid_sz[k] = 0;
-			if (ask_sz[k] < s->min_size || ClobPriceCheck(ask_px[k]) != CLOB_OK)
+			if (ask_sz[k] < s->min_size)
 				ask_sz[k] = 0;
 		}
 
