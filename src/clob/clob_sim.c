@@ -813,7 +813,7 @@ observe_book(ClobSim *s, const FeedMsg *f)
 	s->have_fv = true;
 	if (s->have_mid && mid != s->ext_mid)
 	{
-		double		ref = s->mid_ring[(s->n_sec + MID_RING - JUMP_LOOKBACK_S) % MID_RING];
+		double		ref = s->mid_ring[(uint32_t) (s->n_sec + MID_RING - JUMP_LOOKBACK_S) % MID_RING];
 
 		if (ref > 0 && fabs(mid - ref) >= s->mm->event_jump_ticks * ClobTickAt((int32_t) mid))
 		{
