@@ -156,6 +156,9 @@ struct ClobSim
 	int64_t		reduce_only_us;	/* reduce_only_s */
 	double		band_lo;		/* price_band_lo in price units */
 	double		band_hi;		/* price_band_hi in price units */
+	int			phase_halt[4];	/* halt mask of each exchange phase */
+	bool		phase_post_only[4];	/* quotes post-only in each phase */
+	double		atcap_inv;		/* AT_CAP_FRAC of q_max_pusd */
 
 	MmRec		rec[CLOB_MM_RECORDS];
 	int32_t		free_rec;
@@ -996,7 +999,7 @@ mm_act(ClobSim *s, bool timer)
 {
 	const ClobMmParams *mm = s->mm;
 	const ClobPolicy *pol = s->pol;
-	int			mask = 0;
+	int			mask;
 	int64_t		ttr = s->res_us - s->now;
 	double		fv;
 	double		sigma;
@@ -1018,18 +1021,14 @@ mm_act(ClobSim *s, bool timer)
 	int64_t		bid_sz[CLOB_MAX_LAYERS];
 	int64_t		ask_sz[CLOB_MAX_LAYERS];
 	bool		reduce_only;
-	bool		post_only = mm->post_only;
+	bool		post_only;
 	int			k;
 
 	if (kill_check(s))
 		return;
 
-	if (pol->halt_on_restart && s->book.phase == CLOB_PHASE_RESTART)
-		mask |= HALT_RESTART;
-	if (pol->halt_on_restart && s->book.phase == CLOB_PHASE_POST_ONLY)
-		post_only = true;
-	if (pol->halt_on_closed && s->book.phase == CLOB_PHASE_CLOSED)
-		mask |= HALT_CLOSED;
+	mask = s->phase_halt[s->book.phase];
+	post_only = s->phase_post_only[s->book.phase];
 	/* Stale: no market data for halt_on_stale_s as the feed delivers it (lat_feed late). */
 	if (pol->halt_on_stale && s->now - s->lat_feed - s->last_feed_t > s->stale_us)
 		mask |= HALT_STALE;
@@ -1564,7 +1563,7 @@ sample_second(ClobSim *s)
 	if (inv > s->inv_max)
 		s->inv_max = inv;
 
-	if (inv >= AT_CAP_FRAC * s->mm->q_max_pusd)
+	if (inv >= s->atcap_inv)
 		s->atcap_s++;
 	/* The market's spread and depth, every FACTS_EVERY_S seconds (they describe the world, not the trial). */
 	if ((uint32_t) s->n_sec % FACTS_EVERY_S == 0)
@@ -1795,6 +1794,19 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	s->reduce_only_us = (int64_t) (mm->reduce_only_s * US);
 	s->band_lo = mm->price_band_lo * CLOB_PRICE_SCALE;
 	s->band_hi = mm->price_band_hi * CLOB_PRICE_SCALE;
+	for (i = 0; i < 4; i++)
+	{
+		s->phase_halt[i] = 0;
+		s->phase_post_only[i] = mm->post_only;
+	}
+	if (pol->halt_on_restart)
+	{
+		s->phase_halt[CLOB_PHASE_RESTART] |= HALT_RESTART;
+		s->phase_post_only[CLOB_PHASE_POST_ONLY] = true;
+	}
+	if (pol->halt_on_closed)
+		s->phase_halt[CLOB_PHASE_CLOSED] |= HALT_CLOSED;
+	s->atcap_inv = AT_CAP_FRAC * mm->q_max_pusd;
 	if (s->timer_us < 1000)
 		s->timer_us = 1000;
 
