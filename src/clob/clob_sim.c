@@ -159,6 +159,7 @@ struct ClobSim
 	int			phase_halt[4];	/* halt mask of each exchange phase */
 	bool		phase_post_only[4];	/* quotes post-only in each phase */
 	double		atcap_inv;		/* AT_CAP_FRAC of q_max_pusd */
+	ClobReject	gate_reject;	/* the first policy gate that refuses every order, or CLOB_OK */
 
 	MmRec		rec[CLOB_MM_RECORDS];
 	int32_t		free_rec;
@@ -652,24 +653,9 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 	int32_t		r;
 	int			i;
 
-	if (!pol->domain_ok)
+	if (s->gate_reject != CLOB_OK)
 	{
-		m->rejects[CLOB_REJ_SIGNER_DOMAIN]++;
-		return -1;
-	}
-	if (!pol->signature_type_ok)
-	{
-		m->rejects[CLOB_REJ_SIGNATURE_TYPE]++;
-		return -1;
-	}
-	if (!pol->builder_ok)
-	{
-		m->rejects[CLOB_REJ_BUILDER]++;
-		return -1;
-	}
-	if (!pol->jurisdiction_ok)
-	{
-		m->rejects[CLOB_REJ_JURISDICTION]++;
+		m->rejects[s->gate_reject]++;
 		return -1;
 	}
 	if (s->mm->max_orders_per_s > 0)
@@ -1807,6 +1793,11 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	if (pol->halt_on_closed)
 		s->phase_halt[CLOB_PHASE_CLOSED] |= HALT_CLOSED;
 	s->atcap_inv = AT_CAP_FRAC * mm->q_max_pusd;
+	/* Signer, signature type, builder, jurisdiction: checked in this order. */
+	s->gate_reject = !pol->domain_ok ? CLOB_REJ_SIGNER_DOMAIN
+		: !pol->signature_type_ok ? CLOB_REJ_SIGNATURE_TYPE
+		: !pol->builder_ok ? CLOB_REJ_BUILDER
+		: !pol->jurisdiction_ok ? CLOB_REJ_JURISDICTION : CLOB_OK;
 	if (s->timer_us < 1000)
 		s->timer_us = 1000;
 
