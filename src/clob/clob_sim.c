@@ -439,7 +439,7 @@ rec_alloc(ClobSim *s)
 }
 
 /* Forget a record's resting order. */
-static void
+static inline void
 resting_drop(ClobSim *s, int32_t r)
 {
 	int			i;
