@@ -170,6 +170,15 @@ struct ClobSim
 	int32_t		n_resting_buy;	/* of them, bids */
 	int32_t		active[CLOB_MM_RECORDS];	/* records not free */
 	int32_t		n_active;
+	/*
+	 * send_order's sums over active[0 .. open_n - 1] in list order: notional
+	 * by side and collateral reserved.  Records are only appended between
+	 * two sends unless one is freed or a fill report changes what the
+	 * strategy knows; those restart the sums (open_sums_reset).
+	 */
+	int32_t		open_n;
+	double		open_notional[2];
+	double		open_reserved;
 	int32_t		ext_bid;		/* the book without our orders, as last seen */
 	int32_t		ext_ask;
 	int32_t		orphans;
@@ -454,11 +463,23 @@ resting_drop(ClobSim *s, int32_t r)
 		}
 }
 
+/* Forget send_order's sums over the open orders: the list or a record's known size changed. */
+static inline void
+open_sums_reset(ClobSim *s)
+{
+	s->open_n = 0;
+	s->open_notional[0] = 0;
+	s->open_notional[1] = 0;
+	s->open_reserved = 0;
+}
+
 /* Return a record to the free list and detach it from its slot. */
 static void
 rec_free(ClobSim *s, int32_t r)
 {
 	MmRec	   *x = &s->rec[r];
+
+	open_sums_reset(s);
 
 	if (x->layer >= 0 && s->quote[x->side][x->layer] == r)
 		s->quote[x->side][x->layer] = -1;
@@ -648,8 +669,8 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 	const ClobPolicy *pol = s->pol;
 	ClobSeedMetrics *m = s->m;
 	double		mark = s->view_mid;
-	double		open_notional[2] = {0, 0};
-	double		reserved = 0;
+	double		open_notional[2];
+	double		reserved;
 	int32_t		r;
 	int			i;
 
@@ -673,8 +694,15 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 		}
 	}
 
-	/* Open orders as the strategy knows them: notional by side, collateral reserved. */
-	for (i = 0; i < s->n_active; i++)
+	/*
+	 * Open orders as the strategy knows them: notional by side, collateral
+	 * reserved, summed in list order; the records appended since the last
+	 * send continue the sums (the same additions in the same order).
+	 */
+	open_notional[0] = s->open_notional[0];
+	open_notional[1] = s->open_notional[1];
+	reserved = s->open_reserved;
+	for (i = s->open_n; i < s->n_active; i++)
 	{
 		const MmRec *x = &s->rec[s->active[i]];
 
@@ -685,6 +713,10 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 		else
 			reserved += x->coll_known;
 	}
+	s->open_n = s->n_active;
+	s->open_notional[0] = open_notional[0];
+	s->open_notional[1] = open_notional[1];
+	s->open_reserved = reserved;
 
 	/* Exposure guard: orders that add risk must fit under both caps. */
 	if (!reducing)
@@ -1262,6 +1294,7 @@ report_apply(ClobSim *s, const ReportMsg *r)
 			rec_free(s, r->rec);
 		return;
 	}
+	open_sums_reset(s);
 	s->kq += r->signed_size;
 	s->kcash += r->cash;
 	rec_known_set(&s->rec[r->rec], s->rec[r->rec].rem_known -
@@ -1813,6 +1846,7 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	}
 	s->free_rec = 0;
 	s->n_active = 0;
+	open_sums_reset(s);
 	s->ext_bid = -1;
 	s->ext_ask = -1;
 	for (i = 0; i < 2; i++)
