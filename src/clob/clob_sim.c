@@ -1074,40 +1074,48 @@ mm_act(ClobSim *s, bool timer)
 	}
 
 	/*
-	 * Signals at this instant.  The flow's decay d = exp(-dt/tau) (0 < d <= 1)
-	 * is computed only where bounds cannot settle its two uses, fa d > 1e-9
-	 * and |z| > trend_flow_z with z = imb sqrt(fn d).  With dlo = 1 - dt/tau
-	 * (exp(-x) >= 1 - x): fa dlo clearing 1e-9, or |imb| sqrt(fn dlo) clearing
-	 * trend_flow_z, by a 1e-12 relative margin (exp and the products err by a
-	 * few 1e-16) settles the test as true; |imb| sqrt(fn) at most
-	 * trend_flow_z settles the lean test as false (d <= 1, rounding is
-	 * monotone).  Otherwise d and z are computed as they always were.
+	 * Signals at this instant.  The flow's decay d = exp(-dt/tau) is computed
+	 * only where bounds cannot settle its two uses, fa d > 1e-9 and |z| >
+	 * trend_flow_z with z = imb sqrt(fn d).  For tau > 0, dlo = 1 - dt/tau <=
+	 * d <= 1 (exp(-x) >= 1 - x): fa dlo, or |imb| sqrt(fn dlo), clearing its
+	 * threshold by a 1e-12 relative margin (exp and the products err by a few
+	 * 1e-16) settles a test as true; fa, or |imb| sqrt(fn), at most its
+	 * threshold settles it as false (rounding is monotone).  Otherwise d and
+	 * z are computed as they always were.
 	 */
 	{
 		double		dt = (double) (s->now - s->flow_t) / US;
-		double		dlo = dt <= 0 ? 1.0 : 1.0 - dt / s->tau_f;
-		double		d = -1;		/* not computed */
+		bool		bounded = s->tau_f > 0;
+		double		dlo = !bounded ? 0 : dt <= 0 ? 1.0 : 1.0 - dt / s->tau_f;
+		double		d = 0;
+		bool		have_d = false;
+		bool		flow;
 
 		sigma = sqrt((s->vs > s->vl ? s->vs : s->vl) * VOL_HORIZON_S);
 		lean_on = 0.0 > mm->trend_flow_z;	/* the test at z = 0 */
-		if (s->fa > 1e-9)		/* else fa d <= fa <= 1e-9 */
+		if (bounded && dlo > 0 && s->fa * dlo * (1.0 - 1e-12) > 1e-9)
+			flow = true;
+		else if (bounded && !(s->fa > 1e-9))
+			flow = false;
+		else
 		{
-			if (!(s->fa * dlo * (1.0 - 1e-12) > 1e-9))
-				d = decay(1.0, dt, s->tau_f);
-			if (d < 0 || s->fa * d > 1e-9)
+			d = decay(1.0, dt, s->tau_f);
+			have_d = true;
+			flow = s->fa * d > 1e-9;
+		}
+		if (flow)
+		{
+			imb = s->ff / s->fa;	/* the decay cancels in the ratio */
+			if (bounded && fabs(imb) * sqrt(s->fn) <= mm->trend_flow_z)
+				;				/* |z| <= trend_flow_z (>= 0): no lean */
+			else if (bounded && dlo > 0 &&
+					 fabs(imb) * sqrt(s->fn * dlo) * (1.0 - 1e-12) > mm->trend_flow_z)
+				lean_on = true;
+			else
 			{
-				imb = s->ff / s->fa;	/* the decay cancels in the ratio */
-				if (!(fabs(imb) * sqrt(s->fn) <= mm->trend_flow_z))
-				{
-					if (dlo > 0 && fabs(imb) * sqrt(s->fn * dlo) * (1.0 - 1e-12) > mm->trend_flow_z)
-						lean_on = true;
-					else
-					{
-						if (d < 0)
-							d = decay(1.0, dt, s->tau_f);
-						lean_on = fabs(imb * sqrt(s->fn * d)) > mm->trend_flow_z;
-					}
-				}
+				if (!have_d)
+					d = decay(1.0, dt, s->tau_f);
+				lean_on = fabs(imb * sqrt(s->fn * d)) > mm->trend_flow_z;
 			}
 		}
 	}
