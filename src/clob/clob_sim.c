@@ -583,22 +583,19 @@ mm_size_at(const ClobSim *s, int side, int32_t price)
 	return s->mm_at[side][price];
 }
 
-/*
- * Best price on a side without the strategy's own orders; size through *sz.
- * Inline so that each caller's constant side drops the side tests.
- */
-static inline int32_t
-ext_best(const ClobSim *s, int side, int64_t *sz)
+/* ext_best below a top level that holds only the strategy's own orders. */
+static __attribute__((noinline)) int32_t
+ext_best_deeper(const ClobSim *s, int side, int32_t p, int64_t *sz)
 {
 	const ClobBook *b = &s->book;
 	const ClobLevel *lv = side == CLOB_BUY ? b->bids : b->asks;
-	int32_t		p = side == CLOB_BUY ? b->best_bid : b->best_ask;
 	int			guard;
 
-	for (guard = 0; guard < EXT_SCAN_LEVELS; guard++)
+	for (guard = 1; guard < EXT_SCAN_LEVELS; guard++)
 	{
 		int64_t		ext;
 
+		p = side == CLOB_BUY ? ClobBookNextBid(b, p) : ClobBookNextAsk(b, p);
 		if ((uint32_t) p > CLOB_PRICE_SCALE)
 			break;
 		ext = lv[p].size;
@@ -609,7 +606,34 @@ ext_best(const ClobSim *s, int side, int64_t *sz)
 			*sz = ext;
 			return p;
 		}
-		p = side == CLOB_BUY ? ClobBookNextBid(b, p) : ClobBookNextAsk(b, p);
+	}
+	*sz = 0;
+	return -1;
+}
+
+/*
+ * Best price on a side without the strategy's own orders (levels searched:
+ * EXT_SCAN_LEVELS); size through *sz.  Inline, the top level only, so that
+ * each caller's constant side drops the side tests.
+ */
+static inline int32_t
+ext_best(const ClobSim *s, int side, int64_t *sz)
+{
+	const ClobBook *b = &s->book;
+	int32_t		p = side == CLOB_BUY ? b->best_bid : b->best_ask;
+
+	if ((uint32_t) p <= CLOB_PRICE_SCALE)
+	{
+		int64_t		ext = (side == CLOB_BUY ? b->bids : b->asks)[p].size;
+
+		if (s->n_resting > 0)
+			ext -= mm_size_at(s, side, p);
+		if (ext > 0)
+		{
+			*sz = ext;
+			return p;
+		}
+		return ext_best_deeper(s, side, p, sz);
 	}
 	*sz = 0;
 	return -1;
