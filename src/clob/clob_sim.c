@@ -67,6 +67,8 @@ typedef struct MmRec
 	int64_t		size;
 	int64_t		rem;			/* exchange: size still resting or to fill */
 	int64_t		rem_known;		/* strategy: size not yet reported filled */
+	double		notional_known;	/* order_notional of rem_known */
+	double		coll_known;		/* order_collateral of rem_known with nothing covered */
 	uint32_t	gen;
 	int32_t		next_free;
 	int32_t		act_pos;		/* index in the active list */
@@ -149,6 +151,18 @@ struct ClobSim
 	int64_t		min_size;
 	double		noise_elast;	/* scenario noise_elasticity */
 	double		noise_slip_units;	/* noise_slip_ticks in price units */
+	/* per-run thresholds in the units they are compared in */
+	double		kill_loss;		/* max_loss_pusd in micro-pUSD */
+	double		kill_drawdown;	/* max_drawdown_pusd in micro-pUSD */
+	int64_t		stale_us;		/* halt_on_stale_s */
+	int64_t		halt_before_us;	/* halt_before_s */
+	int64_t		reduce_only_us;	/* reduce_only_s */
+	double		band_lo;		/* price_band_lo in price units */
+	double		band_hi;		/* price_band_hi in price units */
+	int			phase_halt[4];	/* halt mask of each exchange phase */
+	bool		phase_post_only[4];	/* quotes post-only in each phase */
+	double		atcap_inv;		/* AT_CAP_FRAC of q_max_pusd */
+	ClobReject	gate_reject;	/* the first policy gate that refuses every order, or CLOB_OK */
 
 	MmRec		rec[CLOB_MM_RECORDS];
 	int32_t		free_rec;
@@ -156,8 +170,18 @@ struct ClobSim
 	int32_t		resting[CLOB_MM_RECORDS];	/* records with an order in the book */
 	int64_t		mm_at[2][CLOB_PRICE_SCALE + 1];	/* the strategy's resting size by side and price */
 	int32_t		n_resting;
+	int32_t		n_resting_buy;	/* of them, bids */
 	int32_t		active[CLOB_MM_RECORDS];	/* records not free */
 	int32_t		n_active;
+	/*
+	 * send_order's sums over active[0 .. open_n - 1] in list order: notional
+	 * by side and collateral reserved.  Records are only appended between
+	 * two sends unless one is freed or a fill report changes what the
+	 * strategy knows; those restart the sums (open_sums_reset).
+	 */
+	int32_t		open_n;
+	double		open_notional[2];
+	double		open_reserved;
 	int32_t		ext_bid;		/* the book without our orders, as last seen */
 	int32_t		ext_ask;
 	int32_t		orphans;
@@ -429,7 +453,7 @@ rec_alloc(ClobSim *s)
 }
 
 /* Forget a record's resting order. */
-static void
+static inline void
 resting_drop(ClobSim *s, int32_t r)
 {
 	int			i;
@@ -438,9 +462,20 @@ resting_drop(ClobSim *s, int32_t r)
 		if (s->resting[i] == r)
 		{
 			s->mm_at[s->rec[r].side][s->rec[r].price] -= s->rec[r].rem;
+			s->n_resting_buy -= s->rec[r].side == CLOB_BUY;
 			s->resting[i] = s->resting[--s->n_resting];
 			return;
 		}
+}
+
+/* Forget send_order's sums over the open orders: the list or a record's known size changed. */
+static inline void
+open_sums_reset(ClobSim *s)
+{
+	s->open_n = 0;
+	s->open_notional[0] = 0;
+	s->open_notional[1] = 0;
+	s->open_reserved = 0;
 }
 
 /* Return a record to the free list and detach it from its slot. */
@@ -448,6 +483,8 @@ static void
 rec_free(ClobSim *s, int32_t r)
 {
 	MmRec	   *x = &s->rec[r];
+
+	open_sums_reset(s);
 
 	if (x->layer >= 0 && s->quote[x->side][x->layer] == r)
 		s->quote[x->side][x->layer] = -1;
@@ -553,21 +590,22 @@ mm_size_at(const ClobSim *s, int side, int32_t price)
 	return s->mm_at[side][price];
 }
 
-/* Best price on a side without the strategy's own orders; size through *sz. */
-static int32_t
-ext_best(const ClobSim *s, int side, int64_t *sz)
+/* ext_best below a top level that holds only the strategy's own orders. */
+static __attribute__((noinline)) int32_t
+ext_best_deeper(const ClobSim *s, int side, int32_t p, int64_t *sz)
 {
 	const ClobBook *b = &s->book;
-	int32_t		p = side == CLOB_BUY ? b->best_bid : b->best_ask;
+	const ClobLevel *lv = side == CLOB_BUY ? b->bids : b->asks;
 	int			guard;
 
-	for (guard = 0; guard < EXT_SCAN_LEVELS; guard++)
+	for (guard = 1; guard < EXT_SCAN_LEVELS; guard++)
 	{
 		int64_t		ext;
 
-		if (p < 0 || p > CLOB_PRICE_SCALE)
+		p = side == CLOB_BUY ? ClobBookNextBid(b, p) : ClobBookNextAsk(b, p);
+		if ((uint32_t) p > CLOB_PRICE_SCALE)
 			break;
-		ext = (side == CLOB_BUY ? b->bids[p].size : b->asks[p].size);
+		ext = lv[p].size;
 		if (s->n_resting > 0)
 			ext -= mm_size_at(s, side, p);
 		if (ext > 0)
@@ -575,7 +613,34 @@ ext_best(const ClobSim *s, int side, int64_t *sz)
 			*sz = ext;
 			return p;
 		}
-		p = side == CLOB_BUY ? ClobBookNextBid(b, p) : ClobBookNextAsk(b, p);
+	}
+	*sz = 0;
+	return -1;
+}
+
+/*
+ * Best price on a side without the strategy's own orders (levels searched:
+ * EXT_SCAN_LEVELS); size through *sz.  Inline, the top level only, so that
+ * each caller's constant side drops the side tests.
+ */
+static inline int32_t
+ext_best(const ClobSim *s, int side, int64_t *sz)
+{
+	const ClobBook *b = &s->book;
+	int32_t		p = side == CLOB_BUY ? b->best_bid : b->best_ask;
+
+	if ((uint32_t) p <= CLOB_PRICE_SCALE)
+	{
+		int64_t		ext = (side == CLOB_BUY ? b->bids : b->asks)[p].size;
+
+		if (s->n_resting > 0)
+			ext -= mm_size_at(s, side, p);
+		if (ext > 0)
+		{
+			*sz = ext;
+			return p;
+		}
+		return ext_best_deeper(s, side, p, sz);
 	}
 	*sz = 0;
 	return -1;
@@ -615,6 +680,15 @@ order_notional(int side, int32_t price, int64_t size)
 	return (double) size / CLOB_SHARE * (side == CLOB_BUY ? p : 1.0 - p);
 }
 
+/* Set what the strategy knows is left of an order, with its notional and uncovered collateral. */
+static inline void
+rec_known_set(MmRec *x, int64_t rem_known)
+{
+	x->rem_known = rem_known;
+	x->notional_known = order_notional(x->side, x->price, rem_known);
+	x->coll_known = order_collateral(x->side, x->price, rem_known, 0);
+}
+
 /*
  * Send an order through the gates (signer, compliance, rate limit, exposure
  * guard, balance); on success it is in flight and its record is returned.
@@ -626,29 +700,14 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 	const ClobPolicy *pol = s->pol;
 	ClobSeedMetrics *m = s->m;
 	double		mark = s->view_mid;
-	double		open_notional[2] = {0, 0};
-	double		reserved = 0;
+	double		open_notional[2];
+	double		reserved;
 	int32_t		r;
 	int			i;
 
-	if (!pol->domain_ok)
+	if (s->gate_reject != CLOB_OK)
 	{
-		m->rejects[CLOB_REJ_SIGNER_DOMAIN]++;
-		return -1;
-	}
-	if (!pol->signature_type_ok)
-	{
-		m->rejects[CLOB_REJ_SIGNATURE_TYPE]++;
-		return -1;
-	}
-	if (!pol->builder_ok)
-	{
-		m->rejects[CLOB_REJ_BUILDER]++;
-		return -1;
-	}
-	if (!pol->jurisdiction_ok)
-	{
-		m->rejects[CLOB_REJ_JURISDICTION]++;
+		m->rejects[s->gate_reject]++;
 		return -1;
 	}
 	if (s->mm->max_orders_per_s > 0)
@@ -666,14 +725,29 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 		}
 	}
 
-	/* Open orders as the strategy knows them: notional by side, collateral reserved. */
-	for (i = 0; i < s->n_active; i++)
+	/*
+	 * Open orders as the strategy knows them: notional by side, collateral
+	 * reserved, summed in list order; the records appended since the last
+	 * send continue the sums (the same additions in the same order).
+	 */
+	open_notional[0] = s->open_notional[0];
+	open_notional[1] = s->open_notional[1];
+	reserved = s->open_reserved;
+	for (i = s->open_n; i < s->n_active; i++)
 	{
 		const MmRec *x = &s->rec[s->active[i]];
 
-		open_notional[x->side] += order_notional(x->side, x->price, x->rem_known);
-		reserved += order_collateral(x->side, x->price, x->rem_known, s->kq);
+		open_notional[x->side] += x->notional_known;
+		/* Only a position on the other side covers part of an order. */
+		if (x->side == CLOB_BUY ? s->kq < 0 : s->kq > 0)
+			reserved += order_collateral(x->side, x->price, x->rem_known, s->kq);
+		else
+			reserved += x->coll_known;
 	}
+	s->open_n = s->n_active;
+	s->open_notional[0] = open_notional[0];
+	s->open_notional[1] = open_notional[1];
+	s->open_reserved = reserved;
 
 	/* Exposure guard: orders that add risk must fit under both caps. */
 	if (!reducing)
@@ -755,7 +829,7 @@ send_order(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type, bool
 	s->rec[r].price = price;
 	s->rec[r].size = size;
 	s->rec[r].rem = size;
-	s->rec[r].rem_known = size;
+	rec_known_set(&s->rec[r], size);
 	s->rec[r].type = type;
 	s->rec[r].post_only = post_only;
 	m->orders++;
@@ -791,7 +865,7 @@ observe_book(ClobSim *s, const FeedMsg *f)
 	s->have_fv = true;
 	if (s->have_mid && mid != s->ext_mid)
 	{
-		double		ref = s->mid_ring[(s->n_sec + MID_RING - JUMP_LOOKBACK_S) % MID_RING];
+		double		ref = s->mid_ring[(uint32_t) (s->n_sec + MID_RING - JUMP_LOOKBACK_S) % MID_RING];
 
 		if (ref > 0 && fabs(mid - ref) >= s->mm->event_jump_ticks * ClobTickAt((int32_t) mid))
 		{
@@ -829,7 +903,7 @@ feed_deliver(ClobSim *s)
 		int32_t		old_bid = s->ext_bid;
 		int32_t		old_ask = s->ext_ask;
 
-		s->feed_head = (uint32_t) (s->feed_head + 1) % FEED_RING;
+		s->feed_head = (int32_t) ((uint32_t) (s->feed_head + 1) % FEED_RING);
 		s->feed_n--;
 		if (f->n_prints > 0)
 			observe_prints(s, f);
@@ -881,7 +955,7 @@ kill_trip(ClobSim *s, ClobKillReason reason)
 }
 
 /* Check the kill switch against equity at the current mark. */
-static bool
+static inline bool
 kill_check(ClobSim *s)
 {
 	double		eq = (double) s->kcash + (double) s->kq * s->view_mid / CLOB_PRICE_SCALE;
@@ -895,17 +969,46 @@ kill_check(ClobSim *s)
 	}
 	if (eq > s->peak)
 		s->peak = eq;
-	if ((double) s->start_cash - eq >= s->pol->max_loss_pusd * CLOB_PUSD)
+	if ((double) s->start_cash - eq >= s->kill_loss)
 		kill_trip(s, CLOB_KILL_MAX_LOSS);
-	else if (s->peak - eq >= s->pol->max_drawdown_pusd * CLOB_PUSD)
+	else if (s->peak - eq >= s->kill_drawdown)
 		kill_trip(s, CLOB_KILL_MAX_DRAWDOWN);
 	return s->killed;
 }
 
 /* ---- the market maker ---- */
 
+/*
+ * (int32_t) floor(x): inside the int32 range by truncation and one
+ * correction (the same integer), elsewhere (and for NaN) through floor().
+ */
+static inline int32_t
+floor_i32(double x)
+{
+	if (x > -2147483648.0 && x < 2147483647.0)
+	{
+		int32_t		t = (int32_t) x;
+
+		return (double) t > x ? t - 1 : t;
+	}
+	return (int32_t) floor(x);
+}
+
+/* (int32_t) ceil(x), the same way. */
+static inline int32_t
+ceil_i32(double x)
+{
+	if (x > -2147483647.0 && x < 2147483647.0)
+	{
+		int32_t		t = (int32_t) x;
+
+		return (double) t < x ? t + 1 : t;
+	}
+	return (int32_t) ceil(x);
+}
+
 /* Reconcile one side's quotes with its targets. */
-static void
+static inline void
 reconcile_side(ClobSim *s, int side, const int32_t *price, const int64_t *size, bool timer,
 			   bool post_only, int32_t tick)
 {
@@ -945,12 +1048,12 @@ mm_act(ClobSim *s, bool timer)
 {
 	const ClobMmParams *mm = s->mm;
 	const ClobPolicy *pol = s->pol;
-	int			mask = 0;
+	int			mask;
 	int64_t		ttr = s->res_us - s->now;
 	double		fv;
 	double		sigma;
 	double		imb = 0;
-	double		z = 0;
+	bool		lean_on;		/* |z| > trend_flow_z, z the flow's z-score */
 	double		u;
 	double		delta;
 	double		r;
@@ -967,20 +1070,16 @@ mm_act(ClobSim *s, bool timer)
 	int64_t		bid_sz[CLOB_MAX_LAYERS];
 	int64_t		ask_sz[CLOB_MAX_LAYERS];
 	bool		reduce_only;
-	bool		post_only = mm->post_only;
+	bool		post_only;
 	int			k;
 
 	if (kill_check(s))
 		return;
 
-	if (pol->halt_on_restart && s->book.phase == CLOB_PHASE_RESTART)
-		mask |= HALT_RESTART;
-	if (pol->halt_on_restart && s->book.phase == CLOB_PHASE_POST_ONLY)
-		post_only = true;
-	if (pol->halt_on_closed && s->book.phase == CLOB_PHASE_CLOSED)
-		mask |= HALT_CLOSED;
+	mask = s->phase_halt[s->book.phase];
+	post_only = s->phase_post_only[s->book.phase];
 	/* Stale: no market data for halt_on_stale_s as the feed delivers it (lat_feed late). */
-	if (pol->halt_on_stale && s->now - s->lat_feed - s->last_feed_t > (int64_t) (pol->halt_on_stale_s * US))
+	if (pol->halt_on_stale && s->now - s->lat_feed - s->last_feed_t > s->stale_us)
 		mask |= HALT_STALE;
 	if (mask != 0 && s->halt_mask == 0)
 		s->m->halts_seen++;
@@ -998,28 +1097,63 @@ mm_act(ClobSim *s, bool timer)
 				rec_cancel(s, s->active[i]);
 	}
 
-	if (mask != 0 || ttr < (int64_t) (mm->halt_before_s * US) || s->now < s->cool_until ||
+	if (mask != 0 || ttr < s->halt_before_us || s->now < s->cool_until ||
 		!s->have_fv)
 	{
 		cancel_all(s);
 		return;
 	}
 
-	/* Signals at this instant. */
+	/*
+	 * Signals at this instant.  The flow's decay d = exp(-dt/tau) is computed
+	 * only where bounds cannot settle its two uses, fa d > 1e-9 and |z| >
+	 * trend_flow_z with z = imb sqrt(fn d).  For tau > 0, dlo = 1 - dt/tau <=
+	 * d <= 1 (exp(-x) >= 1 - x): fa dlo, or |imb| sqrt(fn dlo), clearing its
+	 * threshold by a 1e-12 relative margin (exp and the products err by a few
+	 * 1e-16) settles a test as true; fa, or |imb| sqrt(fn), at most its
+	 * threshold settles it as false (rounding is monotone).  Otherwise d and
+	 * z are computed as they always were.
+	 */
 	{
-		double		d = decay(1.0, (double) (s->now - s->flow_t) / US, s->tau_f);
+		double		dt = (double) (s->now - s->flow_t) / US;
+		bool		bounded = s->tau_f > 0;
+		double		dlo = !bounded ? 0 : dt <= 0 ? 1.0 : 1.0 - dt / s->tau_f;
+		double		d = 0;
+		bool		have_d = false;
+		bool		flow;
 
 		sigma = sqrt((s->vs > s->vl ? s->vs : s->vl) * VOL_HORIZON_S);
-		if (s->fa * d > 1e-9)
+		lean_on = 0.0 > mm->trend_flow_z;	/* the test at z = 0 */
+		if (bounded && dlo > 0 && s->fa * dlo * (1.0 - 1e-12) > 1e-9)
+			flow = true;
+		else if (bounded && !(s->fa > 1e-9))
+			flow = false;
+		else
+		{
+			d = decay(1.0, dt, s->tau_f);
+			have_d = true;
+			flow = s->fa * d > 1e-9;
+		}
+		if (flow)
 		{
 			imb = s->ff / s->fa;	/* the decay cancels in the ratio */
-			z = imb * sqrt(s->fn * d);
+			if (bounded && fabs(imb) * sqrt(s->fn) <= mm->trend_flow_z)
+				;				/* |z| <= trend_flow_z (>= 0): no lean */
+			else if (bounded && dlo > 0 &&
+					 fabs(imb) * sqrt(s->fn * dlo) * (1.0 - 1e-12) > mm->trend_flow_z)
+				lean_on = true;
+			else
+			{
+				if (!have_d)
+					d = decay(1.0, dt, s->tau_f);
+				lean_on = fabs(imb * sqrt(s->fn * d)) > mm->trend_flow_z;
+			}
 		}
 	}
 	fv = s->fv;
 	tick = ClobTickAt((int32_t) fv);
 	tickd = tick;
-	if (fabs(z) > mm->trend_flow_z)
+	if (lean_on)
 	{
 		double		lean = LEAN_SIGMAS * sigma;
 
@@ -1035,21 +1169,20 @@ mm_act(ClobSim *s, bool timer)
 	delta = mm->c_vol * sigma + mm->c_tox * (fabs(imb) + (s->tox_as > 0 ? s->tox_as : 0)) * tickd;
 	if (delta < mm->half_spread_min_ticks * tickd)
 		delta = mm->half_spread_min_ticks * tickd;
-	reduce_only = ttr < (int64_t) (mm->reduce_only_s * US) ||
-		fv < mm->price_band_lo * CLOB_PRICE_SCALE || fv > mm->price_band_hi * CLOB_PRICE_SCALE;
+	reduce_only = ttr < s->reduce_only_us || fv < s->band_lo || fv > s->band_hi;
 
 	base_bid = (int64_t) (mm->base_size_pusd / (fv / CLOB_PRICE_SCALE) * CLOB_SHARE);
 	base_ask = (int64_t) (mm->base_size_pusd / (1.0 - fv / CLOB_PRICE_SCALE) * CLOB_SHARE);
 	ext_bid = s->ext_bid;
 	ext_ask = s->ext_ask;
 
-	bmax = ClobPriceFloor((int32_t) floor(fv - mm->min_edge_ticks * tickd));
-	amin = ClobPriceCeil((int32_t) ceil(fv + mm->min_edge_ticks * tickd));
+	bmax = ClobPriceFloor(floor_i32(fv - mm->min_edge_ticks * tickd));
+	amin = ClobPriceCeil(ceil_i32(fv + mm->min_edge_ticks * tickd));
 	for (k = 0; k < mm->layers; k++)
 	{
 		double		off = delta + (double) k * mm->layer_step_ticks * tickd;
-		int32_t		b = ClobPriceFloor((int32_t) floor(r - off));
-		int32_t		a = ClobPriceCeil((int32_t) ceil(r + off));
+		int32_t		b = ClobPriceFloor(floor_i32(r - off));
+		int32_t		a = ClobPriceCeil(ceil_i32(r + off));
 
 		if (b > bmax)
 			b = bmax;
@@ -1113,13 +1246,14 @@ mm_act(ClobSim *s, bool timer)
 				room_other -= (double) rs[k];
 			}
 		}
+		/* The prices come from ClobPriceFloor/Ceil: always valid (test_clob_book checks every input). */
 		for (k = 0; k < mm->layers; k++)
 		{
 			bid_sz[k] -= bid_sz[k] % CLOB_SIZE_QUANTUM;
 			ask_sz[k] -= ask_sz[k] % CLOB_SIZE_QUANTUM;
-			if (bid_sz[k] < s->min_size || ClobPriceCheck(bid_px[k]) != CLOB_OK)
+			if (bid_sz[k] < s->min_size)
 				bid_sz[k] = 0;
-			if (ask_sz[k] < s->min_size || ClobPriceCheck(ask_px[k]) != CLOB_OK)
+			if (ask_sz[k] < s->min_size)
 				ask_sz[k] = 0;
 		}
 
@@ -1163,7 +1297,7 @@ report_push(ClobSim *s, int32_t rec, bool release, int64_t signed_size, int64_t 
 	if (s->rep_n == REPORT_RING)
 	{
 		r = &s->report[s->rep_head];
-		s->rep_head = (uint32_t) (s->rep_head + 1) % REPORT_RING;
+		s->rep_head = (int32_t) ((uint32_t) (s->rep_head + 1) % REPORT_RING);
 		s->rep_n--;
 		s->rep_due = s->report[s->rep_head].t;
 		report_apply(s, r);
@@ -1201,9 +1335,11 @@ report_apply(ClobSim *s, const ReportMsg *r)
 			rec_free(s, r->rec);
 		return;
 	}
+	open_sums_reset(s);
 	s->kq += r->signed_size;
 	s->kcash += r->cash;
-	s->rec[r->rec].rem_known -= r->signed_size >= 0 ? r->signed_size : -r->signed_size;
+	rec_known_set(&s->rec[r->rec], s->rec[r->rec].rem_known -
+				  (r->signed_size >= 0 ? r->signed_size : -r->signed_size));
 	s->fill_flag = true;
 }
 
@@ -1372,6 +1508,7 @@ arrive_submit(ClobSim *s, MmOp op)
 		if (x->state == REC_INFLIGHT)
 			x->state = REC_LIVE;
 		s->resting[s->n_resting++] = op.rec;
+		s->n_resting_buy += x->side == CLOB_BUY;
 		s->mm_at[x->side][x->price] += x->rem;
 	}
 	else if (x->state != REC_DONE)
@@ -1441,9 +1578,6 @@ sample_second(ClobSim *s)
 	double		eq;
 	double		inv;
 	double		mark;
-	int			has_bid = 0;
-	int			has_ask = 0;
-	int			i;
 
 	if (b->best_bid >= 0 && b->best_ask <= CLOB_PRICE_SCALE)
 		s->full_mid = (b->best_bid + b->best_ask) / 2;
@@ -1451,11 +1585,11 @@ sample_second(ClobSim *s)
 	eq = equity_at(s, mark);
 	s->mid_s[s->n_sec] = s->full_mid;
 	s->eq_s[s->n_sec] = eq;
-	s->mid_ring[s->n_sec % MID_RING] = s->have_mid ? s->ext_mid : 0;
+	s->mid_ring[(uint32_t) s->n_sec % MID_RING] = s->have_mid ? s->ext_mid : 0;
 	if (s->n_sec >= VOL_DIFF_S)
 	{
-		double		m1 = s->mid_ring[s->n_sec % MID_RING];
-		double		m0 = s->mid_ring[(s->n_sec - VOL_DIFF_S) % MID_RING];
+		double		m1 = s->mid_ring[(uint32_t) s->n_sec % MID_RING];
+		double		m0 = s->mid_ring[(uint32_t) (s->n_sec - VOL_DIFF_S) % MID_RING];
 
 		if (m0 > 0 && m1 > 0)
 		{
@@ -1489,10 +1623,10 @@ sample_second(ClobSim *s)
 	if (inv > s->inv_max)
 		s->inv_max = inv;
 
-	if (inv >= AT_CAP_FRAC * s->mm->q_max_pusd)
+	if (inv >= s->atcap_inv)
 		s->atcap_s++;
 	/* The market's spread and depth, every FACTS_EVERY_S seconds (they describe the world, not the trial). */
-	if (s->n_sec % FACTS_EVERY_S == 0)
+	if ((uint32_t) s->n_sec % FACTS_EVERY_S == 0)
 	{
 		int64_t		bsz;
 		int64_t		asz;
@@ -1508,14 +1642,7 @@ sample_second(ClobSim *s)
 			s->depth_n++;
 		}
 	}
-	for (i = 0; i < s->n_resting; i++)
-	{
-		if (s->rec[s->resting[i]].side == CLOB_BUY)
-			has_bid = 1;
-		else
-			has_ask = 1;
-	}
-	if (has_bid && has_ask)
+	if (s->n_resting_buy > 0 && s->n_resting > s->n_resting_buy)
 		s->uptime_s++;
 	if (s->killed && s->now < s->kill_until)
 		s->m->killed_s += 1.0;
@@ -1719,6 +1846,31 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	s->lat_cancel = (int64_t) llround(sc->lat_cancel_ms * 1000.0);
 	s->lat_response = (int64_t) llround(sc->lat_response_ms * 1000.0);
 	s->timer_us = (int64_t) mm->requote_interval_ms * 1000;
+	s->kill_loss = pol->max_loss_pusd * CLOB_PUSD;
+	s->kill_drawdown = pol->max_drawdown_pusd * CLOB_PUSD;
+	s->stale_us = (int64_t) (pol->halt_on_stale_s * US);
+	s->halt_before_us = (int64_t) (mm->halt_before_s * US);
+	s->reduce_only_us = (int64_t) (mm->reduce_only_s * US);
+	s->band_lo = mm->price_band_lo * CLOB_PRICE_SCALE;
+	s->band_hi = mm->price_band_hi * CLOB_PRICE_SCALE;
+	for (i = 0; i < 4; i++)
+	{
+		s->phase_halt[i] = 0;
+		s->phase_post_only[i] = mm->post_only;
+	}
+	if (pol->halt_on_restart)
+	{
+		s->phase_halt[CLOB_PHASE_RESTART] |= HALT_RESTART;
+		s->phase_post_only[CLOB_PHASE_POST_ONLY] = true;
+	}
+	if (pol->halt_on_closed)
+		s->phase_halt[CLOB_PHASE_CLOSED] |= HALT_CLOSED;
+	s->atcap_inv = AT_CAP_FRAC * mm->q_max_pusd;
+	/* Signer, signature type, builder, jurisdiction: checked in this order. */
+	s->gate_reject = !pol->domain_ok ? CLOB_REJ_SIGNER_DOMAIN
+		: !pol->signature_type_ok ? CLOB_REJ_SIGNATURE_TYPE
+		: !pol->builder_ok ? CLOB_REJ_BUILDER
+		: !pol->jurisdiction_ok ? CLOB_REJ_JURISDICTION : CLOB_OK;
 	if (s->timer_us < 1000)
 		s->timer_us = 1000;
 
@@ -1734,12 +1886,14 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	}
 	s->free_rec = 0;
 	s->n_active = 0;
+	open_sums_reset(s);
 	s->ext_bid = -1;
 	s->ext_ask = -1;
 	for (i = 0; i < 2; i++)
 		for (k = 0; k < CLOB_MAX_LAYERS; k++)
 			s->quote[i][k] = -1;
 	s->n_resting = 0;
+	s->n_resting_buy = 0;
 	s->orphans = 0;
 	s->subq.head = s->subq.n = 0;
 	s->subq.due = NEVER;
