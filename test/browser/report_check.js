@@ -212,6 +212,16 @@ async function checkCompare(cdp) {
   await cdp.send('Target.closeTarget', { targetId: page.targetId });
 }
 
+// Remove the browser's profile; Chromium's helper processes may still be writing to it for a
+// moment after the browser is gone, so retry, and leave it (with a note) rather than fail the checks.
+function removeProfile(profile) {
+  try {
+    fs.rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  } catch (e) {
+    console.log(`# left the browser profile ${profile}: ${e.code}`);
+  }
+}
+
 // Start Chromium, run the checks, stop it.
 async function main() {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ptopt-chromium-'));
@@ -238,8 +248,11 @@ async function main() {
   }
   clearTimeout(timer);
   try { await Promise.race([cdp.send('Browser.close'), new Promise((r) => setTimeout(r, 3000))]); } catch (e) { /* gone */ }
+  const exited = child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve() : new Promise((r) => child.once('exit', r));
   child.kill('SIGKILL');
-  fs.rmSync(profile, { recursive: true, force: true });
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+  removeProfile(profile);
   console.log(`1..${count}`);
   process.exit(failed === 0 ? 0 : 1);
 }
