@@ -174,8 +174,15 @@ typedef struct ClobBook
 	int64_t    *expiry;			/* effective expiry per pool slot, read when expires */
 	int32_t		capacity;
 	int32_t		free_head;
-	int32_t		best_bid;		/* -1 when empty */
-	int32_t		best_ask;		/* CLOB_PRICE_SCALE + 1 when empty */
+	union
+	{
+		struct
+		{
+			int32_t		best_bid;	/* -1 when empty */
+			int32_t		best_ask;	/* CLOB_PRICE_SCALE + 1 when empty */
+		};
+		int32_t		best[2];	/* the same two, by ClobSide */
+	};
 	ClobPhase	phase;
 	int64_t		min_size;		/* micro-shares */
 	ClobFillFn	on_fill;

@@ -104,10 +104,8 @@ book_level(const ClobBook *book, int side, int32_t price)
 static inline __attribute__((always_inline)) void
 book_level_emptied(ClobBook *book, int side, int32_t price)
 {
-	int32_t		best = side == CLOB_BUY ? book->best_bid : book->best_ask;
-
 	bit_clear(book->bits[side], book->sum[side], price);
-	if (best == price)
+	if (book->best[side] == price)
 	{
 		if (side == CLOB_BUY)
 			book->best_bid = bits_prev(book->bits[CLOB_BUY], book->sum[CLOB_BUY], price - 1);
@@ -155,8 +153,6 @@ book_rest(ClobBook *book, int side, int32_t price, int64_t size, int64_t expire_
 	int32_t		level = ClobLevelNode(side, price);
 	ClobLevel  *lv = &nodes[level];
 	int32_t		tail = lv->prev;
-	int32_t		bid = book->best_bid;
-	int32_t		ask = book->best_ask;
 
 	book->free_head = o->next;
 	o->size = size;
@@ -175,14 +171,15 @@ book_rest(ClobBook *book, int side, int32_t price, int64_t size, int64_t expire_
 	lv->size += size;
 	if (tail == level)
 	{
-		/* A new level: only it can improve its side's best price (no branch on the side). */
+		/*
+		 * A new level: only it can improve its side's best price, a bid by
+		 * being higher, an ask lower (higher with the bits flipped).
+		 */
 		int32_t		sell = -(int32_t) side;	/* 0 for a BUY, all ones for a SELL */
-		int32_t		as_bid = price | sell;	/* a SELL's is -1: never above the best bid */
-		int32_t		as_ask = price | (~sell & INT32_MAX);	/* a BUY's never below the ask */
+		int32_t		best = book->best[side];
 
 		bit_set(book->bits[side], book->sum[side], price);
-		book->best_bid = as_bid > bid ? as_bid : bid;
-		book->best_ask = as_ask < ask ? as_ask : ask;
+		book->best[side] = (price ^ sell) > (best ^ sell) ? price : best;
 	}
 	return idx;
 }
@@ -208,7 +205,7 @@ book_add_passive(ClobBook *book, int s, int32_t price, int64_t size, uint8_t own
 	 * Without a branch on the side: flip gap's bits for a SELL.
 	 */
 	sell = -(int32_t) s;
-	gap = (s == CLOB_BUY ? book->best_ask : book->best_bid) - price;
+	gap = book->best[!s] - price;
 	if ((gap ^ sell) <= sell)
 		return -1;
 	return book_rest(book, s, price, size, CLOB_NO_EXPIRY, owner, ref);
