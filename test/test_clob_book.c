@@ -472,6 +472,12 @@ test_cancel_owned(void)
 	a = ClobBookAddPassive(&b, CLOB_BUY, 4000, SH(10), CLOB_OWNER_BACKGROUND, 7);
 	CHECK(ClobBookCancelOwned(&b, -1, CLOB_OWNER_BACKGROUND, 7) == CLOB_REJ_UNKNOWN_ORDER,
 		  "index -1 (a refused add) cancels nothing");
+	CHECK(ClobBookCancelOwned(&b, ClobLevelNode(CLOB_BUY, 4000), CLOB_OWNER_MM, 0) ==
+		  CLOB_REJ_UNKNOWN_ORDER &&
+		  ClobBookCancel(&b, ClobLevelNode(CLOB_BUY, 4000)) == CLOB_REJ_UNKNOWN_ORDER &&
+		  ClobBookCancelOwned(&b, b.capacity, CLOB_OWNER_MM, 0) == CLOB_REJ_UNKNOWN_ORDER &&
+		  ClobBookLive(&b) == 1 && ClobBookDepthAt(&b, CLOB_BUY, 4000) == SH(10),
+		  "a level's sentinel node and an index past the pool are no orders to cancel");
 	CHECK(ClobBookCancelOwned(&b, a, CLOB_OWNER_BACKGROUND, 8) == CLOB_REJ_UNKNOWN_ORDER &&
 		  ClobBookCancelOwned(&b, a, CLOB_OWNER_NOISE, 7) == CLOB_REJ_UNKNOWN_ORDER &&
 		  ClobBookLive(&b) == 1, "another reference or owner in the slot: not cancelled");
