@@ -377,17 +377,18 @@ same_books(const ClobBook *a, const ClobBook *b)
 
 		for (side = 0; side < 2; side++)
 		{
-			const ClobLevel *la = side == CLOB_BUY ? &a->bids[p] : &a->asks[p];
-			const ClobLevel *lb = side == CLOB_BUY ? &b->bids[p] : &b->asks[p];
-			int32_t		ia = la->head;
-			int32_t		ib = lb->head;
+			int32_t		level = ClobLevelNode(side, p);
+			const ClobLevel *la = &a->orders[level];
+			const ClobLevel *lb = &b->orders[level];
+			int32_t		ia = la->next;
+			int32_t		ib = lb->next;
 
 			if (la->size != lb->size)
 				return false;
-			for (; ia >= 0 && ib >= 0; ia = a->orders[ia].next, ib = b->orders[ib].next)
+			for (; ia != level && ib != level; ia = a->orders[ia].next, ib = b->orders[ib].next)
 				if (a->orders[ia].size != b->orders[ib].size || a->orders[ia].ref != b->orders[ib].ref)
 					return false;
-			if (ia >= 0 || ib >= 0)
+			if (ia != level || ib != level)
 				return false;
 		}
 	}
@@ -471,6 +472,12 @@ test_cancel_owned(void)
 	a = ClobBookAddPassive(&b, CLOB_BUY, 4000, SH(10), CLOB_OWNER_BACKGROUND, 7);
 	CHECK(ClobBookCancelOwned(&b, -1, CLOB_OWNER_BACKGROUND, 7) == CLOB_REJ_UNKNOWN_ORDER,
 		  "index -1 (a refused add) cancels nothing");
+	CHECK(ClobBookCancelOwned(&b, ClobLevelNode(CLOB_BUY, 4000), CLOB_OWNER_MM, 0) ==
+		  CLOB_REJ_UNKNOWN_ORDER &&
+		  ClobBookCancel(&b, ClobLevelNode(CLOB_BUY, 4000)) == CLOB_REJ_UNKNOWN_ORDER &&
+		  ClobBookCancelOwned(&b, b.capacity, CLOB_OWNER_MM, 0) == CLOB_REJ_UNKNOWN_ORDER &&
+		  ClobBookLive(&b) == 1 && ClobBookDepthAt(&b, CLOB_BUY, 4000) == SH(10),
+		  "a level's sentinel node and an index past the pool are no orders to cancel");
 	CHECK(ClobBookCancelOwned(&b, a, CLOB_OWNER_BACKGROUND, 8) == CLOB_REJ_UNKNOWN_ORDER &&
 		  ClobBookCancelOwned(&b, a, CLOB_OWNER_NOISE, 7) == CLOB_REJ_UNKNOWN_ORDER &&
 		  ClobBookLive(&b) == 1, "another reference or owner in the slot: not cancelled");
@@ -525,7 +532,7 @@ test_far_levels(void)
 	ClobBookReset(&b);
 	for (p = 0; p <= CLOB_PRICE_SCALE; p++)
 		depth += ClobBookDepthAt(&b, CLOB_BUY, p) + ClobBookDepthAt(&b, CLOB_SELL, p) +
-			(b.bids[p].head >= 0) + (b.asks[p].tail >= 0);
+			(b.bids[p].next != ClobLevelNode(CLOB_BUY, p)) + (b.asks[p].prev != ClobLevelNode(CLOB_SELL, p));
 	CHECK(depth == 0 && b.best_bid == -1 && ClobBookNextAsk(&b, 0) == CLOB_PRICE_SCALE + 1,
 		  "a reset leaves every level empty");
 	ClobBookFree(&b);

@@ -79,34 +79,49 @@ ClobBookNextAsk(const ClobBook *book, int32_t above)
 	return bits_next(book->bits[CLOB_SELL], book->sum[CLOB_SELL], above + 1);
 }
 
-/* Allocate the pool and the level arrays. */
+/* Make a level's sentinel: an empty level of a side at a price. */
+static void
+level_init(ClobBook *book, int side, int32_t price)
+{
+	int32_t		node = ClobLevelNode(side, price);
+	ClobLevel  *lv = &book->orders[node];
+
+	lv->next = lv->prev = node;
+	lv->size = 0;
+}
+
+/* Allocate the pool and the level sentinels (one block: levels, the node at -1, the pool). */
 bool
 ClobBookInit(ClobBook *book, int32_t capacity, int64_t min_size)
 {
-	int32_t		i;
+	int32_t		p;
+	int			side;
 
 	memset(book, 0, sizeof(*book));
 	if (capacity < 16)
 		capacity = 16;
-	book->orders = PtMalloc(sizeof(ClobOrder) * (size_t) capacity);
+	book->bids = PtMalloc(sizeof(ClobOrder) * ((size_t) CLOB_BOOK_NODES + (size_t) capacity));
 	book->expiry = PtMalloc(sizeof(int64_t) * (size_t) capacity);
-	book->bids = PtMalloc(sizeof(ClobLevel) * 2 * (CLOB_PRICE_SCALE + 1));
-	if (book->orders == NULL || book->expiry == NULL || book->bids == NULL)
+	if (book->bids == NULL || book->expiry == NULL)
 	{
 		ClobBookFree(book);
 		return false;
 	}
+	memset(book->bids, 0, sizeof(ClobOrder) * CLOB_BOOK_NODES);
 	book->asks = book->bids + CLOB_PRICE_SCALE + 1;
+	book->orders = book->bids + CLOB_BOOK_NODES;
 	book->levels[CLOB_BUY] = book->bids;
 	book->levels[CLOB_SELL] = book->asks;
 	book->capacity = capacity;
 	book->min_size = min_size;
 	/* Every level starts empty; ClobBookReset then only empties occupied ones. */
-	for (i = 0; i < 2 * (CLOB_PRICE_SCALE + 1); i++)
-	{
-		book->bids[i].head = book->bids[i].tail = -1;
-		book->bids[i].size = 0;
-	}
+	for (side = 0; side < 2; side++)
+		for (p = 0; p <= CLOB_PRICE_SCALE; p++)
+		{
+			book->levels[side][p].price = p;
+			book->levels[side][p].side = (uint8_t) side;
+			level_init(book, side, p);
+		}
 	ClobBookReset(book);
 	return true;
 }
@@ -137,10 +152,7 @@ ClobBookReset(ClobBook *book)
 
 			while (m != 0)
 			{
-				ClobLevel  *lv = book_level(book, side, w * 64 + __builtin_ctzll(m));
-
-				lv->head = lv->tail = -1;
-				lv->size = 0;
+				level_init(book, side, w * 64 + __builtin_ctzll(m));
 				m &= m - 1;
 			}
 		}
@@ -153,9 +165,8 @@ ClobBookReset(ClobBook *book)
 void
 ClobBookFree(ClobBook *book)
 {
-	PtFree(book->orders);
-	PtFree(book->expiry);
 	PtFree(book->bids);
+	PtFree(book->expiry);
 	book->orders = NULL;
 	book->expiry = NULL;
 	book->bids = NULL;
@@ -195,12 +206,13 @@ available_to(const ClobBook *book, uint8_t side, int32_t limit, int64_t need)
 
 /* Take liquidity from one level in FIFO order; returns what is left to fill. */
 static inline __attribute__((always_inline)) int64_t
-take_level(ClobBook *book, ClobLevel *lv, int64_t remaining, const ClobOrderReq *req,
+take_level(ClobBook *book, int32_t level, int64_t remaining, const ClobOrderReq *req,
 		   uint8_t side, int64_t now_us, ClobSubmitResult *res)
 {
-	int32_t		idx = lv->head;
+	ClobLevel  *lv = &book->orders[level];
+	int32_t		idx = lv->next;
 
-	while (idx >= 0 && remaining > 0)
+	while (idx != level && remaining > 0)
 	{
 		ClobOrder  *o = &book->orders[idx];
 		int32_t		next = o->next;
@@ -327,7 +339,8 @@ ClobBookSubmit(ClobBook *book, const ClobOrderReq *req, int64_t now_us, ClobSubm
 		{
 			int32_t		p = book->best_ask;
 
-			remaining = take_level(book, &book->asks[p], remaining, req, CLOB_BUY, now_us, res);
+			remaining = take_level(book, ClobLevelNode(CLOB_SELL, p), remaining, req, CLOB_BUY,
+								   now_us, res);
 		}
 	}
 	else
@@ -336,7 +349,8 @@ ClobBookSubmit(ClobBook *book, const ClobOrderReq *req, int64_t now_us, ClobSubm
 		{
 			int32_t		p = book->best_bid;
 
-			remaining = take_level(book, &book->bids[p], remaining, req, CLOB_SELL, now_us, res);
+			remaining = take_level(book, ClobLevelNode(CLOB_BUY, p), remaining, req, CLOB_SELL,
+								   now_us, res);
 		}
 	}
 

@@ -95,26 +95,40 @@ typedef enum ClobReject
 	CLOB_REJ_COUNT
 } ClobReject;
 
-/* A resting order: 32 bytes, two to a cache line; a GTD's expiry is kept apart. */
+/*
+ * A node of the pool: a resting order (32 bytes, two to a cache line; a
+ * GTD's expiry is kept apart), or a price level's sentinel.  Each level's
+ * FIFO is a circular doubly-linked list through its sentinel, so linking and
+ * unlinking are plain stores with no end cases.
+ */
 typedef struct ClobOrder
 {
-	int64_t		size;			/* remaining micro-shares */
+	int64_t		size;			/* remaining micro-shares (a level: its total) */
 	int32_t		price;			/* YES-price units */
-	int32_t		next;			/* FIFO links within the level, -1 at the ends */
+	int32_t		next;			/* FIFO links, node indices (a level: next = head, prev = tail) */
 	int32_t		prev;
 	int32_t		ref;			/* owner's reference (strategy record, tape id) */
 	uint8_t		side;			/* ClobSide in YES space */
 	uint8_t		owner;			/* ClobOwner */
-	uint8_t		live;
+	uint8_t		live;			/* a resting order (never a level) */
 	uint8_t		expires;		/* a GTD: its expiry is in ClobBook.expiry */
 } ClobOrder;
 
-typedef struct ClobLevel
+/* A price level is its sentinel node: an empty level links to itself. */
+typedef ClobOrder ClobLevel;
+
+/*
+ * Node indices below 0: the levels' sentinels (bids then asks, by price),
+ * then at -1 a node that is never live, so orders[-1] may be read.
+ */
+#define CLOB_BOOK_NODES (2 * (CLOB_PRICE_SCALE + 1) + 1)
+
+/* The node index of a level's sentinel: side 0 or 1 (a ClobSide), YES price. */
+static inline int32_t
+ClobLevelNode(int side, int32_t price)
 {
-	int32_t		head;
-	int32_t		tail;
-	int64_t		size;			/* total resting micro-shares */
-} ClobLevel;
+	return side * (CLOB_PRICE_SCALE + 1) + price - CLOB_BOOK_NODES;
+}
 
 /* One order as submitted, in its own token's price space. */
 typedef struct ClobOrderReq
@@ -156,19 +170,26 @@ typedef void (*ClobFillFn) (void *arg, const ClobFill *fill);
 
 typedef struct ClobBook
 {
-	ClobOrder  *orders;			/* the pool */
+	ClobOrder  *orders;			/* the pool, orders[0 .. capacity); the levels below 0 */
 	int64_t    *expiry;			/* effective expiry per pool slot, read when expires */
 	int32_t		capacity;
 	int32_t		free_head;
-	int32_t		best_bid;		/* -1 when empty */
-	int32_t		best_ask;		/* CLOB_PRICE_SCALE + 1 when empty */
+	union
+	{
+		struct
+		{
+			int32_t		best_bid;	/* -1 when empty */
+			int32_t		best_ask;	/* CLOB_PRICE_SCALE + 1 when empty */
+		};
+		int32_t		best[2];	/* the same two, by ClobSide */
+	};
 	ClobPhase	phase;
 	int64_t		min_size;		/* micro-shares */
 	ClobFillFn	on_fill;
 	void	   *fill_arg;
 	int64_t		n_expired;		/* GTD orders dropped at match time */
-	ClobLevel  *bids;			/* CLOB_PRICE_SCALE + 1 levels each, one block: */
-	ClobLevel  *asks;			/* asks == bids + CLOB_PRICE_SCALE + 1 */
+	ClobLevel  *bids;			/* CLOB_PRICE_SCALE + 1 levels each, one block with the pool: */
+	ClobLevel  *asks;			/* asks == bids + CLOB_PRICE_SCALE + 1, orders == bids + NODES */
 	ClobLevel  *levels[2];		/* bids and asks, by ClobSide */
 	uint64_t	bits[2][CLOB_BOOK_WORDS];	/* occupied levels per ClobSide */
 	uint64_t	sum[2][CLOB_BOOK_SUMMARY];	/* which bits words are non-zero */

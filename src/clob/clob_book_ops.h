@@ -100,53 +100,46 @@ book_level(const ClobBook *book, int side, int32_t price)
 	return book->levels[side] + price;
 }
 
-/* Unlink an order of a known side from its level, keep the best prices, free its slot. */
+/* A level emptied: clear its bit; when it held its side's best price, find the next one. */
+static inline __attribute__((always_inline)) void
+book_level_emptied(ClobBook *book, int side, int32_t price)
+{
+	bit_clear(book->bits[side], book->sum[side], price);
+	if (book->best[side] == price)
+	{
+		if (side == CLOB_BUY)
+			book->best_bid = bits_prev(book->bits[CLOB_BUY], book->sum[CLOB_BUY], price - 1);
+		else
+			book->best_ask = bits_next(book->bits[CLOB_SELL], book->sum[CLOB_SELL], price + 1);
+	}
+}
+
+/* Unlink an order of side 0 or 1 from its level, keep the best prices, free its slot. */
 static inline __attribute__((always_inline)) void
 book_unlink_side(ClobBook *book, int32_t index, int side)
 {
-	ClobOrder  *o = &book->orders[index];
+	ClobOrder  *nodes = book->orders;
+	ClobOrder  *o = &nodes[index];
 	int32_t		price = o->price;
 	int32_t		prev = o->prev;
 	int32_t		next = o->next;
-	ClobLevel  *lv = book_level(book, side, price);
 
-	lv->size -= o->size;
-	if (next >= 0)
-		book->orders[next].prev = prev;
-	else
-		lv->tail = prev;
-	if (prev >= 0)
-		book->orders[prev].next = next;
-	else
-	{
-		lv->head = next;
-		if (next < 0)
-		{
-			/* The level emptied: a best price moves to the next occupied level. */
-			bit_clear(book->bits[side], book->sum[side], price);
-			if (side == CLOB_BUY)
-			{
-				if (book->best_bid == price)
-					book->best_bid = bits_prev(book->bits[CLOB_BUY], book->sum[CLOB_BUY], price - 1);
-			}
-			else if (book->best_ask == price)
-				book->best_ask = bits_next(book->bits[CLOB_SELL], book->sum[CLOB_SELL], price + 1);
-		}
-	}
+	nodes[ClobLevelNode(side, price)].size -= o->size;
+	nodes[next].prev = prev;
+	nodes[prev].next = next;
 	o->live = 0;
 	o->next = book->free_head;
 	book->free_head = index;
+	/* Both neighbours are the sentinel only when the level emptied. */
+	if (prev == next)
+		book_level_emptied(book, side, price);
 }
 
 /* Unlink an order from its level, keep the best prices, return its slot to the pool. */
 static inline __attribute__((always_inline)) void
 book_unlink(ClobBook *book, int32_t index)
 {
-	/* One path per side, so each runs with its side known. */
-	if (book->orders[index].side == CLOB_BUY)
-		book_unlink_side(book, index, CLOB_BUY);
-	else
-		book_unlink_side(book, index, CLOB_SELL);
+	book_unlink_side(book, index, book->orders[index].side);
 }
 
 /* Append an order (side 0 or 1) at the tail of its level; the pool must have room. */
@@ -154,15 +147,16 @@ static inline __attribute__((always_inline)) int32_t
 book_rest(ClobBook *book, int side, int32_t price, int64_t size, int64_t expire_us,
 		  uint8_t owner, int32_t ref)
 {
+	ClobOrder  *nodes = book->orders;
 	int32_t		idx = book->free_head;
-	ClobOrder  *o = &book->orders[idx];
-	ClobLevel  *lv = book_level(book, side, price);
-	int32_t		tail = lv->tail;
+	ClobOrder  *o = &nodes[idx];
+	int32_t		level = ClobLevelNode(side, price);
+	ClobLevel  *lv = &nodes[level];
+	int32_t		tail = lv->prev;
 
 	book->free_head = o->next;
 	o->size = size;
 	o->price = price;
-	o->next = -1;
 	o->prev = tail;
 	o->ref = ref;
 	o->side = (uint8_t) side;
@@ -171,26 +165,21 @@ book_rest(ClobBook *book, int side, int32_t price, int64_t size, int64_t expire_
 	o->expires = expire_us != CLOB_NO_EXPIRY;
 	if (o->expires)
 		book->expiry[idx] = expire_us;
-	lv->tail = idx;
+	nodes[tail].next = idx;
+	o->next = level;			/* after the store above: GCC then keeps plain stores */
+	lv->prev = idx;
 	lv->size += size;
-	if (tail >= 0)
-		book->orders[tail].next = idx;
-	else
+	if (tail == level)
 	{
-		/* A new level: only it can improve its side's best price. */
-		lv->head = idx;
-		if (side == CLOB_BUY)
-		{
-			bit_set(book->bits[CLOB_BUY], book->sum[CLOB_BUY], price);
-			if (price > book->best_bid)
-				book->best_bid = price;
-		}
-		else
-		{
-			bit_set(book->bits[CLOB_SELL], book->sum[CLOB_SELL], price);
-			if (price < book->best_ask)
-				book->best_ask = price;
-		}
+		/*
+		 * A new level: only it can improve its side's best price, a bid by
+		 * being higher, an ask lower (higher with the bits flipped).
+		 */
+		int32_t		sell = -(int32_t) side;	/* 0 for a BUY, all ones for a SELL */
+		int32_t		best = book->best[side];
+
+		bit_set(book->bits[side], book->sum[side], price);
+		book->best[side] = (price ^ sell) > (best ^ sell) ? price : best;
 	}
 	return idx;
 }
@@ -199,6 +188,9 @@ book_rest(ClobBook *book, int side, int32_t price, int64_t size, int64_t expire_
 static inline __attribute__((always_inline)) int32_t
 book_add_passive(ClobBook *book, int s, int32_t price, int64_t size, uint8_t owner, int32_t ref)
 {
+	int32_t		sell;
+	int32_t		gap;
+
 	if (book->phase == CLOB_PHASE_CLOSED || book->phase == CLOB_PHASE_RESTART)
 		return -1;
 	/* On the grid: ClobTickOk is 0 outside the bounds too. */
@@ -207,16 +199,16 @@ book_add_passive(ClobBook *book, int s, int32_t price, int64_t size, uint8_t own
 		return -1;
 	if (book->free_head < 0)
 		return -1;
-	/* One path per side, so each rests with its side known. */
-	if (s == CLOB_BUY)
-	{
-		if (book->best_ask <= price)
-			return -1;
-		return book_rest(book, CLOB_BUY, price, size, CLOB_NO_EXPIRY, owner, ref);
-	}
-	if (book->best_bid >= price)
+	/*
+	 * Post-only: a BUY must stay below the best ask (gap = ask - price > 0),
+	 * a SELL above the best bid (gap = bid - price < 0, so ~gap >= 0).
+	 * Without a branch on the side: flip gap's bits for a SELL.
+	 */
+	sell = -(int32_t) s;
+	gap = book->best[!s] - price;
+	if ((gap ^ sell) <= sell)
 		return -1;
-	return book_rest(book, CLOB_SELL, price, size, CLOB_NO_EXPIRY, owner, ref);
+	return book_rest(book, s, price, size, CLOB_NO_EXPIRY, owner, ref);
 }
 
 /* ClobBookCancelOwned, inline. */
@@ -227,7 +219,8 @@ book_cancel_owned(ClobBook *book, int32_t index, uint8_t owner, int32_t ref)
 
 	if (book->phase == CLOB_PHASE_RESTART)
 		return CLOB_REJ_ENGINE_RESTART;
-	if ((uint32_t) index >= (uint32_t) book->capacity)
+	/* Index -1 (nothing rested) reads the node at -1, which is never live. */
+	if ((uint32_t) index + 1 > (uint32_t) book->capacity)
 		return CLOB_REJ_UNKNOWN_ORDER;
 	o = &book->orders[index];
 	if (!o->live || o->owner != owner || o->ref != ref)
