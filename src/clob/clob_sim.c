@@ -1013,6 +1013,7 @@ reconcile_side(ClobSim *s, int side, const int32_t *price, const int64_t *size, 
 			   bool post_only, int32_t tick)
 {
 	const ClobMmParams *mm = s->mm;
+	int32_t		reprice = mm->reprice_ticks * tick;
 	int			k;
 
 	for (k = 0; k < mm->layers; k++)
@@ -1023,17 +1024,12 @@ reconcile_side(ClobSim *s, int side, const int32_t *price, const int64_t *size, 
 		{
 			MmRec	   *x = &s->rec[r];
 			int32_t		diff = x->price > price[k] ? x->price - price[k] : price[k] - x->price;
-			bool		replace;
+			bool		moved = (diff > 0) & (timer | (diff >= reprice));
+			bool		resized = fabs((double) (x->rem_known - size[k])) >
+				mm->resize_frac * (double) size[k];
 
-			if (size[k] <= 0)
-				replace = true;
-			else if (diff > 0 && (timer || diff >= mm->reprice_ticks * tick))
-				replace = true;
-			else if (fabs((double) (x->rem_known - size[k])) > mm->resize_frac * (double) size[k])
-				replace = true;
-			else
-				replace = false;
-			if (!replace)
+			/* Replaced when gone, moved or resized: one test (the three are data, not control). */
+			if (!((size[k] <= 0) | moved | resized))
 				continue;
 			rec_cancel(s, r);
 		}
