@@ -2272,6 +2272,7 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 	int64_t		t_clock;		/* the sampler or a phase change, whichever is first */
 	int64_t		steps = 0;		/* strategy and exchange steps counted as events */
 	int64_t		poll_at = CLOB_STOP_EVERY;
+	bool		early = false;	/* a sample in a tape run found the rest of the window moot */
 
 	if (!run_reset(s, tape, mm, pol, m))
 		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory in the backtest replay");
@@ -2348,12 +2349,52 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 				}
 				te = e->t_us;
 				if (te > tx)
-					break;
+				{
+					/*
+					 * A second's sample is the next step: taken here, as
+					 * the step would take it (the sampler is first at its
+					 * time, the tape has played up to it, no step is
+					 * counted), and the run goes on while the tape is
+					 * still first.
+					 */
+					if (tx != s->next_sample || tx != t_clock || tx >= end)
+						break;
+					s->now = tx;
+					sample_second(s);
+					t_clock = clock_due(s);
+					if (done_early(s, end))
+					{
+						early = true;
+						break;
+					}
+					t_fixed = t_clock;
+					if (queue_t(&s->canq) < t_fixed)
+						t_fixed = queue_t(&s->canq);
+					if (queue_t(&s->subq) < t_fixed)
+						t_fixed = queue_t(&s->subq);
+					if (s->react_t < t_fixed)
+						t_fixed = s->react_t;
+					if (s->timer_t < t_fixed)
+						t_fixed = s->timer_t;
+					tx = t_fixed;
+					if (s->feed_due < tx)
+						tx = s->feed_due;
+					if (s->rep_due < tx)
+						tx = s->rep_due;
+					if (te > tx)
+						break;
+				}
 			}
 			i = (int32_t) (e - ev);
 			feed_seen_update(s, ev, first, i);
 			if (poll_stop(steps + i, &poll_at, stop))
 				return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
+			if (early)
+			{
+				finish_seconds(s, end);
+				m->stopped_early_s = (double) (end - s->now) / US;
+				break;
+			}
 			if (te <= tx)
 				break;			/* the tape is played out, and the window is over by tx */
 			ts = queue_t(&s->subq);
