@@ -231,7 +231,9 @@ struct ClobSim
 	/* strategy clock and state */
 	int64_t		react_t;
 	int64_t		timer_t;
-	int64_t		last_feed_t;
+	const ClobEvent *seen_ev;	/* the tape's events; the feed has seen the first seen_n */
+	int32_t		seen_n;
+	int64_t		seen_before_gap;	/* the last event's time before the feed outage, 0 if none */
 	int64_t		cool_until;
 	bool		killed;
 	int64_t		kill_until;
@@ -1013,6 +1015,7 @@ reconcile_side(ClobSim *s, int side, const int32_t *price, const int64_t *size, 
 			   bool post_only, int32_t tick)
 {
 	const ClobMmParams *mm = s->mm;
+	int32_t		reprice = mm->reprice_ticks * tick;
 	int			k;
 
 	for (k = 0; k < mm->layers; k++)
@@ -1023,23 +1026,36 @@ reconcile_side(ClobSim *s, int side, const int32_t *price, const int64_t *size, 
 		{
 			MmRec	   *x = &s->rec[r];
 			int32_t		diff = x->price > price[k] ? x->price - price[k] : price[k] - x->price;
-			bool		replace;
+			bool		moved = (diff > 0) & (timer | (diff >= reprice));
+			bool		resized = fabs((double) (x->rem_known - size[k])) >
+				mm->resize_frac * (double) size[k];
 
-			if (size[k] <= 0)
-				replace = true;
-			else if (diff > 0 && (timer || diff >= mm->reprice_ticks * tick))
-				replace = true;
-			else if (fabs((double) (x->rem_known - size[k])) > mm->resize_frac * (double) size[k])
-				replace = true;
-			else
-				replace = false;
-			if (!replace)
+			/* Replaced when gone, moved or resized: one test (the three are data, not control). */
+			if (!((size[k] <= 0) | moved | resized))
 				continue;
 			rec_cancel(s, r);
 		}
 		if (size[k] > 0)
 			(void) send_order(s, side, price[k], size[k], CLOB_GTC, post_only, k, false);
 	}
+}
+
+/*
+ * The feed's last market data time: the newest event played so far outside
+ * the feed outage (events are in time order: when the newest played is in
+ * the outage, that is the last one before the outage), 0 if none.
+ */
+static inline int64_t
+feed_seen_t(const ClobSim *s)
+{
+	int64_t		t;
+
+	if (s->seen_n == 0)
+		return 0;
+	t = s->seen_ev[s->seen_n - 1].t_us;
+	if (t < s->feed_gap_lo || t >= s->feed_gap_hi)
+		return t;
+	return s->seen_before_gap;
 }
 
 /* One decision of the strategy: halts, targets, quotes, taker exit. */
@@ -1079,7 +1095,7 @@ mm_act(ClobSim *s, bool timer)
 	mask = s->phase_halt[s->book.phase];
 	post_only = s->phase_post_only[s->book.phase];
 	/* Stale: no market data for halt_on_stale_s as the feed delivers it (lat_feed late). */
-	if (pol->halt_on_stale && s->now - s->lat_feed - s->last_feed_t > s->stale_us)
+	if (pol->halt_on_stale && s->now - s->lat_feed - feed_seen_t(s) > s->stale_us)
 		mask |= HALT_STALE;
 	if (mask != 0 && s->halt_mask == 0)
 		s->m->halts_seen++;
@@ -1938,7 +1954,8 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 
 	s->react_t = NEVER;
 	s->timer_t = s->timer_us;
-	s->last_feed_t = 0;
+	s->seen_ev = tape->events;
+	s->seen_n = 0;
 	s->cool_until = 0;
 	s->killed = false;
 	s->kill_until = 0;
@@ -2160,7 +2177,7 @@ run_finish(ClobSim *s)
 	}
 }
 
-/* Index of the tape's first event at or after the end of the window (events are in time order). */
+/* Index of the tape's first event at or after time end (events are in time order). */
 static int32_t
 tape_end_index(const ClobTape *tape, int64_t end)
 {
@@ -2184,27 +2201,6 @@ static inline void
 feed_due_update(ClobSim *s)
 {
 	s->feed_due = s->feed_n > 0 ? s->feed[s->feed_head].t + s->lat_feed : NEVER;
-}
-
-/*
- * The feed's last market data time after the tape's events first..last-1
- * (in time order): the newest of them outside the feed outage, if any.
- */
-static inline void
-feed_seen_update(ClobSim *s, const ClobEvent *ev, int32_t first, int32_t last)
-{
-	int32_t		k = last - 1;
-
-	if (ev[k].t_us < s->feed_gap_lo || ev[k].t_us >= s->feed_gap_hi)
-	{
-		s->last_feed_t = ev[k].t_us;
-		return;
-	}
-	/* The newest is in the outage; so is every one since the outage began. */
-	while (k >= first && ev[k].t_us >= s->feed_gap_lo)
-		k--;
-	if (k >= first)
-		s->last_feed_t = ev[k].t_us;
 }
 
 /*
@@ -2276,9 +2272,15 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 	int64_t		t_clock;		/* the sampler or a phase change, whichever is first */
 	int64_t		steps = 0;		/* strategy and exchange steps counted as events */
 	int64_t		poll_at = CLOB_STOP_EVERY;
+	bool		early = false;	/* a sample in a tape run found the rest of the window moot */
 
 	if (!run_reset(s, tape, mm, pol, m))
 		return PtErrorSet(err, PT_ERR_OUT_OF_MEMORY, "out of memory in the backtest replay");
+	{
+		int32_t		gap_i = tape_end_index(tape, s->feed_gap_lo);	/* the first event in or after the outage */
+
+		s->seen_before_gap = gap_i > 0 ? ev[gap_i - 1].t_us : 0;
+	}
 	if (pol->force_trip)
 		kill_trip(s, CLOB_KILL_FORCED);
 	te = n_end > 0 ? ev[0].t_us : end;
@@ -2309,7 +2311,6 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 
 		if (te <= tx)
 		{
-			int32_t		first = i;
 			const ClobEvent *e = ev + i;
 
 			if (te >= end)
@@ -2352,12 +2353,52 @@ ClobSimRun(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobP
 				}
 				te = e->t_us;
 				if (te > tx)
-					break;
+				{
+					/*
+					 * A second's sample is the next step: taken here, as
+					 * the step would take it (the sampler is first at its
+					 * time, the tape has played up to it, no step is
+					 * counted), and the run goes on while the tape is
+					 * still first.
+					 */
+					if (tx != s->next_sample || tx != t_clock || tx >= end)
+						break;
+					s->now = tx;
+					sample_second(s);
+					t_clock = clock_due(s);
+					if (done_early(s, end))
+					{
+						early = true;
+						break;
+					}
+					t_fixed = t_clock;
+					if (queue_t(&s->canq) < t_fixed)
+						t_fixed = queue_t(&s->canq);
+					if (queue_t(&s->subq) < t_fixed)
+						t_fixed = queue_t(&s->subq);
+					if (s->react_t < t_fixed)
+						t_fixed = s->react_t;
+					if (s->timer_t < t_fixed)
+						t_fixed = s->timer_t;
+					tx = t_fixed;
+					if (s->feed_due < tx)
+						tx = s->feed_due;
+					if (s->rep_due < tx)
+						tx = s->rep_due;
+					if (te > tx)
+						break;
+				}
 			}
 			i = (int32_t) (e - ev);
-			feed_seen_update(s, ev, first, i);
+			s->seen_n = i;
 			if (poll_stop(steps + i, &poll_at, stop))
 				return PtErrorSet(err, PT_ERR_CANCELLED, "backtest cancelled");
+			if (early)
+			{
+				finish_seconds(s, end);
+				m->stopped_early_s = (double) (end - s->now) / US;
+				break;
+			}
 			if (te <= tx)
 				break;			/* the tape is played out, and the window is over by tx */
 			ts = queue_t(&s->subq);
