@@ -6,15 +6,18 @@
  * type, builder, jurisdiction: ClobSim.gate_reject, set per run), the token
  * bucket of max_orders_per_s, the exposure guard (clips or refuses orders
  * past per_market_cap_pusd or max_notional_pusd), the balance check.  The
- * kill switch's trip (cancel all, optionally flatten) is here; its check
- * (kill_check, in clob_sim_state.h) stays inline in the market maker's
- * decision, which runs it every time.  The market-halt guard is the halt
- * mask of mm_act in clob_sim.c (phases and feed staleness decide it there).
+ * kill switch's trip (cancel all, optionally flatten) is here, and each
+ * run's gate settings from its policy.  Two checks run at every decision of
+ * the market maker and stay inline there, in clob_sim_state.h: the kill
+ * switch's check (kill_check) and the market-halt guard (market_halt_mask:
+ * restart, market closed, stale feed).
  */
 #include <string.h>
 
 #include "clob_sim_state.h"
 #include "pt_alloc.h"
+
+#define FLATTEN_TICKS 5
 
 /* Kill reason names. */
 const char *
@@ -54,6 +57,40 @@ ClobPolicyDefault(ClobPolicy *p)
 	p->halt_on_stale_s = 10;
 	p->domain_ok = true;
 	p->signature_type_ok = true;
+}
+
+/*
+ * Set a run's gates from its policy (and the quotes' post-only choice):
+ * kill switch thresholds, the halt and post-only rule of each exchange
+ * phase, the stale-feed limit, the first gate that refuses every order.
+ */
+void
+ClobSimGatesSetup(ClobSim *s)
+{
+	const ClobMmParams *mm = s->mm;
+	const ClobPolicy *pol = s->pol;
+	int			i;
+
+	s->kill_loss = pol->max_loss_pusd * CLOB_PUSD;
+	s->kill_drawdown = pol->max_drawdown_pusd * CLOB_PUSD;
+	s->stale_us = (int64_t) (pol->halt_on_stale_s * US);
+	for (i = 0; i < 4; i++)
+	{
+		s->phase_halt[i] = 0;
+		s->phase_post_only[i] = mm->post_only;
+	}
+	if (pol->halt_on_restart)
+	{
+		s->phase_halt[CLOB_PHASE_RESTART] |= HALT_RESTART;
+		s->phase_post_only[CLOB_PHASE_POST_ONLY] = true;
+	}
+	if (pol->halt_on_closed)
+		s->phase_halt[CLOB_PHASE_CLOSED] |= HALT_CLOSED;
+	/* Signer, signature type, builder, jurisdiction: checked in this order. */
+	s->gate_reject = !pol->domain_ok ? CLOB_REJ_SIGNER_DOMAIN
+		: !pol->signature_type_ok ? CLOB_REJ_SIGNATURE_TYPE
+		: !pol->builder_ok ? CLOB_REJ_BUILDER
+		: !pol->jurisdiction_ok ? CLOB_REJ_JURISDICTION : CLOB_OK;
 }
 
 /* Take a free record, or -1. */

@@ -15,6 +15,20 @@
 #include "clob_sim_state.h"
 #include "pt_alloc.h"
 
+#define FILL_CAP_MIN 4096
+#define VOL_DIFF_S 10				/* volatility from 10 s mid changes (less bid-ask bounce) */
+#define VOL_HORIZON_S 60.0			/* sigma is the mid's standard deviation over a minute */
+#define TOX_WEIGHT 0.1				/* weight of each fill in the own-markout toxicity */
+#define JUMP_LOOKBACK_S 5
+#define INIT_VOL_RATE 100.0			/* (0.1 tick)^2 per second, in units^2 */
+#define LEAN_MAX_TICKS 3.0			/* fair value leans with the flow by at most this */
+#define LEAN_SIGMAS 0.5				/* ... and by half a sigma */
+#define SKEW_U_MAX 1.5				/* inventory beyond 1.5 caps skews no further */
+#define EXT_SCAN_LEVELS 64			/* levels searched for the book without our orders */
+#define AT_CAP_FRAC 0.95
+#define MAX_MARKOUT_US (300 * US)	/* the longest markout horizon */
+#define FACTS_EVERY_S 10			/* sampling period of the market's spread and depth */
+
 static void on_fill(void *arg, const ClobFill *fill);
 static void report_apply(ClobSim *s, const ReportMsg *r);
 
@@ -405,30 +419,11 @@ reconcile_side(ClobSim *s, int side, const int32_t *price, const int64_t *size, 
 	}
 }
 
-/*
- * The feed's last market data time: the newest event played so far outside
- * the feed outage (events are in time order: when the newest played is in
- * the outage, that is the last one before the outage), 0 if none.
- */
-static inline int64_t
-feed_seen_t(const ClobSim *s)
-{
-	int64_t		t;
-
-	if (s->seen_n == 0)
-		return 0;
-	t = s->seen_ev[s->seen_n - 1].t_us;
-	if (t < s->feed_gap_lo || t >= s->feed_gap_hi)
-		return t;
-	return s->seen_before_gap;
-}
-
 /* One decision of the strategy: halts, targets, quotes, taker exit. */
 static void
 mm_act(ClobSim *s, bool timer)
 {
 	const ClobMmParams *mm = s->mm;
-	const ClobPolicy *pol = s->pol;
 	int			mask;
 	int64_t		ttr = s->res_us - s->now;
 	double		fv;
@@ -457,11 +452,8 @@ mm_act(ClobSim *s, bool timer)
 	if (kill_check(s))
 		return;
 
-	mask = s->phase_halt[s->book.phase];
+	mask = market_halt_mask(s);
 	post_only = s->phase_post_only[s->book.phase];
-	/* Stale: no market data for halt_on_stale_s as the feed delivers it (lat_feed late). */
-	if (pol->halt_on_stale && s->now - s->lat_feed - feed_seen_t(s) > s->stale_us)
-		mask |= HALT_STALE;
 	if (mask != 0 && s->halt_mask == 0)
 		s->m->halts_seen++;
 	s->halt_mask = mask;
@@ -1227,31 +1219,12 @@ run_reset(ClobSim *s, const ClobTape *tape, const ClobMmParams *mm, const ClobPo
 	s->lat_cancel = (int64_t) llround(sc->lat_cancel_ms * 1000.0);
 	s->lat_response = (int64_t) llround(sc->lat_response_ms * 1000.0);
 	s->timer_us = (int64_t) mm->requote_interval_ms * 1000;
-	s->kill_loss = pol->max_loss_pusd * CLOB_PUSD;
-	s->kill_drawdown = pol->max_drawdown_pusd * CLOB_PUSD;
-	s->stale_us = (int64_t) (pol->halt_on_stale_s * US);
 	s->halt_before_us = (int64_t) (mm->halt_before_s * US);
 	s->reduce_only_us = (int64_t) (mm->reduce_only_s * US);
 	s->band_lo = mm->price_band_lo * CLOB_PRICE_SCALE;
 	s->band_hi = mm->price_band_hi * CLOB_PRICE_SCALE;
-	for (i = 0; i < 4; i++)
-	{
-		s->phase_halt[i] = 0;
-		s->phase_post_only[i] = mm->post_only;
-	}
-	if (pol->halt_on_restart)
-	{
-		s->phase_halt[CLOB_PHASE_RESTART] |= HALT_RESTART;
-		s->phase_post_only[CLOB_PHASE_POST_ONLY] = true;
-	}
-	if (pol->halt_on_closed)
-		s->phase_halt[CLOB_PHASE_CLOSED] |= HALT_CLOSED;
+	ClobSimGatesSetup(s);
 	s->atcap_inv = AT_CAP_FRAC * mm->q_max_pusd;
-	/* Signer, signature type, builder, jurisdiction: checked in this order. */
-	s->gate_reject = !pol->domain_ok ? CLOB_REJ_SIGNER_DOMAIN
-		: !pol->signature_type_ok ? CLOB_REJ_SIGNATURE_TYPE
-		: !pol->builder_ok ? CLOB_REJ_BUILDER
-		: !pol->jurisdiction_ok ? CLOB_REJ_JURISDICTION : CLOB_OK;
 	if (s->timer_us < 1000)
 		s->timer_us = 1000;
 

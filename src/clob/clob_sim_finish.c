@@ -10,6 +10,8 @@
 
 #include "clob_sim_state.h"
 
+#define CLOB_ADVERSE_HORIZON_US (60 * US)	/* fixed horizon of adverse_selection_cost */
+
 /* Mid at a time from the per-second samples (the sample at or after it). */
 static inline double
 mid_at(const ClobSim *s, int64_t t)

@@ -5,8 +5,9 @@
  * feed and report rings, the constants several files use, and the small
  * helpers they call, kept static inline so that each caller's compiler sees
  * them (the hot ones are inlined into the replay loop and the market maker).
- * The kill switch's check (kill_check) is here for that reason: it runs at
- * every decision of the market maker; its trip is in clob_gates.c.
+ * The kill switch's check (kill_check) and the market-halt guard
+ * (market_halt_mask) are here for that reason: they run at every decision
+ * of the market maker; the rest of the gates is in clob_gates.c.
  */
 #ifndef PTOPT_CLOB_SIM_STATE_H
 #define PTOPT_CLOB_SIM_STATE_H
@@ -20,25 +21,10 @@
 
 #define NEVER INT64_MAX
 #define US 1000000LL
-#define FILL_CAP_MIN 4096
 #define MID_RING 16
-#define VOL_DIFF_S 10				/* volatility from 10 s mid changes (less bid-ask bounce) */
-#define VOL_HORIZON_S 60.0			/* sigma is the mid's standard deviation over a minute */
-#define TOX_WEIGHT 0.1				/* weight of each fill in the own-markout toxicity */
-#define JUMP_LOOKBACK_S 5
-#define INIT_VOL_RATE 100.0			/* (0.1 tick)^2 per second, in units^2 */
-#define LEAN_MAX_TICKS 3.0			/* fair value leans with the flow by at most this */
-#define LEAN_SIGMAS 0.5				/* ... and by half a sigma */
-#define SKEW_U_MAX 1.5				/* inventory beyond 1.5 caps skews no further */
-#define EXT_SCAN_LEVELS 64			/* levels searched for the book without our orders */
-#define AT_CAP_FRAC 0.95
-#define FLATTEN_TICKS 5
 #define FEED_RING 1024				/* market data messages in flight (merged when full) */
 #define REPORT_RING 1024			/* fill and release reports in flight */
-#define MAX_MARKOUT_US (300 * US)	/* the longest markout horizon */
-#define FACTS_EVERY_S 10			/* sampling period of the market's spread and depth */
 #define SPREAD_HIST 64				/* spread histogram bins, ticks (last bin: wider) */
-#define CLOB_ADVERSE_HORIZON_US (60 * US)	/* fixed horizon of adverse_selection_cost */
 
 enum
 {
@@ -276,6 +262,7 @@ extern void ClobSimRecCancel(ClobSim *s, int32_t r);
 extern void ClobSimCancelAll(ClobSim *s);
 extern int32_t ClobSimSendOrder(ClobSim *s, int side, int32_t price, int64_t size, uint8_t type,
 								bool post_only, int layer, bool reducing);
+extern void ClobSimGatesSetup(ClobSim *s);
 extern void ClobSimKillTrip(ClobSim *s, ClobKillReason reason);
 extern void ClobSimRunFinish(ClobSim *s);
 
@@ -413,6 +400,36 @@ kill_check(ClobSim *s)
 	else if (s->peak - eq >= s->kill_drawdown)
 		ClobSimKillTrip(s, CLOB_KILL_MAX_DRAWDOWN);
 	return s->killed;
+}
+
+/*
+ * The feed's last market data time: the newest event played so far outside
+ * the feed outage (events are in time order: when the newest played is in
+ * the outage, that is the last one before the outage), 0 if none.
+ */
+static inline int64_t
+feed_seen_t(const ClobSim *s)
+{
+	int64_t		t;
+
+	if (s->seen_n == 0)
+		return 0;
+	t = s->seen_ev[s->seen_n - 1].t_us;
+	if (t < s->feed_gap_lo || t >= s->feed_gap_hi)
+		return t;
+	return s->seen_before_gap;
+}
+
+/* The market-halt guard: the halt reasons in force now (the exchange phase's, a stale feed), 0 if none. */
+static inline int
+market_halt_mask(const ClobSim *s)
+{
+	int			mask = s->phase_halt[s->book.phase];
+
+	/* Stale: no market data for halt_on_stale_s as the feed delivers it (lat_feed late). */
+	if (s->pol->halt_on_stale && s->now - s->lat_feed - feed_seen_t(s) > s->stale_us)
+		mask |= HALT_STALE;
+	return mask;
 }
 
 #endif							/* PTOPT_CLOB_SIM_STATE_H */
