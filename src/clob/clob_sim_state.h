@@ -12,6 +12,7 @@
 #ifndef PTOPT_CLOB_SIM_STATE_H
 #define PTOPT_CLOB_SIM_STATE_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -264,6 +265,7 @@ extern int32_t ClobSimSendOrder(ClobSim *s, int side, int32_t price, int64_t siz
 								bool post_only, int layer, bool reducing);
 extern void ClobSimGatesSetup(ClobSim *s);
 extern void ClobSimKillTrip(ClobSim *s, ClobKillReason reason);
+extern void ClobSimMmAct(ClobSim *s, bool timer);
 extern void ClobSimRunFinish(ClobSim *s);
 
 /* ---- small helpers, inline in every caller ---- */
@@ -430,6 +432,13 @@ market_halt_mask(const ClobSim *s)
 	if (s->pol->halt_on_stale && s->now - s->lat_feed - feed_seen_t(s) > s->stale_us)
 		mask |= HALT_STALE;
 	return mask;
+}
+
+/* Decay an accumulator over dt seconds with time constant tau. */
+static inline double
+decay(double v, double dt, double tau)
+{
+	return dt <= 0 ? v : v * exp(-dt / tau);
 }
 
 #endif							/* PTOPT_CLOB_SIM_STATE_H */
