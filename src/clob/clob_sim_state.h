@@ -163,7 +163,7 @@ struct ClobSim
 	int32_t		active[CLOB_MM_RECORDS];	/* records not free */
 	int32_t		n_active;
 	/*
-	 * send_order's sums over active[0 .. open_n - 1] in list order: notional
+	 * ClobSimSendOrder's sums over active[0 .. open_n - 1] in list order: notional
 	 * by side and collateral reserved.  Records are only appended between
 	 * two sends unless one is freed or a fill report changes what the
 	 * strategy knows; those restart the sums (open_sums_reset).
@@ -286,7 +286,7 @@ resting_drop(ClobSim *s, int32_t r)
 		}
 }
 
-/* Forget send_order's sums over the open orders: the list or a record's known size changed. */
+/* Forget ClobSimSendOrder's sums over the open orders: the list or a record's known size changed. */
 static inline void
 open_sums_reset(ClobSim *s)
 {
