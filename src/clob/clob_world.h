@@ -12,6 +12,7 @@
 #define PTOPT_CLOB_WORLD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pt_error.h"
