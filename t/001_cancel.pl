@@ -86,6 +86,7 @@ is($node->safe_psql('postgres', "SELECT status FROM ptopt_wait($id)"), 'cancelle
 # held-out score (within the grace of PT_HOLDOUT_GRACE_MS), so runs.holdout_score is set;
 # serial, and parallel (where a batch's new bests are scored after the next batch starts).
 # One training world and 32 held-out ones make the held-out score the long step.
+my %holdout_run;
 for my $workers (1, 2)
 {
 	$id = $node->safe_psql('postgres', qq{
@@ -105,7 +106,27 @@ for my $workers (1, 2)
 		SELECT r.holdout_score IS NOT NULL AND r.holdout_score = t.holdout_score
 		  FROM ptopt.runs r JOIN ptopt.trajectory t ON t.run_id = r.run_id AND t.iter = r.best_iter
 		 WHERE r.run_id = $id}), 't', "workers $workers: the best kept its held-out score, and the run row has it");
+	$holdout_run{$workers} = $id;
 }
+
+# 6. A resumed run whose best row lacks its held-out score (as a cancel past the grace leaves it)
+# scores it first, from the stored point: the same value the run had computed.
+$id = $holdout_run{1};
+my ($best_iter, $kept) = split /\|/, $node->safe_psql('postgres', qq{
+	SELECT r.best_iter, t.holdout_score FROM ptopt.runs r
+	  JOIN ptopt.trajectory t ON t.run_id = r.run_id AND t.iter = r.best_iter WHERE r.run_id = $id});
+$node->safe_psql('postgres', qq{
+	UPDATE ptopt.trajectory SET holdout_score = NULL WHERE run_id = $id AND iter = $best_iter;
+	UPDATE ptopt.runs SET holdout_score = NULL WHERE run_id = $id});
+$node->safe_psql('postgres', "SELECT ptopt_resume_start($id)");
+ok($node->poll_query_until('postgres',
+	"SELECT holdout_score IS NOT NULL FROM ptopt.trajectory WHERE run_id = $id AND iter = $best_iter"),
+	'the resumed run scores its best row on the held-out worlds');
+$node->safe_psql('postgres', "SELECT ptopt_cancel($id)");
+is($node->safe_psql('postgres', "SELECT status FROM ptopt_wait($id, '30 s')"), 'cancelled', 'then it is cancelled');
+is($node->safe_psql('postgres',
+	"SELECT holdout_score = $kept FROM ptopt.trajectory WHERE run_id = $id AND iter = $best_iter"),
+	't', 'with the held-out score the run had computed before');
 
 $node->stop;
 done_testing();

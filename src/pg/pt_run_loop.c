@@ -352,6 +352,7 @@ setup_resumed_run(PtRunState *st)
 	PtStoreLoadTrajectory(st->run_id, restore_trial, &r);
 	PtWarmStartLoad(st->run_id, warm_trial, st);	/* before the run's own iterations */
 	resume_point(st, &r);
+	PtRunQueueBestHoldout(st);
 }
 
 /* Set up a new or resumed run in a transaction of its own, then tell the caller. */
@@ -534,6 +535,8 @@ PtRunExecute(PtRunShared *shared)
 		int			step = 1;
 
 		run_setup(&st);
+		/* A resumed run's best that a cancel left without a held-out score gets one first. */
+		PtRunScorePendingHoldouts(&st);
 		for (iter = st.first_iter; iter <= st.budget; iter += step)
 		{
 			MemoryContext old;

@@ -100,6 +100,9 @@ extern void PtRunWriteKeptRows(PtRunState *st);
 /* Held-out score the new bests the last batch left pending (pt_run_trial.c); a cancel raises. */
 extern void PtRunScorePendingHoldouts(PtRunState *st);
 
+/* A resumed run: queue its best row for a held-out score when it has none (pt_run_trial.c). */
+extern void PtRunQueueBestHoldout(PtRunState *st);
+
 /* After a cancel or error: held-out score the pending new bests within PT_HOLDOUT_GRACE_MS. */
 extern void PtRunScoreHoldoutsAfterStop(PtRunState *st);
 

@@ -133,6 +133,34 @@ PtStoreSyncRun(int64 run_id, const char *status, const char *error, double elaps
 		elog(ERROR, "could not update ptopt.runs: %s", SPI_result_code_string(rc));
 }
 
+/* The run's best row when it lacks a held-out score (pt_run_store.h). */
+bool
+PtStoreBestWithoutHoldout(int64 run_id, bool minimize, int *iter, char **params_json)
+{
+	Oid			types[2] = {INT8OID, BOOLOID};
+	Datum		values[2];
+	bool		isnull;
+	int			rc;
+
+	values[0] = Int64GetDatum(run_id);
+	values[1] = BoolGetDatum(minimize);
+	rc = SPI_execute_with_args("SELECT b.iter, b.params::text"
+							   "  FROM (SELECT t.iter, t.params, t.holdout_score"
+							   "          FROM ptopt.trajectory t"
+							   "         WHERE t.run_id = $1 AND t.status = 'ok'"
+							   "         ORDER BY CASE WHEN $2 THEN -t.score ELSE t.score END DESC NULLS LAST,"
+							   "                  t.iter LIMIT 1) b"
+							   " WHERE b.holdout_score IS NULL",
+							   2, types, values, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read ptopt.trajectory: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		return false;
+	*iter = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	*params_json = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	return true;
+}
+
 /* Store the held-out score of an iteration (a new best of its run). */
 void
 PtStoreSetHoldout(int64 run_id, int iter, double holdout)

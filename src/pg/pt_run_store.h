@@ -88,6 +88,13 @@ extern void PtStoreSyncRun(int64 run_id, const char *status, const char *error,
 /* Store the held-out score of an iteration (a new best of its run). */
 extern void PtStoreSetHoldout(int64 run_id, int iter, double holdout);
 
+/*
+ * The run's best row, as PtStoreSyncRun picks it, when it has no held-out
+ * score: its iteration and params text (in the current SPI context); false
+ * when the best has one or the run has no scored row.
+ */
+extern bool PtStoreBestWithoutHoldout(int64 run_id, bool minimize, int *iter, char **params_json);
+
 /* Mark failed, with the reason, every running run whose worker is gone. */
 extern void PtStoreSweepOrphans(void);
 

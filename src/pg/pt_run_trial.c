@@ -356,6 +356,28 @@ defer_holdout(PtRunState *st, Trial *t)
 }
 
 /*
+ * A resumed run whose best row has no held-out score (a cancel cut it short,
+ * or came before the run could score it): queue that row for one, from its
+ * stored evaluation point.
+ */
+void
+PtRunQueueBestHoldout(PtRunState *st)
+{
+	int			n_eval = st->plan->eval_space->n_params;
+	char	   *params;
+	Trial		t = {0};
+	PtError		err;
+
+	if (!has_holdout(st) || !PtStoreBestWithoutHoldout(st->run_id, st->plan->minimize, &t.iter, &params))
+		return;
+	t.point = palloc0(sizeof(double) * (n_eval + 1));
+	if (PtSpacePointFromJson(st->plan->eval_space, params, "the best iteration of the stored run",
+							 PT_POINT_IGNORE_UNKNOWN, t.point, &err) != PT_OK)
+		PtRaise(&err);
+	defer_holdout(st, &t);
+}
+
+/*
  * Held-out score the pending new bests, in iteration order, each leaving the
  * list once scored, so a cancel in the middle leaves the rest for
  * PtRunScoreHoldoutsAfterStop.  False when stop ended it early.
