@@ -95,6 +95,16 @@ PtStoreInsertIteration(const PtIterationRow *row)
 		elog(ERROR, "could not insert into ptopt.trajectory: %s", SPI_result_code_string(rc));
 }
 
+/*
+ * The best scored row of run $1 (ties: the earlier iteration), the parameter
+ * named by minimize_param saying whether lower scores are better: the one
+ * definition of "the run's best" that the run row and resume both use.
+ */
+#define BEST_ROW_OF_RUN(minimize_param) \
+	"SELECT t.score, t.iter, t.params, t.holdout_score FROM ptopt.trajectory t" \
+	" WHERE t.run_id = $1 AND t.status = 'ok'" \
+	" ORDER BY CASE WHEN " minimize_param " THEN -t.score ELSE t.score END DESC NULLS LAST, t.iter LIMIT 1"
+
 /* Bring a running run's row up to date from its trajectory, and close it when status is given. */
 void
 PtStoreSyncRun(int64 run_id, const char *status, const char *error, double elapsed_s,
@@ -122,11 +132,7 @@ PtStoreSyncRun(int64 run_id, const char *status, const char *error, double elaps
 							   " FROM (SELECT count(*)::integer AS n, coalesce(sum(t.tokens_in), 0)::bigint AS tin,"
 							   "              coalesce(sum(t.tokens_out), 0)::bigint AS tout"
 							   "         FROM ptopt.trajectory t WHERE t.run_id = $1 AND t.status <> 'pending') s"
-							   " LEFT JOIN LATERAL (SELECT t.score, t.iter, t.params, t.holdout_score"
-							   "                      FROM ptopt.trajectory t"
-							   "                     WHERE t.run_id = $1 AND t.status = 'ok'"
-							   "                     ORDER BY CASE WHEN $5 THEN -t.score ELSE t.score END DESC NULLS LAST,"
-							   "                              t.iter LIMIT 1) b ON true"
+							   " LEFT JOIN LATERAL (" BEST_ROW_OF_RUN("$5") ") b ON true"
 							   " WHERE r.run_id = $1 AND r.status = 'running'",
 							   5, types, values, nulls, false, 0);
 	if (rc != SPI_OK_UPDATE)
@@ -144,12 +150,7 @@ PtStoreBestWithoutHoldout(int64 run_id, bool minimize, int *iter, char **params_
 
 	values[0] = Int64GetDatum(run_id);
 	values[1] = BoolGetDatum(minimize);
-	rc = SPI_execute_with_args("SELECT b.iter, b.params::text"
-							   "  FROM (SELECT t.iter, t.params, t.holdout_score"
-							   "          FROM ptopt.trajectory t"
-							   "         WHERE t.run_id = $1 AND t.status = 'ok'"
-							   "         ORDER BY CASE WHEN $2 THEN -t.score ELSE t.score END DESC NULLS LAST,"
-							   "                  t.iter LIMIT 1) b"
+	rc = SPI_execute_with_args("SELECT b.iter, b.params::text FROM (" BEST_ROW_OF_RUN("$2") ") b"
 							   " WHERE b.holdout_score IS NULL",
 							   2, types, values, NULL, true, 1);
 	if (rc != SPI_OK_SELECT)
